@@ -1,0 +1,41 @@
+// A front (paper §3.3.1): where payloads enter and get their global time.
+//
+// Global times are (ts, front id) with ts strictly increasing per front, so no two inputs share one.
+// The front also states its promise for the acker: it will never assign a timestamp below next_ts().
+#pragma once
+
+#include "model/meta.h"
+
+namespace flamestream {
+
+class Front {
+ public:
+  explicit Front(FrontId id) : id_(id) {}
+
+  FrontId id() const { return id_; }
+
+  // The global time of the next input, at clock reading `now`: now, or just after the last one.
+  GlobalTime stamp(Timestamp now) {
+    last_ = next_ts(now);
+    stamped_ = true;
+    return {last_, id_};
+  }
+
+  // The lowest timestamp this front could still assign at clock reading `now`.
+  Timestamp next_ts(Timestamp now) const {
+    if (closed_) return kInfinity;
+    return stamped_ && now <= last_ ? last_ + 1 : now;
+  }
+
+  // After close() the front assigns nothing more: its promise becomes infinity.
+  void close() { closed_ = true; }
+  bool closed() const { return closed_; }
+
+ private:
+  FrontId id_;
+  Timestamp last_ = 0;
+  bool stamped_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace flamestream

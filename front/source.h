@@ -1,0 +1,59 @@
+// Sources of input lines for a front: a file or stdin, and a seeded generator.
+//
+// A source yields lines one at a time with their 1-based line numbers, so an error can name the line.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace flamestream {
+
+struct Line {
+  std::uint64_t number = 0;
+  std::string text;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual std::optional<Line> next() = 0;
+};
+
+// Lines of a stream; a final line without a newline counts, a trailing newline adds no empty line.
+class StreamSource : public Source {
+ public:
+  explicit StreamSource(std::istream& in) : in_(&in) {}
+  std::optional<Line> next() override;
+
+ private:
+  std::istream* in_;
+  std::uint64_t number_ = 0;
+};
+
+// Lines of a file, or of stdin for "-". Throws InputError if the file cannot be opened.
+std::unique_ptr<Source> open_source(const std::string& path);
+
+// A seeded stream of `count` lines: integers in [1, max_int], or words drawn from a vocabulary.
+class GeneratorSource : public Source {
+ public:
+  GeneratorSource(std::uint64_t seed, std::uint64_t count, std::int64_t max_int);
+  GeneratorSource(std::uint64_t seed, std::uint64_t count, std::vector<std::string> vocabulary,
+                  std::size_t words_per_line);
+  std::optional<Line> next() override;
+
+ private:
+  std::mt19937_64 rng_;
+  std::uint64_t count_;
+  std::uint64_t produced_ = 0;
+  std::int64_t max_int_ = 0;
+  std::vector<std::string> vocabulary_;
+  std::size_t words_per_line_ = 0;
+};
+
+}  // namespace flamestream

@@ -1,0 +1,82 @@
+// The logical graph (paper §2): named nodes, each one operation, and the edges between them.
+//
+// A graph is immutable once built and validated; cycles are allowed. Routing is data on the node's
+// input: the hash that picks which worker runs the node for an item (the grouping's key hash for a
+// grouping, as §3.2 requires, the payload hash otherwise). Fronts and sinks are pinned to one worker.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/operation.h"
+
+namespace flamestream {
+
+using NodeId = std::uint32_t;
+
+struct Node {
+  NodeId id = 0;
+  std::string name;
+  Operation op;
+  std::vector<NodeId> inputs;
+  std::vector<NodeId> outputs;  // port i of this node feeds outputs[i]
+
+  bool is_front() const { return std::holds_alternative<FrontOp>(op); }
+  bool is_sink() const { return std::holds_alternative<SinkOp>(op); }
+  bool is_grouping() const { return std::holds_alternative<GroupingOp>(op); }
+  bool is_pinned() const { return is_front() || is_sink(); }
+};
+
+class LogicalGraph {
+ public:
+  const Node& node(NodeId id) const { return nodes_[id]; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<NodeId>& fronts() const { return fronts_; }
+  const std::vector<NodeId>& sinks() const { return sinks_; }
+
+  // Throws GraphError when no node has this name.
+  NodeId find(std::string_view name) const;
+
+  // The 32-bit partition hash of an item entering `id` (meaningless for pinned nodes).
+  std::uint32_t partition_hash(NodeId id, const Value& payload) const;
+
+ private:
+  friend class GraphBuilder;
+  std::vector<Node> nodes_;
+  std::vector<NodeId> fronts_;
+  std::vector<NodeId> sinks_;
+};
+
+// Builds a graph by name: add nodes, then connect them with edges (forward references allowed, so
+// cycles are easy to write). build() validates and throws GraphError naming the offending node.
+class GraphBuilder {
+ public:
+  GraphBuilder& front(std::string name);
+  GraphBuilder& map(std::string name, MapFn fn);
+  GraphBuilder& flat_map(std::string name, FlatMapFn fn);
+  GraphBuilder& filter(std::string name, FilterFn keep);
+  GraphBuilder& broadcast(std::string name);
+  GraphBuilder& merge(std::string name);
+  GraphBuilder& grouping(std::string name, std::size_t window, KeyFn key);
+  GraphBuilder& sink(std::string name);
+
+  GraphBuilder& edge(std::string from, std::string to);
+  // edge(a, b), edge(b, c), ... for a path of nodes.
+  GraphBuilder& chain(std::initializer_list<std::string> path);
+
+  LogicalGraph build() const;
+
+ private:
+  GraphBuilder& add(std::string name, Operation op);
+
+  struct PendingNode {
+    std::string name;
+    Operation op;
+  };
+  std::vector<PendingNode> nodes_;
+  std::vector<std::pair<std::string, std::string>> edges_;
+};
+
+}  // namespace flamestream

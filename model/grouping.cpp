@@ -1,0 +1,120 @@
+#include "model/grouping.h"
+
+#include <algorithm>
+
+#include "model/errors.h"
+
+namespace flamestream {
+
+namespace {
+
+template <class Bucket>
+auto position(Bucket& bucket, const Meta& meta) {
+  return std::lower_bound(bucket.begin(), bucket.end(), meta,
+                          [](const auto& e, const Meta& m) { return e.item.meta < m; });
+}
+
+}  // namespace
+
+void GroupingState::on_item(const Item& in, std::vector<Output>& out) {
+  check_invariant(in.meta.time.ts >= min_ts_,
+                  "an item below the minimal time reached a grouping: the acker released too early");
+  Value key = op_->key(in.payload);
+  Bucket& bucket = buckets_[key];
+  if (in.tombstone) {
+    cancel(bucket, in, out);
+  } else {
+    insert(bucket, in, out);
+  }
+  if (bucket.empty()) {
+    buckets_.erase(key);
+    unsettled_.erase(key);
+  } else {
+    unsettled_.insert(std::move(key));
+  }
+}
+
+void GroupingState::insert(Bucket& bucket, const Item& in, std::vector<Output>& out) {
+  const auto p = static_cast<std::size_t>(position(bucket, in.meta) - bucket.begin());
+  check_invariant(p == bucket.size() || bucket[p].item.meta != in.meta,
+                  "two live items with one meta reached a grouping");
+  const std::size_t shifted_end = std::min(bucket.size(), p + op_->window - 1);
+  cancel_windows(bucket, p, shifted_end, out);
+  bucket.insert(bucket.begin() + static_cast<std::ptrdiff_t>(p), Entry{in, 1});
+  bucket[p].item.tombstone = false;
+  out.push_back({0, window(bucket, p, false)});
+  ++stats_.windows;
+  replay(bucket, p + 1, shifted_end + 1, out);
+}
+
+void GroupingState::cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out) {
+  const auto it = position(bucket, tombstone.meta);
+  check_invariant(it != bucket.end() && it->item.meta == tombstone.meta,
+                  "a tombstone reached a grouping before the item it cancels (a channel is not FIFO)");
+  check_invariant(it->item.payload == tombstone.payload,
+                  "a tombstone's payload differs from the item it cancels (a function is not "
+                  "deterministic)");
+  const auto p = static_cast<std::size_t>(it - bucket.begin());
+  const std::size_t affected_end = std::min(bucket.size(), p + op_->window);
+  cancel_windows(bucket, p, affected_end, out);
+  bucket.erase(it);
+  replay(bucket, p, affected_end - 1, out);
+}
+
+void GroupingState::cancel_windows(const Bucket& bucket, std::size_t from, std::size_t to,
+                                   std::vector<Output>& out) {
+  for (std::size_t j = from; j < to; ++j) {
+    out.push_back({0, window(bucket, j, true)});
+    ++stats_.tombstones;
+  }
+}
+
+void GroupingState::replay(Bucket& bucket, std::size_t from, std::size_t to,
+                           std::vector<Output>& out) {
+  for (std::size_t j = from; j < to; ++j) {
+    ++bucket[j].version;
+    out.push_back({0, window(bucket, j, false)});
+    ++stats_.windows;
+    ++stats_.replays;
+  }
+}
+
+Item GroupingState::window(const Bucket& bucket, std::size_t end, bool tombstone) const {
+  const std::size_t begin = end + 1 >= op_->window ? end + 1 - op_->window : 0;
+  Value::Tuple tuple;
+  tuple.reserve(end + 1 - begin);
+  for (std::size_t i = begin; i <= end; ++i) tuple.push_back(bucket[i].item.payload);
+  const Entry& last = bucket[end];
+  return Item{Value::tuple(std::move(tuple)), last.item.meta.extended({last.version, 0}), tombstone};
+}
+
+void GroupingState::on_min_time(Timestamp min_ts) {
+  if (min_ts <= min_ts_) return;
+  min_ts_ = min_ts;
+  for (auto it = unsettled_.begin(); it != unsettled_.end();) {
+    auto b = buckets_.find(*it);
+    check_invariant(b != buckets_.end(), "an unsettled key has no bucket");
+    trim(b->second);
+    const bool settled = b->second.empty() || b->second.back().item.meta.time.ts < min_ts_;
+    if (b->second.empty()) buckets_.erase(b);
+    it = settled ? unsettled_.erase(it) : std::next(it);
+  }
+}
+
+void GroupingState::trim(Bucket& bucket) const {
+  const auto first_live = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) {
+    return e.item.meta.time.ts >= min_ts_;
+  });
+  const auto final_count = static_cast<std::size_t>(first_live - bucket.begin());
+  const std::size_t keep = op_->window - 1;
+  if (final_count > keep)
+    bucket.erase(bucket.begin(), bucket.begin() + static_cast<std::ptrdiff_t>(final_count - keep));
+}
+
+std::size_t GroupingState::entry_count() const {
+  std::size_t n = 0;
+  for (const auto& [key, bucket] : buckets_) n += bucket.size();
+  return n;
+}
+
+}  // namespace flamestream

@@ -1,0 +1,65 @@
+// Grouping (paper §2.2, §3.1): the only stateful operation, with optimistic replay and invalidation.
+//
+// Per key, a bucket holds the items seen so far ordered by meta. Every item in a bucket has emitted
+// exactly one live window: the tuple of the last ≤ w items of the bucket ending at it. Invariant kept
+// after every call: each entry's live window equals the window the current bucket gives it. An item
+// that lands inside a bucket shifts the windows of the w−1 entries after it, so each of those is
+// cancelled by a tombstone and re-emitted under a new version (replay). A tombstone removes its entry,
+// cancels that entry's window and replays the entries after it. Entries below the minimal time are
+// final (nothing can land before them or cancel them), so a bucket keeps only the last w−1 of them,
+// the context later windows need.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "model/operation.h"
+
+namespace flamestream {
+
+class GroupingState {
+ public:
+  struct Stats {
+    std::uint64_t windows = 0;     // windows emitted, replays included
+    std::uint64_t replays = 0;     // windows re-emitted because an item landed or left before them
+    std::uint64_t tombstones = 0;  // windows cancelled
+  };
+
+  explicit GroupingState(const GroupingOp& op) : op_(&op) {}
+
+  // Handles one item or tombstone; appends windows and tombstones to `out` (port 0).
+  void on_item(const Item& in, std::vector<Output>& out);
+
+  // Every item with a timestamp below `min_ts` is final: trims the buckets touched since last time.
+  void on_min_time(Timestamp min_ts);
+
+  const Stats& stats() const { return stats_; }
+  std::size_t key_count() const { return buckets_.size(); }
+  std::size_t entry_count() const;
+
+ private:
+  struct Entry {
+    Item item;
+    std::uint32_t version;  // version of the live window ending at this entry
+  };
+  using Bucket = std::vector<Entry>;
+
+  void insert(Bucket& bucket, const Item& in, std::vector<Output>& out);
+  void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);
+  Item window(const Bucket& bucket, std::size_t end, bool tombstone) const;
+  // Re-emits the windows of entries [from, to) under new versions.
+  void replay(Bucket& bucket, std::size_t from, std::size_t to, std::vector<Output>& out);
+  void cancel_windows(const Bucket& bucket, std::size_t from, std::size_t to,
+                      std::vector<Output>& out);
+  void trim(Bucket& bucket) const;
+
+  const GroupingOp* op_;
+  std::unordered_map<Value, Bucket, ValueHash> buckets_;
+  std::unordered_set<Value, ValueHash> unsettled_;  // keys that may hold entries to trim
+  Timestamp min_ts_ = 0;
+  Stats stats_;
+};
+
+}  // namespace flamestream

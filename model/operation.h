@@ -1,0 +1,52 @@
+// The operations of a logical graph (paper §2.2), as immutable descriptions.
+//
+// An operation holds only what the user gave it (functions, window, key); per-worker mutable state
+// lives elsewhere (grouping.h). Front and sink are the graph's entry and exit, listed here so a node
+// is always one of these eight. Functions must be deterministic: tombstones and replays rely on a
+// function giving the same outputs for the same payload every time.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <variant>
+#include <vector>
+
+#include "model/item.h"
+#include "model/value.h"
+
+namespace flamestream {
+
+using MapFn = std::function<Value(const Value&)>;
+using FlatMapFn = std::function<void(const Value&, std::vector<Value>& out)>;
+using FilterFn = std::function<bool(const Value&)>;
+using KeyFn = std::function<Value(const Value&)>;
+
+struct FrontOp {};
+struct MapOp { MapFn fn; };
+struct FlatMapOp { FlatMapFn fn; };
+struct FilterOp { FilterFn keep; };
+struct BroadcastOp {};
+struct MergeOp {};
+struct GroupingOp {
+  std::size_t window = 0;
+  KeyFn key;
+};
+struct SinkOp {};
+
+using Operation =
+    std::variant<FrontOp, MapOp, FlatMapOp, FilterOp, BroadcastOp, MergeOp, GroupingOp, SinkOp>;
+
+const char* operation_name(const Operation& op);
+
+// An output of one operation step: the successor port (index into the node's outputs) and the item.
+struct Output {
+  std::size_t port = 0;
+  Item item;
+};
+
+// Applies a stateless operation (map, flat map, filter, broadcast, merge) to one item, appending to
+// `out`. `fanout` is the node's number of successors (broadcast copies to each).
+void apply_stateless(const Operation& op, std::size_t fanout, const Item& in,
+                     std::vector<Output>& out);
+
+}  // namespace flamestream

@@ -1,0 +1,165 @@
+#include "model/value.h"
+
+#include <xxhash.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "model/errors.h"
+
+namespace flamestream {
+
+namespace {
+
+const Value::Tuple kEmptyTuple;
+
+[[noreturn]] void wrong_kind(Value::Kind expected, Value::Kind actual) {
+  throw ValueError(std::string("expected a ") + kind_name(expected) + " value, got " +
+                   kind_name(actual));
+}
+
+// Seeds separate the kinds, so 1, 1.0, "1" and (1) hash differently.
+constexpr std::uint64_t seed_of(Value::Kind kind) {
+  return 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(kind) + 1);
+}
+
+template <typename T>
+std::uint64_t hash_scalar(T v, Value::Kind kind) {
+  unsigned char bytes[sizeof(T)];
+  std::memcpy(bytes, &v, sizeof(T));
+  return XXH3_64bits_withSeed(bytes, sizeof(T), seed_of(kind));
+}
+
+}  // namespace
+
+const char* kind_name(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::null: return "null";
+    case Value::Kind::boolean: return "bool";
+    case Value::Kind::integer: return "int";
+    case Value::Kind::real: return "double";
+    case Value::Kind::string: return "string";
+    case Value::Kind::tuple: return "tuple";
+  }
+  return "?";
+}
+
+Value Value::tuple(Tuple elements) {
+  Value v;
+  v.v_ = std::make_shared<const Tuple>(std::move(elements));
+  return v;
+}
+
+bool Value::as_bool() const {
+  if (auto* b = std::get_if<bool>(&v_)) return *b;
+  wrong_kind(Kind::boolean, kind());
+}
+
+std::int64_t Value::as_int() const {
+  if (auto* i = std::get_if<std::int64_t>(&v_)) return *i;
+  wrong_kind(Kind::integer, kind());
+}
+
+double Value::as_double() const {
+  if (auto* d = std::get_if<double>(&v_)) return *d;
+  wrong_kind(Kind::real, kind());
+}
+
+const std::string& Value::as_string() const {
+  if (auto* s = std::get_if<std::string>(&v_)) return *s;
+  wrong_kind(Kind::string, kind());
+}
+
+const Value::Tuple& Value::as_tuple() const {
+  if (auto* t = std::get_if<std::shared_ptr<const Tuple>>(&v_)) return *t ? **t : kEmptyTuple;
+  wrong_kind(Kind::tuple, kind());
+}
+
+std::string Value::to_text() const {
+  std::string out;
+  append_text(out);
+  return out;
+}
+
+void Value::append_text(std::string& out) const {
+  switch (kind()) {
+    case Kind::null: out += "null"; return;
+    case Kind::boolean: out += as_bool() ? "true" : "false"; return;
+    case Kind::integer: {
+      char buf[24];
+      auto res = std::to_chars(buf, buf + sizeof buf, as_int());
+      out.append(buf, res.ptr);
+      return;
+    }
+    case Kind::real: {
+      char buf[32];
+      auto res = std::to_chars(buf, buf + sizeof buf, as_double());  // shortest round-trip form
+      out.append(buf, res.ptr);
+      return;
+    }
+    case Kind::string: out += as_string(); return;
+    case Kind::tuple: {
+      out += '(';
+      bool first = true;
+      for (const Value& e : as_tuple()) {
+        if (!first) out += '|';
+        first = false;
+        e.append_text(out);
+      }
+      out += ')';
+      return;
+    }
+  }
+}
+
+std::uint64_t Value::hash() const {
+  switch (kind()) {
+    case Kind::null: return seed_of(Kind::null);
+    case Kind::boolean: return hash_scalar<std::uint8_t>(as_bool() ? 1 : 0, Kind::boolean);
+    case Kind::integer: return hash_scalar(as_int(), Kind::integer);
+    case Kind::real: return hash_scalar(as_double(), Kind::real);
+    case Kind::string: {
+      const std::string& s = as_string();
+      return XXH3_64bits_withSeed(s.data(), s.size(), seed_of(Kind::string));
+    }
+    case Kind::tuple: {
+      const Tuple& t = as_tuple();
+      std::vector<std::uint64_t> parts;
+      parts.reserve(t.size());
+      for (const Value& e : t) parts.push_back(e.hash());
+      return XXH3_64bits_withSeed(parts.data(), parts.size() * sizeof(std::uint64_t),
+                                  seed_of(Kind::tuple));
+    }
+  }
+  return 0;
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  if (a.kind() == Value::Kind::tuple) return a.as_tuple() == b.as_tuple();
+  return a.v_ == b.v_;
+}
+
+std::strong_ordering operator<=>(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return a.kind() <=> b.kind();
+  switch (a.kind()) {
+    case Value::Kind::null: return std::strong_ordering::equal;
+    case Value::Kind::boolean: return a.as_bool() <=> b.as_bool();
+    case Value::Kind::integer: return a.as_int() <=> b.as_int();
+    case Value::Kind::real: {
+      auto c = a.as_double() <=> b.as_double();
+      if (c == std::partial_ordering::less) return std::strong_ordering::less;
+      if (c == std::partial_ordering::greater) return std::strong_ordering::greater;
+      return std::strong_ordering::equal;
+    }
+    case Value::Kind::string: return a.as_string().compare(b.as_string()) <=> 0;
+    case Value::Kind::tuple: {
+      const auto& x = a.as_tuple();
+      const auto& y = b.as_tuple();
+      return std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end());
+    }
+  }
+  return std::strong_ordering::equal;
+}
+
+}  // namespace flamestream
