@@ -1,6 +1,8 @@
 // The hole in the paper's invalidation, as a job: windows of 2 by value mod 3, then a filter that
 // keeps a window only if it is a single item or starts with an odd number. When 2 arrives after 5,
 // the replay turns (5) into (2|5), which the filter drops: only a tombstone can take (5) back.
+// The identity "scatter" map is partitioned by value, so items of one key reach the grouping from
+// different workers, over different channels, and do arrive out of order.
 #include "graphs/catalog.h"
 
 namespace flamestream {
@@ -23,10 +25,11 @@ GraphSpec replay_filter_spec() {
           [](const Params&) {
             GraphBuilder b;
             b.front("input")
+                .map("scatter", [](const Value& v) { return v; })
                 .grouping("by-mod3", 2, mod3)
                 .filter("single-or-odd-first", single_or_odd_first)
                 .sink("output")
-                .chain({"input", "by-mod3", "single-or-odd-first", "output"});
+                .chain({"input", "scatter", "by-mod3", "single-or-odd-first", "output"});
             return Job{b.build(), parse_int_line, format_text};
           }};
 }

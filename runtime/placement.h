@@ -1,0 +1,44 @@
+// Where each part of a job runs: the hash mapping of the 32-bit key space onto workers (paper §3.2)
+// and the workers that host the pinned nodes (fronts, sinks) and the acker.
+//
+// Routing is data, kept apart from operator logic: route() is the one place that decides which
+// worker an item entering a node goes to. Equal payloads always go to the same worker, which is
+// what keeps a tombstone on the exact route of the item it cancels.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/graph.h"
+
+namespace flamestream {
+
+using WorkerId = std::uint32_t;
+
+class HashMapping {
+ public:
+  // Splits the key space into `workers` equal, disjoint, contiguous ranges.
+  static HashMapping even(std::size_t workers);
+
+  WorkerId worker_for(std::uint32_t hash) const;
+  std::size_t workers() const { return upper_bounds_.size(); }
+
+ private:
+  std::vector<std::uint64_t> upper_bounds_;  // range i is [upper_bounds_[i-1], upper_bounds_[i])
+};
+
+struct Placement {
+  HashMapping mapping;
+  std::vector<WorkerId> pinned_host;  // by node id; meaningful for fronts and sinks
+  WorkerId acker_host = 0;
+
+  // Fronts on worker 0, sinks on worker 1, the acker on the last worker (all on 0 when alone).
+  static Placement spread(const LogicalGraph& graph, std::size_t workers);
+
+  WorkerId route(const LogicalGraph& graph, NodeId node, const Value& payload) const {
+    const Node& n = graph.node(node);
+    return n.is_pinned() ? pinned_host[node] : mapping.worker_for(graph.partition_hash(node, payload));
+  }
+};
+
+}  // namespace flamestream

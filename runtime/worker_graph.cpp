@@ -1,0 +1,111 @@
+#include "runtime/worker_graph.h"
+
+#include "model/errors.h"
+
+namespace flamestream {
+
+WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, WorkerId self,
+                         Config config)
+    : graph_(graph),
+      placement_(placement),
+      self_(self),
+      acks_(config.slot_width, config.flush_deltas),
+      ids_(config.seed * 0x9E3779B97F4A7C15ULL + self),
+      groupings_(graph.nodes().size()),
+      sinks_(graph.nodes().size()),
+      fronts_(graph.nodes().size()) {
+  for (const Node& n : graph.nodes()) {
+    if (auto* g = std::get_if<GroupingOp>(&n.op)) groupings_[n.id] = std::make_unique<GroupingState>(*g);
+    if (n.is_sink() && placement.pinned_host[n.id] == self) sinks_[n.id] = std::make_unique<SinkBarrier>();
+    if (n.is_front() && placement.pinned_host[n.id] == self) fronts_[n.id] = std::make_unique<Front>(n.id);
+  }
+}
+
+void WorkerGraph::ingest(NodeId front, Value payload, Timestamp now, Outbox& out) {
+  Front& f = *fronts_[front];
+  check_invariant(!f.closed(), "input reached a closed front");
+  scratch_.clear();
+  scratch_.push_back({0, Item{std::move(payload), Meta{f.stamp(now), {}}, false}});
+  route(front, scratch_, out);
+  acks_.end_delta();
+  acks_.report(front, f.next_ts(now));
+}
+
+void WorkerGraph::report(NodeId front, Timestamp now) {
+  acks_.report(front, fronts_[front]->next_ts(now));
+}
+
+void WorkerGraph::close_front(NodeId front) {
+  fronts_[front]->close();
+  acks_.report(front, kInfinity);
+}
+
+void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
+  for (const Envelope& env : batch) {
+    acks_.add(env.item.meta.time.ts, env.ack_id);
+    const Node& node = graph_.node(env.node);
+    if (node.is_sink()) {
+      check_invariant(sinks_[env.node] != nullptr, "an item reached a sink on a worker not hosting it");
+      sinks_[env.node]->on_item(env.item);
+      continue;
+    }
+    scratch_.clear();
+    if (groupings_[env.node]) {
+      groupings_[env.node]->on_item(env.item, scratch_);
+    } else {
+      apply_stateless(node.op, node.outputs.size(), env.item, scratch_);
+    }
+    route(env.node, scratch_, out);
+  }
+  acks_.end_delta();
+}
+
+void WorkerGraph::route(NodeId from, std::vector<Output>& outputs, Outbox& out) {
+  const Node& node = graph_.node(from);
+  for (Output& o : outputs) {
+    const NodeId next = node.outputs[o.port];
+    const std::uint64_t id = ids_();
+    acks_.add(o.item.meta.time.ts, id);
+    const WorkerId dst = placement_.route(graph_, next, o.item.payload);
+    out[dst].push_back(Envelope{next, std::move(o.item), id});
+  }
+}
+
+void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release) {
+  for (auto& g : groupings_)
+    if (g) g->on_min_time(min_ts);
+  for (NodeId id = 0; id < sinks_.size(); ++id)
+    if (sinks_[id]) sinks_[id]->release(min_ts, [&](const Item& item) { release(id, item); });
+}
+
+GroupingState::Stats WorkerGraph::grouping_stats() const {
+  GroupingState::Stats total;
+  for (const auto& g : groupings_) {
+    if (!g) continue;
+    total.windows += g->stats().windows;
+    total.replays += g->stats().replays;
+    total.tombstones += g->stats().tombstones;
+  }
+  return total;
+}
+
+SinkBarrier::Stats WorkerGraph::sink_stats() const {
+  SinkBarrier::Stats total;
+  for (const auto& s : sinks_) {
+    if (!s) continue;
+    total.arrived += s->stats().arrived;
+    total.cancelled += s->stats().cancelled;
+    total.released += s->stats().released;
+    total.peak_buffered = std::max(total.peak_buffered, s->stats().peak_buffered);
+  }
+  return total;
+}
+
+std::size_t WorkerGraph::sink_buffered() const {
+  std::size_t n = 0;
+  for (const auto& s : sinks_)
+    if (s) n += s->buffered();
+  return n;
+}
+
+}  // namespace flamestream

@@ -1,0 +1,84 @@
+// One worker's instance of the whole logical graph over its hash range (paper §3.2).
+//
+// It owns the per-worker state (grouping buckets, sink barriers, fronts hosted here) and the local
+// acker aggregation; engines own queues, clocks and transport. Processing a batch is one atomic
+// acker delta: every consumed envelope is acked and every output registered under a fresh random id,
+// before the outputs are handed to the engine, routed by the placement. The simulator and the real
+// engines share this class, so they share every line of item handling.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "acker/delta_aggregator.h"
+#include "front/front.h"
+#include "model/grouping.h"
+#include "runtime/placement.h"
+#include "sink/sink_barrier.h"
+
+namespace flamestream {
+
+// An item on its way into `node`, with the acker id of this hop.
+struct Envelope {
+  NodeId node = 0;
+  Item item;
+  std::uint64_t ack_id = 0;
+};
+
+// Outgoing envelopes per destination worker.
+using Outbox = std::vector<std::vector<Envelope>>;
+using ReleaseFn = std::function<void(NodeId sink, const Item& item)>;
+
+class WorkerGraph {
+ public:
+  struct Config {
+    Timestamp slot_width = 1;
+    std::size_t flush_deltas = 64;
+    std::uint64_t seed = 1;  // of the ack-id generator
+  };
+
+  WorkerGraph(const LogicalGraph& graph, const Placement& placement, WorkerId self, Config config);
+
+  WorkerId self() const { return self_; }
+  Outbox make_outbox() const { return Outbox(placement_.mapping.workers()); }
+
+  // Stamps `payload` at front `front` (hosted here) with clock reading `now` and routes it.
+  void ingest(NodeId front, Value payload, Timestamp now, Outbox& out);
+  // Refreshes the front's promise in the pending delta (a heartbeat when it has no input).
+  void report(NodeId front, Timestamp now);
+  // The front will take no more input: its promise becomes infinity.
+  void close_front(NodeId front);
+  bool hosts_front(NodeId front) const { return fronts_[front] != nullptr; }
+  Timestamp front_next_ts(NodeId front, Timestamp now) const { return fronts_[front]->next_ts(now); }
+
+  // Runs one batch through the graph as one acker delta; outputs go to `out`, sink arrivals are
+  // buffered in their barrier until on_min_time releases them.
+  void process(std::span<const Envelope> batch, Outbox& out);
+
+  // The minimal time moved: trims groupings and releases from the sinks hosted here.
+  void on_min_time(Timestamp min_ts, const ReleaseFn& release);
+
+  DeltaAggregator& acks() { return acks_; }
+
+  GroupingState::Stats grouping_stats() const;
+  SinkBarrier::Stats sink_stats() const;
+  std::size_t sink_buffered() const;
+
+ private:
+  void route(NodeId from, std::vector<Output>& outputs, Outbox& out);
+
+  const LogicalGraph& graph_;
+  const Placement& placement_;
+  WorkerId self_;
+  DeltaAggregator acks_;
+  std::mt19937_64 ids_;
+  std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
+  std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
+  std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here
+  std::vector<Output> scratch_;
+};
+
+}  // namespace flamestream
