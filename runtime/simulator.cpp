@@ -116,6 +116,8 @@ RunStats SimRun::run() {
     stats_.reached_barrier += s.arrived;
     stats_.valid_at_barrier += s.arrived - s.cancelled;
     stats_.items_released += s.released;
+    stats_.grouping_keys += w->grouping_keys();
+    stats_.grouping_entries += w->grouping_entries();
     stats_.peak_sink_buffer = std::max<std::uint64_t>(stats_.peak_sink_buffer, s.peak_buffered);
   }
   stats_.virtual_ms = static_cast<double>(now_) / 1e6;
@@ -173,6 +175,11 @@ void SimRun::on(const FrontTick& t) {
   }
   worker.ingest(t.front, std::move(*payload), now_, outbox_);
   ++stats_.items_in;
+  if (config_.reports_overtake_registrations) {
+    AckDelta early;
+    early.reports.push_back({t.front, worker.front_next_ts(t.front, now_)});
+    send(host, placement_.acker_host, std::move(early));
+  }
   send_outbox(host, outbox_);
   after_delta(host);
   schedule(now_ + config_.input_interval_ns, FrontTick{t.front});

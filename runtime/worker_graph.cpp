@@ -89,6 +89,20 @@ GroupingState::Stats WorkerGraph::grouping_stats() const {
   return total;
 }
 
+std::size_t WorkerGraph::grouping_keys() const {
+  std::size_t n = 0;
+  for (const auto& g : groupings_)
+    if (g) n += g->key_count();
+  return n;
+}
+
+std::size_t WorkerGraph::grouping_entries() const {
+  std::size_t n = 0;
+  for (const auto& g : groupings_)
+    if (g) n += g->entry_count();
+  return n;
+}
+
 SinkBarrier::Stats WorkerGraph::sink_stats() const {
   SinkBarrier::Stats total;
   for (const auto& s : sinks_) {

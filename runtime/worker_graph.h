@@ -64,6 +64,8 @@ class WorkerGraph {
   DeltaAggregator& acks() { return acks_; }
 
   GroupingState::Stats grouping_stats() const;
+  std::size_t grouping_keys() const;
+  std::size_t grouping_entries() const;
   SinkBarrier::Stats sink_stats() const;
   std::size_t sink_buffered() const;
 
