@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `flamestream run` end to end: byte-identical output across worker counts, seeds and engines;
+# bad input and bad usage exit 2 with a message naming the problem, and keep what was released.
+set -uo pipefail
+fs="$1"
+src_root="$2"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+passes=0
+
+pass() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_same() {  # name file-a file-b
+  if cmp -s "$2" "$3"; then pass; else fail "$1: $2 and $3 differ"; diff "$2" "$3" | head -5; fi
+}
+
+# A text with repeated words and punctuation: the README and design sources of this repository.
+cat "$src_root"/README.md "$src_root"/model/*.h > "$tmp/text.txt"
+
+"$fs" run wordcount --input "$tmp/text.txt" --engine reference > "$tmp/ref.txt" || fail "reference run"
+[ -s "$tmp/ref.txt" ] && pass || fail "reference output is empty"
+for workers in 1 4; do
+  for seed in 1 2 3; do
+    "$fs" run wordcount --input "$tmp/text.txt" --workers "$workers" --seed "$seed" --jitter-us 50 \
+      > "$tmp/out-$workers-$seed.txt" || fail "wordcount --workers $workers --seed $seed"
+    expect_same "wordcount workers=$workers seed=$seed" "$tmp/ref.txt" "$tmp/out-$workers-$seed.txt"
+  done
+done
+
+# Word count semantics: lowercased runs of ASCII letters and digits, counts so far.
+printf 'The cat, the CAT!\nx2 x2-y\n' | "$fs" run wordcount --workers 3 > "$tmp/wc.txt"
+printf 'the\t1\ncat\t1\nthe\t2\ncat\t2\nx2\t1\nx2\t2\ny\t1\n' > "$tmp/wc-expected.txt"
+expect_same "wordcount tokenization" "$tmp/wc-expected.txt" "$tmp/wc.txt"
+
+# The paper's example, with --output and --stats.
+seq 1 8 | "$fs" run paper-grouping --workers 4 --output "$tmp/pg.txt" --stats "$tmp/stats.json"
+printf '(1)\n(2)\n(1|3)\n(2|4)\n(1|3|5)\n(2|4|6)\n(3|5|7)\n(4|6|8)\n' > "$tmp/pg-expected.txt"
+expect_same "paper-grouping" "$tmp/pg-expected.txt" "$tmp/pg.txt"
+grep -q '"items_released": 8' "$tmp/stats.json" && pass || fail "stats: items_released is not 8"
+seq 1 4 | "$fs" run paper-grouping --param window=2 > "$tmp/pg2.txt"
+printf '(1)\n(2)\n(1|3)\n(2|4)\n' > "$tmp/pg2-expected.txt"
+expect_same "paper-grouping window=2" "$tmp/pg2-expected.txt" "$tmp/pg2.txt"
+
+# A malformed line: exit 2, the line number in the message, everything before it released.
+printf '1\n2\n3\nfour\n5\n' | "$fs" run paper-grouping --workers 2 > "$tmp/bad.txt" 2> "$tmp/bad.err"
+code=$?
+[ "$code" -eq 2 ] && pass || fail "malformed line: exit $code, expected 2"
+grep -q 'line 4' "$tmp/bad.err" && pass || fail "malformed line: message lacks 'line 4': $(cat "$tmp/bad.err")"
+printf '(1)\n(2)\n(1|3)\n' > "$tmp/bad-expected.txt"
+expect_same "output before a malformed line" "$tmp/bad-expected.txt" "$tmp/bad.txt"
+
+expect_exit2() {  # name expected-message-part command...
+  local name="$1" needle="$2"
+  shift 2
+  "$@" < /dev/null > "$tmp/out" 2> "$tmp/err"
+  local code=$?
+  [ "$code" -eq 2 ] && pass || fail "$name: exit $code, expected 2"
+  grep -q -- "$needle" "$tmp/err" && pass || fail "$name: stderr lacks '$needle': $(cat "$tmp/err")"
+}
+expect_exit2 "unknown graph" "valid: wordcount, paper-grouping" "$fs" run nosuchgraph
+expect_exit2 "unknown param" "valid: window" "$fs" run paper-grouping --param colour=red
+expect_exit2 "bad param value" "param 'window'" "$fs" run paper-grouping --param window=0
+expect_exit2 "unknown option" "unknown option --frobnicate" "$fs" run wordcount --frobnicate
+expect_exit2 "unknown engine" "valid: sim, reference" "$fs" run wordcount --engine warp
+expect_exit2 "missing input" "cannot open input" "$fs" run wordcount --input "$tmp/none.txt"
+expect_exit2 "unknown command" "unknown command" "$fs" frobnicate
+
+for cmd in "" "run"; do
+  "$fs" $cmd --help > "$tmp/help" 2>&1 && grep -q usage "$tmp/help" && pass || fail "'$cmd --help'"
+done
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
