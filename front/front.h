@@ -27,6 +27,9 @@ class Front {
     return stamped_ && now <= last_ ? last_ + 1 : now;
   }
 
+  // The last timestamp assigned (meaningful once something was stamped).
+  Timestamp last_ts() const { return last_; }
+
   // After close() the front assigns nothing more: its promise becomes infinity.
   void close() { closed_ = true; }
   bool closed() const { return closed_; }

@@ -35,6 +35,11 @@ void WorkerGraph::report(NodeId front, Timestamp now) {
   acks_.report(front, fronts_[front]->next_ts(now));
 }
 
+void WorkerGraph::report_open_fronts(Timestamp now) {
+  for (const auto& f : fronts_)
+    if (f && !f->closed()) acks_.report(f->id(), f->next_ts(now));
+}
+
 void WorkerGraph::close_front(NodeId front) {
   fronts_[front]->close();
   acks_.report(front, kInfinity);

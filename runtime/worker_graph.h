@@ -51,7 +51,11 @@ class WorkerGraph {
   void report(NodeId front, Timestamp now);
   // The front will take no more input: its promise becomes infinity.
   void close_front(NodeId front);
+  // Heartbeats: refreshes the promise of every open front hosted here.
+  void report_open_fronts(Timestamp now);
   bool hosts_front(NodeId front) const { return fronts_[front] != nullptr; }
+  bool front_closed(NodeId front) const { return fronts_[front]->closed(); }
+  Timestamp front_last_ts(NodeId front) const { return fronts_[front]->last_ts(); }
   Timestamp front_next_ts(NodeId front, Timestamp now) const { return fronts_[front]->next_ts(now); }
 
   // Runs one batch through the graph as one acker delta; outputs go to `out`, sink arrivals are
