@@ -6,17 +6,35 @@
 
 namespace flamestream {
 
+namespace {
+constexpr std::uint64_t kKeySpace = std::uint64_t{1} << 32;
+}
+
 HashMapping HashMapping::even(std::size_t workers) {
   check_invariant(workers > 0, "a hash mapping needs at least one worker");
+  std::vector<Range> ranges;
+  for (std::size_t i = 1; i <= workers; ++i)
+    ranges.push_back({kKeySpace * i / workers, static_cast<WorkerId>(i - 1)});
+  return of(std::move(ranges), workers);
+}
+
+HashMapping HashMapping::of(std::vector<Range> ranges, std::size_t workers) {
+  check_invariant(!ranges.empty() && ranges.back().end == kKeySpace,
+                  "a hash mapping must cover the key space up to 2^32");
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    check_invariant(ranges[i].end > (i ? ranges[i - 1].end : 0), "hash ranges must be non-empty and ordered");
+    check_invariant(ranges[i].worker < workers, "a hash range is owned by an unknown worker");
+  }
   HashMapping m;
-  constexpr std::uint64_t kSpace = std::uint64_t{1} << 32;
-  for (std::size_t i = 1; i <= workers; ++i) m.upper_bounds_.push_back(kSpace * i / workers);
+  m.ranges_ = std::move(ranges);
+  m.workers_ = workers;
   return m;
 }
 
 WorkerId HashMapping::worker_for(std::uint32_t hash) const {
-  const auto it = std::upper_bound(upper_bounds_.begin(), upper_bounds_.end(), std::uint64_t{hash});
-  return static_cast<WorkerId>(it - upper_bounds_.begin());
+  const auto it = std::upper_bound(ranges_.begin(), ranges_.end(), std::uint64_t{hash},
+                                   [](std::uint64_t h, const Range& r) { return h < r.end; });
+  return it->worker;
 }
 
 Placement Placement::spread(const LogicalGraph& graph, std::size_t workers) {

@@ -17,14 +17,23 @@ using WorkerId = std::uint32_t;
 
 class HashMapping {
  public:
-  // Splits the key space into `workers` equal, disjoint, contiguous ranges.
+  struct Range {
+    std::uint64_t end;  // exclusive; ranges are contiguous from 0 and the last ends at 2^32
+    WorkerId worker;
+  };
+
+  // Splits the key space into `workers` equal, disjoint, contiguous ranges, range i to worker i.
   static HashMapping even(std::size_t workers);
+  // Contiguous ranges in key order over `workers` workers; checks the invariant above.
+  static HashMapping of(std::vector<Range> ranges, std::size_t workers);
 
   WorkerId worker_for(std::uint32_t hash) const;
-  std::size_t workers() const { return upper_bounds_.size(); }
+  std::size_t workers() const { return workers_; }
+  const std::vector<Range>& ranges() const { return ranges_; }
 
  private:
-  std::vector<std::uint64_t> upper_bounds_;  // range i is [upper_bounds_[i-1], upper_bounds_[i])
+  std::vector<Range> ranges_;
+  std::size_t workers_ = 0;
 };
 
 struct Placement {
