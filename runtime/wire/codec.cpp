@@ -1,0 +1,291 @@
+// Messages to and from flat Cap'n Proto bytes; decode() validates everything (see codec.h).
+//
+// Every access to a capnp reader happens inside decode()'s try block, so a kj::Exception raised by
+// a bounds, traversal or nesting check becomes a WireError like the checks written here.
+#include "runtime/wire/codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+#include <kj/io.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/wire/value_codec.h"
+
+namespace flamestream::wire {
+
+namespace {
+
+template <typename... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <typename... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+unsigned list_size(std::size_t n, const char* what) {
+  // Cap'n Proto lists hold at most 2^29 elements.
+  if (n >= (std::size_t{1} << 29)) throw WireError(std::string("too many ") + what + " to encode");
+  return static_cast<unsigned>(n);
+}
+
+void encode_lines(const std::vector<std::string>& lines, capnp::List<capnp::Data>::Builder out) {
+  for (unsigned i = 0; i < lines.size(); ++i) out.set(i, as_data(lines[i]));
+}
+
+void encode_items(const std::vector<Envelope>& envelopes, schema::Message::Body::Builder body) {
+  auto list = body.initItems(list_size(envelopes.size(), "envelopes"));
+  for (unsigned i = 0; i < envelopes.size(); ++i) {
+    const Envelope& e = envelopes[i];
+    auto out = list[i];
+    out.setNode(e.node);
+    out.setAckId(e.ack_id);
+    out.setTs(e.item.meta.time.ts);
+    out.setFront(e.item.meta.time.front);
+    out.setTombstone(e.item.tombstone);
+    const Trace& trace = e.item.meta.trace;
+    if (!trace.empty()) {
+      auto t = out.initTrace(list_size(trace.size(), "local times"));
+      for (unsigned j = 0; j < trace.size(); ++j) {
+        t[j].setLogical(trace[j].logical);
+        t[j].setChild(trace[j].child);
+      }
+    }
+    encode_value(e.item.payload, out.initPayload());
+  }
+}
+
+void encode_body(const Body& body, schema::Message::Body::Builder out) {
+  std::visit(
+      Overloaded{
+          [&](const ItemBatch& b) { encode_items(b.envelopes, out); },
+          [&](const AckDelta& d) {
+            auto a = out.initAckDelta();
+            auto slots = a.initSlots(list_size(d.slots.size(), "ack slots"));
+            for (unsigned i = 0; i < d.slots.size(); ++i) {
+              slots[i].setSlotTs(d.slots[i].slot_ts);
+              slots[i].setXorIds(d.slots[i].xor_ids);
+            }
+            auto reports = a.initReports(list_size(d.reports.size(), "front reports"));
+            for (unsigned i = 0; i < d.reports.size(); ++i) {
+              reports[i].setFront(d.reports[i].front);
+              reports[i].setNextTs(d.reports[i].next_ts);
+            }
+          },
+          [&](const MinTimeUpdate& m) { out.setMinTime(m.ts); },
+          [&](const IngestLines& l) {
+            auto i = out.initIngest();
+            i.setFront(capnp::Text::Reader(l.front.c_str(), l.front.size()));
+            i.setSeq(l.seq);
+            encode_lines(l.lines, i.initLines(list_size(l.lines.size(), "lines")));
+            i.setClose(l.close);
+          },
+          [&](const IngestAck& a) {
+            auto o = out.initIngestAck();
+            o.setSeq(a.seq);
+            o.setAccepted(a.accepted);
+            o.setError(capnp::Text::Reader(a.error.c_str(), a.error.size()));
+          },
+          [&](const TailRequest& r) {
+            auto o = out.initTailRequest();
+            o.setSink(capnp::Text::Reader(r.sink.c_str(), r.sink.size()));
+            o.setOffset(r.offset);
+          },
+          [&](const TailReply& r) {
+            auto o = out.initTailReply();
+            o.setOffset(r.offset);
+            encode_lines(r.lines, o.initLines(list_size(r.lines.size(), "lines")));
+            o.setDone(r.done);
+          },
+          [&](const Stop&) { out.setStop(); },
+      },
+      body);
+}
+
+// A first segment big enough for most messages, so encoding rarely allocates twice.
+unsigned first_segment_words(const Body& body) {
+  std::size_t words = 64;
+  if (const auto* b = std::get_if<ItemBatch>(&body)) {
+    for (const Envelope& e : b->envelopes) words += 16 + e.item.meta.trace.size();
+  } else if (const auto* l = std::get_if<IngestLines>(&body)) {
+    for (const auto& line : l->lines) words += 2 + line.size() / 8;
+  } else if (const auto* r = std::get_if<TailReply>(&body)) {
+    for (const auto& line : r->lines) words += 2 + line.size() / 8;
+  }
+  return static_cast<unsigned>(std::min<std::size_t>(words, std::size_t{1} << 24));
+}
+
+// ---- decoding ------------------------------------------------------------------------------
+
+class Decoder {
+ public:
+  Decoder(const Limits& limits, std::uint64_t message_words)
+      : limits_(limits), budget_(message_words) {}
+
+  Message message(schema::Message::Reader in) {
+    Message m;
+    m.tick = in.getTick();
+    m.sender = in.getSender();
+    if (m.sender >= limits_.worker_count)
+      throw WireError("sender " + std::to_string(m.sender) + " out of range (" +
+                      std::to_string(limits_.worker_count) + " workers)");
+    m.body = body(in.getBody());
+    return m;
+  }
+
+ private:
+  Body body(schema::Message::Body::Reader in) {
+    using W = schema::Message::Body::Which;
+    switch (in.which()) {
+      case W::NONE: throw WireError("message has no body");
+      case W::ITEMS: return items(in.getItems());
+      case W::ACK_DELTA: return ack_delta(in.getAckDelta());
+      case W::MIN_TIME: return MinTimeUpdate{in.getMinTime()};
+      case W::INGEST: {
+        auto i = in.getIngest();
+        return IngestLines{text(i.getFront(), "front name"), i.getSeq(), lines(i.getLines()),
+                           i.getClose()};
+      }
+      case W::INGEST_ACK: {
+        auto a = in.getIngestAck();
+        return IngestAck{a.getSeq(), a.getAccepted(), text(a.getError(), "error text")};
+      }
+      case W::TAIL_REQUEST: {
+        auto r = in.getTailRequest();
+        return TailRequest{text(r.getSink(), "sink name"), r.getOffset()};
+      }
+      case W::TAIL_REPLY: {
+        auto r = in.getTailReply();
+        return TailReply{r.getOffset(), lines(r.getLines()), r.getDone()};
+      }
+      case W::STOP: return Stop{};
+    }
+    throw WireError("unknown message body " + std::to_string(static_cast<unsigned>(in.which())));
+  }
+
+  void check_node(std::uint32_t node, const char* what) const {
+    if (node >= limits_.node_count)
+      throw WireError(std::string(what) + " " + std::to_string(node) + " out of range (" +
+                      std::to_string(limits_.node_count) + " nodes)");
+  }
+
+  ItemBatch items(capnp::List<schema::Envelope>::Reader list) {
+    budget_.elements(list.size(), "envelopes");
+    ItemBatch batch;
+    batch.envelopes.reserve(list.size());
+    for (auto in : list) {
+      Envelope& e = batch.envelopes.emplace_back();
+      e.node = in.getNode();
+      check_node(e.node, "node id");
+      e.ack_id = in.getAckId();
+      e.item.meta.time.ts = in.getTs();
+      e.item.meta.time.front = in.getFront();
+      check_node(e.item.meta.time.front, "front id");
+      e.item.tombstone = in.getTombstone();
+      if (in.hasTrace()) {
+        auto trace = in.getTrace();
+        if (trace.size() > limits_.max_trace)
+          throw WireError("trace of " + std::to_string(trace.size()) + " local times exceeds " +
+                          std::to_string(limits_.max_trace));
+        budget_.elements(trace.size(), "local times");
+        e.item.meta.trace.reserve(trace.size());
+        for (auto t : trace) e.item.meta.trace.push_back(LocalTime{t.getLogical(), t.getChild()});
+      }
+      e.item.payload = decode_value(in.getPayload(), limits_, budget_);
+    }
+    return batch;
+  }
+
+  AckDelta ack_delta(schema::AckDelta::Reader in) {
+    AckDelta d;
+    auto slots = in.getSlots();
+    budget_.elements(slots.size(), "ack slots");
+    d.slots.reserve(slots.size());
+    for (auto s : slots) d.slots.push_back({s.getSlotTs(), s.getXorIds()});
+    auto reports = in.getReports();
+    budget_.elements(reports.size(), "front reports");
+    d.reports.reserve(reports.size());
+    for (auto r : reports) {
+      check_node(r.getFront(), "reporting front id");
+      d.reports.push_back({r.getFront(), r.getNextTs()});
+    }
+    return d;
+  }
+
+  std::vector<std::string> lines(capnp::List<capnp::Data>::Reader list) {
+    budget_.elements(list.size(), "lines");
+    std::vector<std::string> out;
+    out.reserve(list.size());
+    for (auto line : list) {
+      budget_.blob(line.size(), "line bytes");
+      out.push_back(to_string(line));
+    }
+    return out;
+  }
+
+  std::string text(capnp::Text::Reader t, const char* what) {
+    budget_.blob(std::uint64_t{t.size()} + 1, what);
+    return std::string(t.cStr(), t.size());
+  }
+
+  const Limits& limits_;
+  DecodeBudget budget_;
+};
+
+}  // namespace
+
+std::string encode(const Message& message) {
+  try {
+    capnp::MallocMessageBuilder builder(first_segment_words(message.body));
+    auto root = builder.initRoot<schema::Message>();
+    root.setTick(message.tick);
+    root.setSender(message.sender);
+    encode_body(message.body, root.initBody());
+    auto segments = builder.getSegmentsForOutput();
+    std::string out(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word), '\0');
+    kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+    capnp::writeMessage(stream, segments);
+    return out;
+  } catch (const kj::Exception& e) {
+    throw WireError(std::string("cannot encode message: ") + e.getDescription().cStr());
+  }
+}
+
+Message decode(std::string_view bytes, const Limits& limits) {
+  if (bytes.empty()) throw WireError("empty message");
+  if (bytes.size() % sizeof(capnp::word) != 0)
+    throw WireError("message length " + std::to_string(bytes.size()) +
+                    " is not a multiple of 8 bytes");
+  const std::size_t words = bytes.size() / sizeof(capnp::word);
+  // Cap'n Proto reads words in place: use the bytes directly when aligned, else an aligned copy.
+  kj::Array<capnp::word> copy;
+  kj::ArrayPtr<const capnp::word> view;
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    view = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), words);
+  } else {
+    copy = kj::heapArray<capnp::word>(words);
+    std::memcpy(copy.begin(), bytes.data(), bytes.size());
+    view = copy.asPtr();
+  }
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = limits.traversal_words;
+  // Message > items > envelope > payload, then two levels (list, struct) per tuple.
+  const std::size_t nesting = 16 + 2 * std::min<std::size_t>(limits.max_tuple_depth, 1 << 20);
+  options.nestingLimit = static_cast<int>(nesting);
+  try {
+    capnp::FlatArrayMessageReader reader(view, options);
+    if (reader.getEnd() != view.end())
+      throw WireError("message has " +
+                      std::to_string(view.end() - reader.getEnd()) + " trailing words");
+    return Decoder(limits, words).message(reader.getRoot<schema::Message>());
+  } catch (const kj::Exception& e) {
+    throw WireError(std::string("malformed message: ") + e.getDescription().cStr());
+  }
+}
+
+}  // namespace flamestream::wire

@@ -1,0 +1,96 @@
+// The wire format of worker-to-worker and client-to-worker messages (schema: messages.capnp).
+//
+// decode() is the trust boundary: bytes from the network become a Message only if every field is
+// in range for this job (node ids, sender, trace length, tuple depth) and the decoded data is no
+// larger than the bytes that carried it. Anything else, however mangled, is a WireError and never a
+// crash, a different exception or an unbounded allocation. encode() of a Message that decode()
+// returned yields a message that decodes to the same value again.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "acker/ack_delta.h"
+#include "runtime/placement.h"
+#include "runtime/worker_graph.h"
+
+namespace flamestream::wire {
+
+class WireError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A page of items from one worker to another.
+struct ItemBatch {
+  std::vector<Envelope> envelopes;
+};
+
+// The acker's minimal time, sent to every worker.
+struct MinTimeUpdate {
+  Timestamp ts = 0;
+};
+
+// Client -> the worker hosting `front`: input lines seq, seq+1, ...; `close` ends the input.
+struct IngestLines {
+  std::string front;
+  std::uint64_t seq = 0;
+  std::vector<std::string> lines;
+  bool close = false;
+};
+
+// Worker -> client: how many of the lines from `seq` on were accepted; `error` empty on success.
+struct IngestAck {
+  std::uint64_t seq = 0;
+  std::uint64_t accepted = 0;
+  std::string error;
+};
+
+// Client -> the worker hosting `sink`: released lines from `offset` on.
+struct TailRequest {
+  std::string sink;
+  std::uint64_t offset = 0;
+};
+
+// Worker -> client: lines offset, offset+1, ...; `done` when the sink will release nothing more.
+struct TailReply {
+  std::uint64_t offset = 0;
+  std::vector<std::string> lines;
+  bool done = false;
+};
+
+// Control: shut the receiving worker down.
+struct Stop {};
+
+using Body = std::variant<ItemBatch, AckDelta, MinTimeUpdate, IngestLines, IngestAck, TailRequest,
+                          TailReply, Stop>;
+
+struct Message {
+  std::uint64_t tick = 0;
+  WorkerId sender = 0;
+  Body body;
+};
+
+// What the receiver accepts. node_count and worker_count are the job's; the rest bound the work and
+// memory a single message may cost.
+struct Limits {
+  std::size_t node_count = 0;      // node ids (envelope nodes, fronts) must be below this
+  std::size_t worker_count = 0;    // the sender must be below this
+  std::size_t max_trace = 4096;    // local times per envelope
+  std::size_t max_tuple_depth = 32;  // a flat tuple has depth 1
+  std::uint64_t traversal_words = 8 << 20;  // Cap'n Proto traversal limit (8-byte words)
+};
+
+// Serializes `message` as one Cap'n Proto message in flat (segment table + segments) form.
+std::string encode(const Message& message);
+
+// Parses and validates one message; throws WireError naming the problem on any malformed input.
+// `bytes` need not be aligned.
+Message decode(std::string_view bytes, const Limits& limits);
+
+}  // namespace flamestream::wire

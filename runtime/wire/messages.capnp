@@ -1,0 +1,90 @@
+# Wire schema of every message between workers, and between clients and workers.
+#
+# One Message per transport frame. The body union starts with `none`, which no encoder ever writes,
+# so an all-zero (default or truncated) root decodes as "no body" and is rejected instead of being
+# taken for an empty item batch. Fields are only ever appended; ordinals never change meaning.
+@0xf19b6aedb45b5dcc;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("flamestream::wire::schema");
+
+# A payload value. Strings travel as bytes: a value string may hold any bytes, NULs included.
+struct Value {
+  union {
+    null @0 :Void;
+    boolean @1 :Bool;
+    integer @2 :Int64;
+    real @3 :Float64;
+    bytes @4 :Data;
+    tuple @5 :List(Value);
+  }
+}
+
+struct LocalTime {
+  logical @0 :UInt32;
+  child @1 :UInt32;
+}
+
+# An item on its way into `node`, with the acker id of this hop.
+struct Envelope {
+  node @0 :UInt32;
+  ackId @1 :UInt64;
+  ts @2 :UInt64;        # global time: timestamp ...
+  front @3 :UInt32;     # ... and the front (node id) that assigned it
+  trace @4 :List(LocalTime);
+  tombstone @5 :Bool;
+  payload @6 :Value;
+}
+
+struct AckDelta {
+  struct Slot {
+    slotTs @0 :UInt64;
+    xorIds @1 :UInt64;
+  }
+  struct Report {
+    front @0 :UInt32;
+    nextTs @1 :UInt64;
+  }
+  slots @0 :List(Slot);
+  reports @1 :List(Report);
+}
+
+struct Ingest {
+  front @0 :Text;
+  seq @1 :UInt64;       # input sequence number of lines[0]
+  lines @2 :List(Data);
+  close @3 :Bool;       # no more input for this front after these lines
+}
+
+struct IngestAck {
+  seq @0 :UInt64;
+  accepted @1 :UInt64;
+  error @2 :Text;       # empty when every line was accepted
+}
+
+struct TailRequest {
+  sink @0 :Text;
+  offset @1 :UInt64;
+}
+
+struct TailReply {
+  offset @0 :UInt64;
+  lines @1 :List(Data);
+  done @2 :Bool;
+}
+
+struct Message {
+  tick @0 :UInt64;
+  sender @1 :UInt32;
+  body :union {
+    none @2 :Void;              # never written: a message without a body is malformed
+    items @3 :List(Envelope);   # worker -> worker: a page of items
+    ackDelta @4 :AckDelta;      # worker -> acker
+    minTime @5 :UInt64;         # acker -> every worker
+    ingest @6 :Ingest;          # client -> the front's worker
+    ingestAck @7 :IngestAck;    # worker -> client
+    tailRequest @8 :TailRequest;  # client -> the sink's worker
+    tailReply @9 :TailReply;    # worker -> client
+    stop @10 :Void;             # control: shut the worker down
+  }
+}

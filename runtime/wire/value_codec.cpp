@@ -1,0 +1,60 @@
+// Payload values to and from their Cap'n Proto form (see value_codec.h for the invariants).
+#include "runtime/wire/value_codec.h"
+
+#include <utility>
+#include <vector>
+
+namespace flamestream::wire {
+
+void DecodeBudget::charge(std::uint64_t words, const char* what) {
+  if (words > words_)
+    throw WireError(std::string("message decodes to more than it holds (aliased or zero-sized ") +
+                    what + ")");
+  words_ -= words;
+}
+
+void encode_value(const Value& value, schema::Value::Builder out) {
+  switch (value.kind()) {
+    case Value::Kind::null: out.setNull(); return;
+    case Value::Kind::boolean: out.setBoolean(value.as_bool()); return;
+    case Value::Kind::integer: out.setInteger(value.as_int()); return;
+    case Value::Kind::real: out.setReal(value.as_double()); return;
+    case Value::Kind::string: out.setBytes(as_data(value.as_string())); return;
+    case Value::Kind::tuple: {
+      const Value::Tuple& elements = value.as_tuple();
+      auto list = out.initTuple(static_cast<unsigned>(elements.size()));
+      for (unsigned i = 0; i < elements.size(); ++i) encode_value(elements[i], list[i]);
+      return;
+    }
+  }
+}
+
+Value decode_value(schema::Value::Reader in, const Limits& limits, DecodeBudget& budget,
+                   std::size_t depth) {
+  using W = schema::Value::Which;
+  switch (in.which()) {
+    case W::NULL_: return Value();
+    case W::BOOLEAN: return Value(in.getBoolean());
+    case W::INTEGER: return Value(in.getInteger());
+    case W::REAL: return Value(in.getReal());
+    case W::BYTES: {
+      auto bytes = in.getBytes();
+      budget.blob(bytes.size(), "string bytes");
+      return Value(to_string(bytes));
+    }
+    case W::TUPLE: {
+      if (depth >= limits.max_tuple_depth)
+        throw WireError("tuples nested deeper than " + std::to_string(limits.max_tuple_depth));
+      auto list = in.getTuple();
+      budget.elements(list.size(), "tuple elements");
+      Value::Tuple elements;
+      elements.reserve(list.size());
+      for (auto element : list)
+        elements.push_back(decode_value(element, limits, budget, depth + 1));
+      return Value::tuple(std::move(elements));
+    }
+  }
+  throw WireError("unknown value kind " + std::to_string(static_cast<unsigned>(in.which())));
+}
+
+}  // namespace flamestream::wire
