@@ -25,7 +25,7 @@ GraphSpec replay_filter_spec() {
           [](const Params&) {
             GraphBuilder b;
             b.front("input")
-                .map("scatter", [](const Value& v) { return v; })
+                .map("scatter", [](const Value& v) { return v; }, Partitioning::by_payload)
                 .grouping("by-mod3", 2, mod3)
                 .filter("single-or-odd-first", single_or_odd_first)
                 .sink("output")

@@ -80,29 +80,35 @@ std::uint32_t LogicalGraph::partition_hash(NodeId id, const Value& payload) cons
   return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 
-GraphBuilder& GraphBuilder::add(std::string name, Operation op) {
-  nodes_.push_back({std::move(name), std::move(op)});
+GraphBuilder& GraphBuilder::add(std::string name, Operation op, Partitioning p) {
+  nodes_.push_back({std::move(name), std::move(op), p});
   return *this;
 }
 
-GraphBuilder& GraphBuilder::front(std::string name) { return add(std::move(name), FrontOp{}); }
-GraphBuilder& GraphBuilder::map(std::string name, MapFn fn) {
-  return add(std::move(name), MapOp{std::move(fn)});
+GraphBuilder& GraphBuilder::front(std::string name) {
+  return add(std::move(name), FrontOp{}, Partitioning::pinned);
 }
-GraphBuilder& GraphBuilder::flat_map(std::string name, FlatMapFn fn) {
-  return add(std::move(name), FlatMapOp{std::move(fn)});
+GraphBuilder& GraphBuilder::map(std::string name, MapFn fn, Partitioning p) {
+  return add(std::move(name), MapOp{std::move(fn)}, p);
 }
-GraphBuilder& GraphBuilder::filter(std::string name, FilterFn keep) {
-  return add(std::move(name), FilterOp{std::move(keep)});
+GraphBuilder& GraphBuilder::flat_map(std::string name, FlatMapFn fn, Partitioning p) {
+  return add(std::move(name), FlatMapOp{std::move(fn)}, p);
 }
-GraphBuilder& GraphBuilder::broadcast(std::string name) {
-  return add(std::move(name), BroadcastOp{});
+GraphBuilder& GraphBuilder::filter(std::string name, FilterFn keep, Partitioning p) {
+  return add(std::move(name), FilterOp{std::move(keep)}, p);
 }
-GraphBuilder& GraphBuilder::merge(std::string name) { return add(std::move(name), MergeOp{}); }
+GraphBuilder& GraphBuilder::broadcast(std::string name, Partitioning p) {
+  return add(std::move(name), BroadcastOp{}, p);
+}
+GraphBuilder& GraphBuilder::merge(std::string name, Partitioning p) {
+  return add(std::move(name), MergeOp{}, p);
+}
 GraphBuilder& GraphBuilder::grouping(std::string name, std::size_t window, KeyFn key) {
-  return add(std::move(name), GroupingOp{window, std::move(key)});
+  return add(std::move(name), GroupingOp{window, std::move(key)}, Partitioning::by_key);
 }
-GraphBuilder& GraphBuilder::sink(std::string name) { return add(std::move(name), SinkOp{}); }
+GraphBuilder& GraphBuilder::sink(std::string name) {
+  return add(std::move(name), SinkOp{}, Partitioning::pinned);
+}
 
 GraphBuilder& GraphBuilder::edge(std::string from, std::string to) {
   edges_.emplace_back(std::move(from), std::move(to));
@@ -122,7 +128,13 @@ LogicalGraph GraphBuilder::build() const {
     const auto id = static_cast<NodeId>(g.nodes_.size());
     if (p.name.empty()) throw GraphError("node #" + std::to_string(id) + " has an empty name");
     if (!ids.emplace(p.name, id).second) throw GraphError("node '" + p.name + "' is defined twice");
-    g.nodes_.push_back(Node{id, p.name, p.op, {}, {}});
+    if (p.partitioning == Partitioning::pinned || p.partitioning == Partitioning::by_key) {
+      const bool pinned_op = std::holds_alternative<FrontOp>(p.op) || std::holds_alternative<SinkOp>(p.op);
+      const bool keyed_op = std::holds_alternative<GroupingOp>(p.op);
+      if ((p.partitioning == Partitioning::pinned) != pinned_op || (p.partitioning == Partitioning::by_key) != keyed_op)
+        throw GraphError("node '" + p.name + "': only fronts and sinks are pinned, only groupings are keyed");
+    }
+    g.nodes_.push_back(Node{id, p.name, p.op, {}, {}, p.partitioning});
   }
   for (const auto& [from, to] : edges_) {
     auto f = ids.find(from), t = ids.find(to);

@@ -16,12 +16,23 @@ namespace flamestream {
 
 using NodeId = std::uint32_t;
 
+// How the worker that runs a node for an item is chosen (paper §3.2: a hash function on each
+// operation's input). The result never depends on it for stateless operations; grouping must be
+// partitioned by its key, and fronts and sinks are pinned to one worker each.
+enum class Partitioning : std::uint8_t {
+  forward,     // stay on the worker that produced the item (stateless operations, the default)
+  by_payload,  // hash of the whole payload
+  by_key,      // the grouping's key hash
+  pinned,      // one chosen worker (fronts, sinks)
+};
+
 struct Node {
   NodeId id = 0;
   std::string name;
   Operation op;
   std::vector<NodeId> inputs;
   std::vector<NodeId> outputs;  // port i of this node feeds outputs[i]
+  Partitioning partitioning = Partitioning::forward;
 
   bool is_front() const { return std::holds_alternative<FrontOp>(op); }
   bool is_sink() const { return std::holds_alternative<SinkOp>(op); }
@@ -39,7 +50,8 @@ class LogicalGraph {
   // Throws GraphError when no node has this name.
   NodeId find(std::string_view name) const;
 
-  // The 32-bit partition hash of an item entering `id` (meaningless for pinned nodes).
+  // The 32-bit partition hash of an item entering `id`: the key hash for a grouping, the payload
+  // hash otherwise (used by by_payload and by_key nodes).
   std::uint32_t partition_hash(NodeId id, const Value& payload) const;
 
  private:
@@ -54,11 +66,12 @@ class LogicalGraph {
 class GraphBuilder {
  public:
   GraphBuilder& front(std::string name);
-  GraphBuilder& map(std::string name, MapFn fn);
-  GraphBuilder& flat_map(std::string name, FlatMapFn fn);
-  GraphBuilder& filter(std::string name, FilterFn keep);
-  GraphBuilder& broadcast(std::string name);
-  GraphBuilder& merge(std::string name);
+  // Stateless operations run where their input was produced unless told otherwise.
+  GraphBuilder& map(std::string name, MapFn fn, Partitioning p = Partitioning::forward);
+  GraphBuilder& flat_map(std::string name, FlatMapFn fn, Partitioning p = Partitioning::forward);
+  GraphBuilder& filter(std::string name, FilterFn keep, Partitioning p = Partitioning::forward);
+  GraphBuilder& broadcast(std::string name, Partitioning p = Partitioning::forward);
+  GraphBuilder& merge(std::string name, Partitioning p = Partitioning::forward);
   GraphBuilder& grouping(std::string name, std::size_t window, KeyFn key);
   GraphBuilder& sink(std::string name);
 
@@ -69,11 +82,12 @@ class GraphBuilder {
   LogicalGraph build() const;
 
  private:
-  GraphBuilder& add(std::string name, Operation op);
+  GraphBuilder& add(std::string name, Operation op, Partitioning p);
 
   struct PendingNode {
     std::string name;
     Operation op;
+    Partitioning partitioning;
   };
   std::vector<PendingNode> nodes_;
   std::vector<std::pair<std::string, std::string>> edges_;

@@ -37,9 +37,9 @@ WorkerId HashMapping::worker_for(std::uint32_t hash) const {
   return it->worker;
 }
 
-Placement Placement::spread(const LogicalGraph& graph, std::size_t workers) {
+Placement Placement::spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward) {
   Placement p{HashMapping::even(workers), std::vector<WorkerId>(graph.nodes().size(), 0),
-              static_cast<WorkerId>(workers - 1)};
+              static_cast<WorkerId>(workers - 1), scatter_forward};
   for (NodeId s : graph.sinks()) p.pinned_host[s] = static_cast<WorkerId>(1 % workers);
   return p;
 }

@@ -40,13 +40,24 @@ struct Placement {
   HashMapping mapping;
   std::vector<WorkerId> pinned_host;  // by node id; meaningful for fronts and sinks
   WorkerId acker_host = 0;
+  // Research and testing: route forward-partitioned nodes by payload hash instead, so items of
+  // one key cross more channels and arrive in more orders. The output must not change.
+  bool scatter_forward = false;
 
   // Fronts on worker 0, sinks on worker 1, the acker on the last worker (all on 0 when alone).
-  static Placement spread(const LogicalGraph& graph, std::size_t workers);
+  static Placement spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward = false);
 
-  WorkerId route(const LogicalGraph& graph, NodeId node, const Value& payload) const {
-    const Node& n = graph.node(node);
-    return n.is_pinned() ? pinned_host[node] : mapping.worker_for(graph.partition_hash(node, payload));
+  // The worker that runs `node` for an item with `payload` produced on worker `here`.
+  WorkerId route(const LogicalGraph& graph, WorkerId here, NodeId node, const Value& payload) const {
+    switch (graph.node(node).partitioning) {
+      case Partitioning::pinned: return pinned_host[node];
+      case Partitioning::forward:
+        if (!scatter_forward) return here;
+        [[fallthrough]];
+      case Partitioning::by_payload:
+      case Partitioning::by_key: return mapping.worker_for(graph.partition_hash(node, payload));
+    }
+    return here;
   }
 };
 

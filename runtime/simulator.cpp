@@ -85,7 +85,7 @@ SimRun::SimRun(const LogicalGraph& graph, const SimConfig& config, const InputFn
       config_(config),
       next_input_(next_input),
       release_(release),
-      placement_(Placement::spread(graph, config.workers)),
+      placement_(Placement::spread(graph, config.workers, config.scatter_forward)),
       acker_(std::vector<FrontId>(graph.fronts().begin(), graph.fronts().end()), config.slot_width),
       jitter_rng_(config.seed),
       channel_clear_(config.workers * config.workers, 0),

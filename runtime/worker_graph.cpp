@@ -71,7 +71,7 @@ void WorkerGraph::route(NodeId from, std::vector<Output>& outputs, Outbox& out) 
     const NodeId next = node.outputs[o.port];
     const std::uint64_t id = ids_();
     acks_.add(o.item.meta.time.ts, id);
-    const WorkerId dst = placement_.route(graph_, next, o.item.payload);
+    const WorkerId dst = placement_.route(graph_, self_, next, o.item.payload);
     out[dst].push_back(Envelope{next, std::move(o.item), id});
   }
 }

@@ -4,8 +4,11 @@
 #include <vector>
 
 #include "model/errors.h"
+#include "runtime/coordination/zk_client.h"
 #include "runtime/cli/options.h"
 #include "runtime/cli/run_command.h"
+#include "runtime/cluster/client_commands.h"
+#include "runtime/cluster/worker_command.h"
 
 namespace {
 
@@ -15,7 +18,12 @@ const char* kUsage =
     "A stream processor with optimistic grouping and deterministic, exactly-once output.\n"
     "\n"
     "commands:\n"
-    "  run GRAPH     run a catalog job over an input (see flamestream run --help)\n"
+    "  run GRAPH     run a catalog job over an input, in this process\n"
+    "  worker        run a cluster worker (registers in ZooKeeper, deploys ticks)\n"
+    "  submit        validate a tick and hand it to the cluster\n"
+    "  ingest        stream lines into a front of the running tick\n"
+    "  tail          print what a sink of the running tick releases\n"
+    "  status        workers, ticks and minimal time of a cluster\n"
     "\n"
     "flamestream COMMAND --help shows the options of a command.\n";
 
@@ -32,6 +40,11 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (command == "run") return run_command(args);
+    if (command == "worker") return worker_command(args);
+    if (command == "submit") return submit_command(args);
+    if (command == "ingest") return ingest_command(args);
+    if (command == "tail") return tail_command(args);
+    if (command == "status") return status_command(args);
     std::cerr << "flamestream: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {
@@ -42,6 +55,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const InputError& e) {
     std::cerr << "flamestream " << command << ": " << e.what() << "\n";
+    return 2;
+  } catch (const ZkError& e) {
+    std::cerr << "flamestream " << command << ": ZooKeeper: " << e.what() << "\n";
     return 2;
   } catch (const InternalError& e) {
     std::cerr << "flamestream " << command << ": " << e.what() << "\n";

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 
 #include "front/source.h"
 #include "graphs/catalog.h"
@@ -13,6 +14,7 @@
 #include "model/reference_executor.h"
 #include "runtime/cli/options.h"
 #include "runtime/cli/output_file.h"
+#include "runtime/engine/embedded_engine.h"
 #include "runtime/simulator.h"
 
 namespace flamestream {
@@ -76,14 +78,17 @@ std::string run_usage() {
       "options:\n"
       "  --input PATH|-      input lines (default: - for stdin)\n"
       "  --output PATH|-     where released lines go (default: - for stdout)\n"
-      "  --workers N         simulated workers, each hosting the whole graph (default: cores, " +
+      "  --workers N         workers, each hosting the whole graph (default: cores, " +
       std::to_string(default_workers()) +
       ")\n"
-      "  --engine ENGINE     sim (default): the deterministic simulator of the full protocol;\n"
+      "  --engine ENGINE     embedded (default): worker threads over ZeroMQ inproc://;\n"
+      "                      sim: the deterministic simulator of the full protocol;\n"
       "                      reference: the single-threaded in-order oracle\n"
-      "  --seed S            seed of the simulator's jitter and acker ids (default: 1)\n"
-      "  --jitter-us U       random extra delay per message, 0..U microseconds (default: 0)\n"
-      "  --ack-flush-us U    how often a worker sends its aggregated acker delta (default: 10)\n"
+      "  --batch-us U        embedded: send a page after U microseconds at most (default: 100)\n"
+      "  --ack-flush-us U    how often a worker sends its aggregated acker delta\n"
+      "                      (default: 1000 embedded, 10 sim)\n"
+      "  --seed S            sim: seed of the jitter and acker ids (default: 1)\n"
+      "  --jitter-us U       sim: random extra delay per message, 0..U microseconds (default: 0)\n"
       "  --param K=V         a job parameter (repeatable)\n"
       "  --stats PATH        write run counters as JSON\n"
       "  --help              this text\n"
@@ -102,7 +107,7 @@ std::string run_usage() {
 int run_command(const std::vector<std::string>& args) {
   const Options opts(args,
                      {"input", "output", "workers", "engine", "seed", "jitter-us", "ack-flush-us",
-                      "param", "stats"},
+                      "batch-us", "param", "stats"},
                      {"help"});
   if (opts.flag("help")) {
     std::cout << run_usage();
@@ -111,16 +116,11 @@ int run_command(const std::vector<std::string>& args) {
   if (opts.positional().size() != 1)
     throw UsageError("run needs exactly one GRAPH (see flamestream run --help)");
   const Job job = make_job(opts.positional()[0], parse_params(opts.all("param")));
-  const std::string engine = opts.value("engine", "sim");
-  if (engine != "sim" && engine != "reference")
-    throw UsageError("unknown engine '" + engine + "' (valid: sim, reference)");
-  SimConfig config;
-  config.workers = opts.unsigned_value("workers", default_workers());
-  if (config.workers == 0 || config.workers > 1024)
-    throw UsageError("--workers must be between 1 and 1024");
-  config.seed = opts.unsigned_value("seed", 1);
-  config.jitter_ns = opts.unsigned_value("jitter-us", 0) * 1000;
-  config.ack_flush_ns = opts.unsigned_value("ack-flush-us", 10) * 1000;
+  const std::string engine = opts.value("engine", "embedded");
+  if (engine != "embedded" && engine != "sim" && engine != "reference")
+    throw UsageError("unknown engine '" + engine + "' (valid: embedded, sim, reference)");
+  const std::size_t workers = opts.unsigned_value("workers", default_workers());
+  if (workers == 0 || workers > 1024) throw UsageError("--workers must be between 1 and 1024");
 
   std::unique_ptr<Source> source = open_source(opts.value("input", "-"));
   OutputFile output(opts.value("output", "-"));
@@ -134,7 +134,23 @@ int run_command(const std::vector<std::string>& args) {
   };
 
   RunStats stats;
-  if (engine == "sim") {
+  if (engine == "embedded") {
+    EmbeddedOptions embedded{workers, {}, isatty(STDERR_FILENO) == 1};
+    embedded.engine.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
+    embedded.engine.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
+    try {
+      stats = run_embedded(job, embedded, *source, emit);
+    } catch (const InputError& e) {
+      output.close();
+      std::cerr << "flamestream: " << e.what() << "\n";
+      return 2;
+    }
+  } else if (engine == "sim") {
+    SimConfig config;
+    config.workers = workers;
+    config.seed = opts.unsigned_value("seed", 1);
+    config.jitter_ns = opts.unsigned_value("jitter-us", 0) * 1000;
+    config.ack_flush_ns = opts.unsigned_value("ack-flush-us", 10) * 1000;
     stats = simulate(job.graph, config, [&](NodeId) { return feed.next(); }, emit);
   } else {
     ReferenceExecutor reference(job.graph, emit);

@@ -22,10 +22,16 @@ cat "$src_root"/README.md "$src_root"/model/*.h > "$tmp/text.txt"
 [ -s "$tmp/ref.txt" ] && pass || fail "reference output is empty"
 for workers in 1 4; do
   for seed in 1 2 3; do
-    "$fs" run wordcount --input "$tmp/text.txt" --workers "$workers" --seed "$seed" --jitter-us 50 \
-      > "$tmp/out-$workers-$seed.txt" || fail "wordcount --workers $workers --seed $seed"
-    expect_same "wordcount workers=$workers seed=$seed" "$tmp/ref.txt" "$tmp/out-$workers-$seed.txt"
+    "$fs" run wordcount --engine sim --input "$tmp/text.txt" --workers "$workers" --seed "$seed" \
+      --jitter-us 50 > "$tmp/out-$workers-$seed.txt" || fail "sim --workers $workers --seed $seed"
+    expect_same "sim wordcount workers=$workers seed=$seed" "$tmp/ref.txt" "$tmp/out-$workers-$seed.txt"
   done
+done
+# The embedded engine (the default): real threads, real sockets, the same bytes.
+for workers in 1 2 4; do
+  "$fs" run wordcount --input "$tmp/text.txt" --workers "$workers" > "$tmp/emb-$workers.txt" \
+    || fail "embedded --workers $workers"
+  expect_same "embedded wordcount workers=$workers" "$tmp/ref.txt" "$tmp/emb-$workers.txt"
 done
 
 # Word count semantics: lowercased runs of ASCII letters and digits, counts so far.
@@ -43,12 +49,15 @@ printf '(1)\n(2)\n(1|3)\n(2|4)\n' > "$tmp/pg2-expected.txt"
 expect_same "paper-grouping window=2" "$tmp/pg2-expected.txt" "$tmp/pg2.txt"
 
 # A malformed line: exit 2, the line number in the message, everything before it released.
-printf '1\n2\n3\nfour\n5\n' | "$fs" run paper-grouping --workers 2 > "$tmp/bad.txt" 2> "$tmp/bad.err"
-code=$?
-[ "$code" -eq 2 ] && pass || fail "malformed line: exit $code, expected 2"
-grep -q 'line 4' "$tmp/bad.err" && pass || fail "malformed line: message lacks 'line 4': $(cat "$tmp/bad.err")"
 printf '(1)\n(2)\n(1|3)\n' > "$tmp/bad-expected.txt"
-expect_same "output before a malformed line" "$tmp/bad-expected.txt" "$tmp/bad.txt"
+for engine in embedded sim reference; do
+  printf '1\n2\n3\nfour\n5\n' | "$fs" run paper-grouping --engine $engine --workers 2 \
+    > "$tmp/bad.txt" 2> "$tmp/bad.err"
+  code=$?
+  [ "$code" -eq 2 ] && pass || fail "$engine, malformed line: exit $code, expected 2"
+  grep -q 'line 4' "$tmp/bad.err" && pass || fail "$engine, malformed line: message lacks 'line 4': $(cat "$tmp/bad.err")"
+  expect_same "$engine, output before a malformed line" "$tmp/bad-expected.txt" "$tmp/bad.txt"
+done
 
 expect_exit2() {  # name expected-message-part command...
   local name="$1" needle="$2"
@@ -62,11 +71,11 @@ expect_exit2 "unknown graph" "valid: wordcount, paper-grouping" "$fs" run nosuch
 expect_exit2 "unknown param" "valid: window" "$fs" run paper-grouping --param colour=red
 expect_exit2 "bad param value" "param 'window'" "$fs" run paper-grouping --param window=0
 expect_exit2 "unknown option" "unknown option --frobnicate" "$fs" run wordcount --frobnicate
-expect_exit2 "unknown engine" "valid: sim, reference" "$fs" run wordcount --engine warp
+expect_exit2 "unknown engine" "valid: embedded, sim, reference" "$fs" run wordcount --engine warp
 expect_exit2 "missing input" "cannot open input" "$fs" run wordcount --input "$tmp/none.txt"
 expect_exit2 "unknown command" "unknown command" "$fs" frobnicate
 
-for cmd in "" "run"; do
+for cmd in "" run worker submit ingest tail status; do
   "$fs" $cmd --help > "$tmp/help" 2>&1 && grep -q usage "$tmp/help" && pass || fail "'$cmd --help'"
 done
 

@@ -82,6 +82,7 @@ SimConfig config_for(std::uint64_t seed, std::size_t workers, Timestamp jitter) 
   c.jitter_ns = jitter;
   c.ack_flush_deltas = 1 + seed % 16;           // from flush-every-delta to real aggregation
   c.slot_width = seed % 3 == 0 ? 1'000 : 1;     // wide slots share an XOR across items
+  c.scatter_forward = seed % 2 == 1;            // stateless hops cross workers too
   return c;
 }
 

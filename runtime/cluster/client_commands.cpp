@@ -1,0 +1,194 @@
+#include "runtime/cluster/client_commands.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "front/source.h"
+#include "model/errors.h"
+#include "runtime/cli/options.h"
+#include "runtime/cluster/cluster_state.h"
+#include "runtime/engine/ingest_client.h"
+#include "runtime/wire/codec.h"
+
+namespace flamestream {
+
+namespace {
+
+std::string read_all(const std::string& path) {
+  if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot open '" + path + "'");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+DeployedTick current_tick(ZkClient& zk) {
+  auto tick = latest_tick(zk);
+  if (!tick) throw UsageError("no tick has been submitted (see flamestream submit --help)");
+  return *tick;
+}
+
+// The endpoint of the worker that hosts `node` (a front or a sink) in `tick`.
+std::string host_endpoint(ZkClient& zk, const DeployedTick& tick, const std::string& node,
+                          const std::map<std::string, std::string>& hosts, const char* kind) {
+  auto host = hosts.find(node);
+  if (host == hosts.end()) {
+    std::string valid;
+    for (const auto& [n, w] : hosts) valid += (valid.empty() ? "" : ", ") + n;
+    throw UsageError(tick.node + " has no " + kind + " '" + node + "' (valid: " + valid + ")");
+  }
+  const auto workers = registered_workers(zk);
+  auto it = workers.find(host->second);
+  if (it == workers.end())
+    throw std::runtime_error(std::string(kind) + " '" + node + "' lives on worker '" + host->second +
+                             "', which is not registered now");
+  return it->second;
+}
+
+std::string format_ts(Timestamp t) {
+  if (t == kInfinity) return "infinity (everything released)";
+  return std::to_string(t) + " ns";
+}
+
+}  // namespace
+
+std::string submit_usage() {
+  return "usage: flamestream submit --zk HOST:PORT TICK.json|-\n"
+         "\n"
+         "Validates a tick and writes it to ZooKeeper; the workers it names deploy it. Prints the\n"
+         "tick id. A tick is a JSON object:\n"
+         "  graph        catalog graph name (required)\n"
+         "  params       {\"name\": \"value\"} job parameters\n"
+         "  workers      worker names (default: every registered worker, sorted)\n"
+         "  mapping      [{\"worker\", \"from\", \"to\"}] hash ranges, inclusive, covering\n"
+         "               0..4294967295 without gap or overlap (default: an even split)\n"
+         "  fronts       {\"front node\": \"worker\"} (default: the first worker)\n"
+         "  sinks        {\"sink node\": \"worker\"} (default: the second worker)\n"
+         "  acker        worker hosting the acker (default: the last worker)\n"
+         "  start_ms, duration_ms   the tick's interval (default 0, 0: until the fronts close)\n"
+         "Any error names the field, exits 2 and writes nothing.\n";
+}
+
+int submit_command(const std::vector<std::string>& args) {
+  const Options opts(args, {"zk"}, {"help"});
+  if (opts.flag("help")) return std::cout << submit_usage(), 0;
+  if (opts.positional().size() != 1) throw UsageError("submit needs one TICK.json (or - for stdin)");
+  const std::string text = read_all(opts.positional()[0]);
+  auto zk = connect_zk(opts.value("zk", ""));
+  ensure_layout(*zk);
+  TickSpec spec;
+  try {
+    spec = parse_tick(text, worker_names(*zk));
+  } catch (const TickError& e) {
+    throw UsageError(e.what());
+  }
+  const DeployedTick tick = write_tick(*zk, spec);
+  std::cout << tick.node << "\n";
+  return 0;
+}
+
+std::string ingest_usage() {
+  return "usage: flamestream ingest --zk HOST:PORT --front NAME [FILE|-]\n"
+         "\n"
+         "Streams the lines of FILE (default: stdin) into a front of the latest tick, then closes\n"
+         "that front. A line counts as ingested once the front acknowledged it. Exits 2 if the\n"
+         "front refuses a line (the message names it); lines before it stay ingested.\n";
+}
+
+int ingest_command(const std::vector<std::string>& args) {
+  const Options opts(args, {"zk", "front"}, {"help"});
+  if (opts.flag("help")) return std::cout << ingest_usage(), 0;
+  if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
+  const std::string front = opts.value("front", "");
+  if (front.empty()) throw UsageError("--front NAME is required");
+  auto zk = connect_zk(opts.value("zk", ""));
+  ensure_layout(*zk);
+  const DeployedTick tick = current_tick(*zk);
+  const std::string endpoint = host_endpoint(*zk, tick, front, tick.spec.fronts, "front");
+  auto source = open_source(opts.positional().empty() ? "-" : opts.positional()[0]);
+  zmq::context_t context;
+  IngestClient::Options options;
+  options.tick = tick.id;
+  IngestClient client(context, endpoint, front, options);
+  const auto accepted = client.stream(*source, [] { return true; });
+  std::cerr << "flamestream ingest: " << accepted << " lines into front '" << front << "' of "
+            << tick.node << "\n";
+  return 0;
+}
+
+std::string tail_usage() {
+  return "usage: flamestream tail --zk HOST:PORT --sink NAME\n"
+         "\n"
+         "Prints what a sink of the latest tick releases, as it is released, from the first line\n"
+         "on. Exits once every front is closed and everything is released.\n";
+}
+
+int tail_command(const std::vector<std::string>& args) {
+  const Options opts(args, {"zk", "sink"}, {"help"});
+  if (opts.flag("help")) return std::cout << tail_usage(), 0;
+  const std::string sink = opts.value("sink", "");
+  if (sink.empty()) throw UsageError("--sink NAME is required");
+  auto zk = connect_zk(opts.value("zk", ""));
+  ensure_layout(*zk);
+  const DeployedTick tick = current_tick(*zk);
+  const std::string endpoint = host_endpoint(*zk, tick, sink, tick.spec.sinks, "sink");
+  zmq::context_t context;
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.connect(endpoint);
+  std::uint64_t offset = 0;
+  for (;;) {
+    socket.send(zmq::buffer(wire::encode({tick.id, 0, wire::TailRequest{sink, offset}})),
+                zmq::send_flags::none);
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::seconds(30)) <= 0)
+      throw std::runtime_error("the worker hosting sink '" + sink + "' did not answer within 30 s");
+    zmq::message_t bytes;
+    if (!socket.recv(bytes)) continue;
+    const wire::Message m = wire::decode(bytes.to_string_view(), wire::Limits{0, 1 << 20});
+    const auto* reply = std::get_if<wire::TailReply>(&m.body);
+    if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
+    for (const std::string& line : reply->lines) std::cout << line << '\n';
+    offset = reply->offset + reply->lines.size();
+    if (reply->done) break;
+    if (reply->lines.empty()) {
+      std::cout.flush();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  std::cout.flush();
+  return 0;
+}
+
+std::string status_usage() {
+  return "usage: flamestream status --zk HOST:PORT\n"
+         "\n"
+         "Shows the registered workers, the submitted ticks with their placement and minimal\n"
+         "time, and the committed ticks.\n";
+}
+
+int status_command(const std::vector<std::string>& args) {
+  const Options opts(args, {"zk"}, {"help"});
+  if (opts.flag("help")) return std::cout << status_usage(), 0;
+  auto zk = connect_zk(opts.value("zk", ""));
+  ensure_layout(*zk);
+  const auto workers = registered_workers(*zk);
+  std::cout << "workers: " << workers.size() << "\n";
+  for (const auto& [name, endpoint] : workers) std::cout << "  " << name << "  " << endpoint << "\n";
+  const auto ticks = all_ticks(*zk);
+  std::cout << "ticks: " << ticks.size() << "\n";
+  for (const DeployedTick& t : ticks) {
+    std::cout << "  " << t.node << "  graph " << t.spec.graph << "  workers";
+    for (const auto& w : t.spec.workers) std::cout << ' ' << w;
+    std::cout << "  acker " << t.spec.acker << "\n";
+    for (const auto& [node, worker] : t.spec.fronts) std::cout << "    front " << node << " on " << worker << "\n";
+    for (const auto& [node, worker] : t.spec.sinks) std::cout << "    sink " << node << " on " << worker << "\n";
+    const auto progress = read_progress(*zk, t);
+    std::cout << "    minimal time: " << (progress ? format_ts(progress->min_time) : "not reported yet") << "\n";
+  }
+  std::cout << "committed ticks: none (tick commits arrive with exactly-once processing)\n";
+  return 0;
+}
+
+}  // namespace flamestream

@@ -1,0 +1,93 @@
+#include "runtime/cluster/cluster_state.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace flamestream {
+
+namespace {
+
+constexpr const char* kTickPrefix = "tick-";
+
+std::optional<std::uint64_t> tick_id_of(const std::string& node) {
+  if (node.rfind(kTickPrefix, 0) != 0) return std::nullopt;
+  std::uint64_t id = 0;
+  const char* begin = node.data() + 5;
+  auto [ptr, ec] = std::from_chars(begin, node.data() + node.size(), id);
+  if (ec != std::errc() || ptr != node.data() + node.size()) return std::nullopt;
+  return id;
+}
+
+std::optional<DeployedTick> read_tick(ZkClient& zk, const std::string& node) {
+  const auto id = tick_id_of(node);
+  if (!id) return std::nullopt;
+  const auto data = zk.get(std::string(kTicksPath) + "/" + node);
+  if (!data) return std::nullopt;
+  // A stored tick was validated when it was written; its workers need not be up any more.
+  TickSpec spec = parse_tick(*data, nlohmann::json::parse(*data).value("workers", std::vector<std::string>{}));
+  return DeployedTick{*id, node, std::move(spec)};
+}
+
+}  // namespace
+
+void ensure_layout(ZkClient& zk) {
+  zk.ensure_path(kWorkersPath);
+  zk.ensure_path(kTicksPath);
+  zk.ensure_path(kProgressPath);
+}
+
+std::map<std::string, std::string> registered_workers(ZkClient& zk) {
+  std::map<std::string, std::string> workers;
+  for (const std::string& name : zk.children(kWorkersPath))
+    if (auto endpoint = zk.get(std::string(kWorkersPath) + "/" + name)) workers[name] = *endpoint;
+  return workers;
+}
+
+std::vector<std::string> worker_names(ZkClient& zk) { return zk.children(kWorkersPath); }
+
+DeployedTick write_tick(ZkClient& zk, const TickSpec& spec) {
+  const std::string path = zk.create(std::string(kTicksPath) + "/" + kTickPrefix, tick_to_json(spec),
+                                     ZkMode::persistent_sequential);
+  const std::string node = path.substr(path.rfind('/') + 1);
+  return DeployedTick{*tick_id_of(node), node, spec};
+}
+
+std::vector<DeployedTick> all_ticks(ZkClient& zk) {
+  std::vector<DeployedTick> ticks;
+  for (const std::string& node : zk.children(kTicksPath))
+    if (auto t = read_tick(zk, node)) ticks.push_back(std::move(*t));
+  return ticks;  // children are sorted, and sequence numbers are zero-padded
+}
+
+std::optional<DeployedTick> latest_tick(ZkClient& zk) {
+  auto nodes = zk.children(kTicksPath);
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
+    if (auto t = read_tick(zk, *it)) return t;
+  return std::nullopt;
+}
+
+void write_progress(ZkClient& zk, const DeployedTick& tick, const TickProgress& progress) {
+  const std::string path = std::string(kProgressPath) + "/" + tick.node;
+  const std::string data =
+      nlohmann::json{{"min_time", progress.min_time}, {"done", progress.done}}.dump();
+  if (zk.exists(path)) {
+    zk.set(path, data);
+  } else {
+    zk.create(path, data);
+  }
+}
+
+std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick) {
+  const auto data = zk.get(std::string(kProgressPath) + "/" + tick.node);
+  if (!data) return std::nullopt;
+  const auto j = nlohmann::json::parse(*data, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return TickProgress{j.value("min_time", Timestamp{0}), j.value("done", false)};
+}
+
+std::unique_ptr<ZkClient> connect_zk(const std::string& hosts) {
+  if (hosts.empty()) throw ZkError("--zk HOST:PORT is required");
+  return ZkClient::connect(hosts, std::chrono::seconds(5));
+}
+
+}  // namespace flamestream

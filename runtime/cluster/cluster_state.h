@@ -1,0 +1,52 @@
+// The cluster's shared state in ZooKeeper, and the one place that knows its layout:
+//
+//   /flamestream/workers/NAME          ephemeral; data: the worker's endpoint
+//   /flamestream/ticks/tick-NNNNNNNNNN  sequential; data: the resolved tick JSON (tick.h)
+//   /flamestream/progress/tick-NNN...   written by the tick's acker host: minimal time, done
+//
+// Everything else reads and writes through these functions, so a newcomer finds the layout here.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "runtime/cluster/tick.h"
+#include "runtime/coordination/zk_client.h"
+
+namespace flamestream {
+
+inline constexpr const char* kWorkersPath = "/flamestream/workers";
+inline constexpr const char* kTicksPath = "/flamestream/ticks";
+inline constexpr const char* kProgressPath = "/flamestream/progress";
+
+struct DeployedTick {
+  std::uint64_t id = 0;  // the sequence number ZooKeeper gave it; 1 is the first tick
+  std::string node;      // tick-NNNNNNNNNN
+  TickSpec spec;
+};
+
+struct TickProgress {
+  Timestamp min_time = 0;
+  bool done = false;
+};
+
+void ensure_layout(ZkClient& zk);
+
+// Registered workers: name -> endpoint.
+std::map<std::string, std::string> registered_workers(ZkClient& zk);
+std::vector<std::string> worker_names(ZkClient& zk);
+
+// Writes a validated tick; returns it with its id.
+DeployedTick write_tick(ZkClient& zk, const TickSpec& spec);
+// The tick with the highest id, if any.
+std::optional<DeployedTick> latest_tick(ZkClient& zk);
+std::vector<DeployedTick> all_ticks(ZkClient& zk);
+
+void write_progress(ZkClient& zk, const DeployedTick& tick, const TickProgress& progress);
+std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick);
+
+// Connects with a bounded wait; the error names the address. Used by every command.
+std::unique_ptr<ZkClient> connect_zk(const std::string& hosts);
+
+}  // namespace flamestream

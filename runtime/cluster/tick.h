@@ -1,0 +1,46 @@
+// A tick (paper §3.5.1): the unit of deployment — which job runs, over which workers, how the key
+// space is split between them, and where the fronts, sinks and the acker live.
+//
+// parse_tick() is the one gate between a user's JSON and the cluster: it rejects anything
+// malformed with a TickError naming the field, fills in the defaults (every registered worker, an
+// even split, fronts on the first worker, sinks on the second, the acker on the last), and
+// returns a spec in which every name resolves. tick_to_json() writes that resolved form.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "graphs/catalog.h"
+#include "runtime/placement.h"
+
+namespace flamestream {
+
+class TickError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TickSpec {
+  std::string graph;
+  Params params;
+  std::vector<std::string> workers;           // a worker's index here is its WorkerId
+  std::vector<HashMapping::Range> mapping;    // contiguous, covering the 32-bit key space
+  std::map<std::string, std::string> fronts;  // front node name -> worker name
+  std::map<std::string, std::string> sinks;   // sink node name -> worker name
+  std::string acker;
+  std::uint64_t start_ms = 0;
+  std::uint64_t duration_ms = 0;  // 0: until every front is closed
+
+  WorkerId worker_id(const std::string& name) const;  // throws TickError for a stranger
+  Placement placement(const LogicalGraph& graph) const;
+};
+
+// Validates and resolves a tick; `registered` are the workers that are up now.
+TickSpec parse_tick(std::string_view json, const std::vector<std::string>& registered);
+
+std::string tick_to_json(const TickSpec& tick);
+
+}  // namespace flamestream

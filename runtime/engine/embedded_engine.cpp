@@ -1,0 +1,138 @@
+#include "runtime/engine/embedded_engine.h"
+
+#include <atomic>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "model/errors.h"
+#include "runtime/engine/ingest_client.h"
+#include "runtime/engine/worker_loop.h"
+#include "runtime/wire/codec.h"
+
+namespace flamestream {
+
+namespace {
+
+std::string endpoint_of(std::size_t run, WorkerId w) {
+  return "inproc://flamestream-" + std::to_string(run) + "-worker-" + std::to_string(w);
+}
+
+// Live throughput on stderr, at most once a second.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  void update(std::uint64_t lines) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "\r  %llu lines in, %.0f lines/s   ", static_cast<unsigned long long>(lines),
+                 static_cast<double>(lines) / secs);
+    last_ = now;
+    shown_ = true;
+  }
+  ~ProgressLine() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+};
+
+RunStats collect(const std::vector<std::unique_ptr<WorkerLoop>>& loops) {
+  RunStats stats;
+  for (const auto& loop : loops) {
+    const auto g = loop->graph().grouping_stats();
+    const auto s = loop->graph().sink_stats();
+    stats.items_in += loop->counters().inputs;
+    stats.acker_deltas += loop->counters().acker_deltas;
+    stats.replays += g.replays;
+    stats.tombstones += g.tombstones;
+    stats.reached_barrier += s.arrived;
+    stats.valid_at_barrier += s.arrived - s.cancelled;
+    stats.items_released += s.released;
+    stats.peak_sink_buffer = std::max<std::uint64_t>(stats.peak_sink_buffer, s.peak_buffered);
+    stats.grouping_keys += loop->graph().grouping_keys();
+    stats.grouping_entries += loop->graph().grouping_entries();
+  }
+  return stats;
+}
+
+}  // namespace
+
+RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& source,
+                      const ReleaseFn& release) {
+  static std::atomic<std::size_t> runs{0};
+  const std::size_t run = runs++;
+  const std::size_t n = options.workers;
+  check_invariant(n > 0 && job.graph.fronts().size() == 1, "the embedded engine runs one front");
+  zmq::context_t context;
+  const Placement placement = Placement::spread(job.graph, n);
+  std::vector<std::string> endpoints;
+  for (WorkerId w = 0; w < n; ++w) endpoints.push_back(endpoint_of(run, w));
+
+  std::vector<std::unique_ptr<Transport>> transports;
+  for (WorkerId w = 0; w < n; ++w) transports.push_back(std::make_unique<Transport>(context, endpoints[w]));
+  for (WorkerId w = 0; w < n; ++w) transports[w]->connect_peers(endpoints, w);
+
+  std::atomic<std::size_t> finished{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  std::vector<std::unique_ptr<WorkerLoop>> loops;
+  for (WorkerId w = 0; w < n; ++w) {
+    WorkerLoop::Hooks hooks{release, [&] { ++finished; }, {}, {}};
+    loops.push_back(std::make_unique<WorkerLoop>(job, placement, w, *transports[w], options.engine,
+                                                 std::move(hooks)));
+  }
+  std::vector<std::thread> threads;
+  for (WorkerId w = 0; w < n; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        loops[w]->run();
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        failed = true;
+      }
+    });
+  }
+
+  std::optional<InputError> input_error;
+  {
+    const NodeId front = job.graph.fronts()[0];
+    IngestClient client(context, endpoints[placement.pinned_host[front]], job.graph.node(front).name,
+                        IngestClient::Options{});
+    ProgressLine progress(options.progress);
+    try {
+      client.stream(source, [&] { return !failed.load(); },
+                    [&](std::uint64_t accepted) { progress.update(accepted); });
+    } catch (const InputError& e) {
+      input_error = e;
+    } catch (const std::exception&) {
+      if (!failed) throw;
+    }
+  }
+  while (finished.load() < n && !failed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  {
+    zmq::socket_t control(context, zmq::socket_type::dealer);
+    control.set(zmq::sockopt::linger, 0);
+    for (const auto& e : endpoints) control.connect(e);
+    // A DEALER spreads messages round-robin over its connections: one Stop reaches each worker.
+    const std::string stop = wire::encode({0, 0, wire::Stop{}});
+    for (std::size_t i = 0; i < n; ++i) control.send(zmq::buffer(stop), zmq::send_flags::none);
+    for (auto& t : threads) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+  RunStats stats = collect(loops);
+  if (input_error) throw *input_error;
+  return stats;
+}
+
+}  // namespace flamestream

@@ -1,0 +1,28 @@
+// The embedded engine: N worker threads in one process, ZeroMQ inproc:// between them, and
+// in-process coordination. It shares every line of item handling with the cluster (WorkerLoop,
+// Transport, IngestClient); only the endpoints and the coordination differ.
+#pragma once
+
+#include <functional>
+
+#include "front/source.h"
+#include "graphs/catalog.h"
+#include "runtime/engine/engine_config.h"
+#include "runtime/run_stats.h"
+#include "runtime/worker_graph.h"
+
+namespace flamestream {
+
+struct EmbeddedOptions {
+  std::size_t workers = 1;
+  EngineConfig engine;
+  bool progress = false;  // live throughput on stderr
+};
+
+// Runs `job` over `source` (its one front) and calls `release` for each released item, on one
+// thread at a time and in order. A malformed input line throws InputError after everything
+// accepted before it has been released.
+RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& source,
+                      const ReleaseFn& release);
+
+}  // namespace flamestream

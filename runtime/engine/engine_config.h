@@ -1,0 +1,27 @@
+// The knobs of the real engines (embedded and cluster), with the defaults `flamestream` uses.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include "model/meta.h"
+
+namespace flamestream {
+
+struct EngineConfig {
+  // An outgoing page is sent when it holds batch_items envelopes or its oldest is batch_timeout old.
+  std::chrono::microseconds batch_timeout{100};
+  std::size_t batch_items = 512;
+  // A worker sends its aggregated acker delta this often, or once it folded ack_flush_deltas.
+  std::chrono::microseconds ack_flush{1000};
+  std::size_t ack_flush_deltas = 1024;
+  // Nanoseconds of front time that share one ack-table slot.
+  Timestamp slot_width = 1000;
+  // Back-pressure: a front stops admitting input while this many of its inputs are not yet below
+  // the minimal time; the ingesting client then waits for its acknowledgment.
+  std::size_t max_inputs_in_flight = 1024;
+  // The tick this deployment runs; messages of other ticks are not its business.
+  std::uint64_t tick = 0;
+};
+
+}  // namespace flamestream

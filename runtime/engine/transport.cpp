@@ -1,0 +1,63 @@
+#include "runtime/engine/transport.h"
+
+#include <zmq_addon.hpp>
+
+#include "model/errors.h"
+
+namespace flamestream {
+
+Transport::Transport(zmq::context_t& context, const std::vector<std::string>& endpoints,
+                     WorkerId self)
+    : Transport(context, endpoints.at(self)) {
+  connect_peers(endpoints, self);
+}
+
+Transport::Transport(zmq::context_t& context, const std::string& listen)
+    : context_(context), router_(context, zmq::socket_type::router) {
+  router_.set(zmq::sockopt::rcvhwm, 0);
+  router_.set(zmq::sockopt::sndhwm, 0);
+  router_.set(zmq::sockopt::linger, 0);
+  router_.bind(listen);
+  endpoint_ = router_.get(zmq::sockopt::last_endpoint);
+}
+
+void Transport::connect_peers(const std::vector<std::string>& endpoints, WorkerId self) {
+  peers_.clear();
+  for (WorkerId w = 0; w < endpoints.size(); ++w) {
+    peers_.emplace_back(context_, zmq::socket_type::dealer);
+    if (w == self) continue;
+    peers_[w].set(zmq::sockopt::sndhwm, 0);
+    peers_[w].set(zmq::sockopt::linger, 0);
+    peers_[w].connect(endpoints[w]);
+  }
+}
+
+void Transport::send(WorkerId dst, const std::string& bytes) {
+  check_invariant(dst < peers_.size(), "a message for a worker outside the deployment");
+  peers_[dst].send(zmq::buffer(bytes), zmq::send_flags::none);
+}
+
+void Transport::reply(const std::string& identity, const std::string& bytes) {
+  router_.send(zmq::buffer(identity), zmq::send_flags::sndmore);
+  router_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+}
+
+void Transport::receive(std::chrono::microseconds timeout, std::vector<Incoming>& into,
+                        std::size_t max) {
+  zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(timeout);
+  if (zmq::poll(&item, 1, wait) <= 0) return;
+  std::vector<zmq::message_t> parts;
+  for (std::size_t n = 0; n < max; ++n) {
+    parts.clear();
+    if (!zmq::recv_multipart(router_, std::back_inserter(parts), zmq::recv_flags::dontwait)) return;
+    // A well-formed message is [identity, body]; anything else is not ours and is dropped whole.
+    if (parts.size() != 2) {
+      ++malformed_;
+      continue;
+    }
+    into.push_back({parts[0].to_string(), parts[1].to_string()});
+  }
+}
+
+}  // namespace flamestream

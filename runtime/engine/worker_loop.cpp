@@ -1,0 +1,268 @@
+#include "runtime/engine/worker_loop.h"
+
+#include <iostream>
+
+#include "model/errors.h"
+
+namespace flamestream {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... { using F::operator()...; };
+
+constexpr std::size_t kReceiveBudget = 256;  // messages taken per poll, so timers still run
+
+}  // namespace
+
+WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self,
+                       Transport& transport, const EngineConfig& config, Hooks hooks)
+    : job_(job),
+      placement_(placement),
+      self_(self),
+      transport_(transport),
+      config_(config),
+      hooks_(std::move(hooks)),
+      graph_(job.graph, placement, self,
+             WorkerGraph::Config{config.slot_width, config.ack_flush_deltas,
+                                 static_cast<std::uint64_t>(wall_ns())}),
+      outbox_(graph_.make_outbox()),
+      next_ack_flush_(Clock::now() + config.ack_flush) {
+  if (placement.acker_host == self) {
+    acker_.emplace(std::vector<FrontId>(job.graph.fronts().begin(), job.graph.fronts().end()),
+                   config.slot_width);
+  }
+}
+
+Timestamp WorkerLoop::wall_ns() {
+  return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+}
+
+std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming> backlog) {
+  std::vector<Transport::Incoming> incoming = std::move(backlog);
+  while (!stopped_) {
+    if (incoming.empty()) {
+      // About to wait: nothing may sit in a page meanwhile. Under load the loop never waits, and
+      // pages leave when full or batch_timeout old instead.
+      if (local_.empty()) flush_pages();
+      transport_.receive(local_.empty() ? until_next_timer() : std::chrono::microseconds(0),
+                         incoming, kReceiveBudget);
+    }
+    for (auto& in : incoming) {
+      if (later_tick_.empty()) {
+        handle_bytes(in);
+      } else {
+        later_tick_.push_back(std::move(in));  // keep arrival order for the next deployment
+      }
+    }
+    incoming.clear();
+    // Only what is queued now: messages this round sends to itself wait for the next round.
+    for (std::size_t n = local_.size(); n > 0 && !stopped_; --n) {
+      wire::Message m = std::move(local_.front());
+      local_.pop_front();
+      handle({}, m);
+    }
+    on_timers();
+  }
+  flush_pages();
+  flush_acks();
+  return std::move(later_tick_);
+}
+
+void WorkerLoop::handle_bytes(Transport::Incoming& in) {
+  wire::Message message;
+  try {
+    message = wire::decode(in.bytes, wire::Limits{job_.graph.nodes().size(),
+                                                  placement_.mapping.workers()});
+  } catch (const wire::WireError& e) {
+    drop(e.what());
+    return;
+  }
+  if (message.tick > config_.tick) {
+    later_tick_.push_back(std::move(in));
+    stopped_ = true;
+    return;
+  }
+  if (message.tick < config_.tick) {
+    if (auto* lines = std::get_if<wire::IngestLines>(&message.body))
+      transport_.reply(in.identity, wire::encode({message.tick, self_,
+                                                  wire::IngestAck{lines->seq, 0, "tick " + std::to_string(message.tick) + " has ended"}}));
+    return;  // a page or delta of an ended tick: its job is gone
+  }
+  handle(in.identity, message);
+}
+
+void WorkerLoop::handle(const std::string& identity, wire::Message& message) {
+  std::visit(Overloaded{
+                 [&](wire::ItemBatch& b) { on_items(b.envelopes); },
+                 [&](AckDelta& d) { on_ack_delta(d); },
+                 [&](wire::MinTimeUpdate& m) { on_min_time(m.ts); },
+                 [&](wire::IngestLines& l) { on_ingest(identity, l); },
+                 [&](wire::TailRequest& r) {
+                   if (!hooks_.tail) return drop("a tail request reached a worker without sinks");
+                   transport_.reply(identity, wire::encode({config_.tick, self_, hooks_.tail(r)}));
+                 },
+                 [&](wire::Stop&) { stopped_ = true; },
+                 [&](auto&) { drop("a reply reached a worker"); },
+             },
+             message.body);
+}
+
+bool WorkerLoop::valid_batch(const std::vector<Envelope>& envelopes) const {
+  for (const Envelope& e : envelopes) {
+    const Node& n = job_.graph.node(e.node);
+    if (n.is_front()) return false;
+    if (n.is_sink() && placement_.pinned_host[n.id] != self_) return false;
+  }
+  return true;
+}
+
+void WorkerLoop::on_items(std::vector<Envelope>& envelopes) {
+  if (!valid_batch(envelopes)) return drop("a page addressed a front or a sink hosted elsewhere");
+  ++counters_.pages_in;
+  try {
+    graph_.process(envelopes, outbox_);
+  } catch (const ValueError& e) {
+    // A payload of the wrong shape for the job's functions: only a foreign sender makes one.
+    return drop(std::string("a page carried a payload the job cannot handle: ") + e.what());
+  }
+  after_processing();
+}
+
+void WorkerLoop::after_processing() {
+  // A page to this worker itself costs nothing to send, and holding it back would stretch every
+  // trip around a cycle: it goes at once. Pages to peers wait to fill up.
+  if (!outbox_[self_].empty()) {
+    local_.push_back(wire::Message{config_.tick, self_, wire::ItemBatch{std::move(outbox_[self_])}});
+    outbox_[self_].clear();
+  }
+  bool pending = false;
+  for (const auto& page : outbox_) {
+    if (page.size() >= config_.batch_items) return flush_pages();
+    pending = pending || !page.empty();
+  }
+  if (pending && !pages_since_) pages_since_ = Clock::now();
+  if (graph_.acks().full()) flush_acks();
+}
+
+void WorkerLoop::on_ack_delta(const AckDelta& delta) {
+  if (!acker_) return drop("an acker delta reached a worker that does not host the acker");
+  ++counters_.acker_deltas;
+  if (!acker_->apply(delta)) return;
+  const Timestamp min_ts = acker_->min_time();
+  for (WorkerId w = 0; w < placement_.mapping.workers(); ++w) send(w, wire::MinTimeUpdate{min_ts});
+}
+
+void WorkerLoop::on_min_time(Timestamp min_ts) {
+  if (min_ts <= min_ts_) return;
+  min_ts_ = min_ts;
+  graph_.on_min_time(min_ts, hooks_.release);
+  if (hooks_.on_min_time) hooks_.on_min_time(min_ts);
+  while (!admitted_.empty() && admitted_.front() < min_ts) admitted_.pop_front();
+  admit_pending();
+  if (min_ts == kInfinity && hooks_.on_all_released) hooks_.on_all_released();
+}
+
+void WorkerLoop::on_ingest(const std::string& identity, wire::IngestLines& lines) {
+  NodeId front = 0;
+  try {
+    front = job_.graph.find(lines.front);
+  } catch (const GraphError&) {
+  }
+  if (!job_.graph.node(front).is_front() || job_.graph.node(front).name != lines.front ||
+      !graph_.hosts_front(front)) {
+    transport_.reply(identity, wire::encode({config_.tick, self_, wire::IngestAck{lines.seq, 0,
+                                              "no front '" + lines.front + "' on this worker"}}));
+    return;
+  }
+  if (!pending_.empty() || !admission_open()) {
+    pending_.push_back({identity, std::move(lines)});
+    return;
+  }
+  admit(identity, lines, front);
+}
+
+bool WorkerLoop::admission_open() const { return admitted_.size() < config_.max_inputs_in_flight; }
+
+void WorkerLoop::admit_pending() {
+  while (!pending_.empty() && admission_open()) {
+    PendingIngest p = std::move(pending_.front());
+    pending_.pop_front();
+    admit(p.identity, p.lines, job_.graph.find(p.lines.front));
+  }
+}
+
+void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, NodeId front) {
+  wire::IngestAck ack{lines.seq, 0, {}};
+  if (graph_.front_closed(front)) {
+    ack.error = "front '" + lines.front + "' is closed";
+  } else {
+    for (std::size_t i = 0; i < lines.lines.size(); ++i) {
+      Value payload;
+      try {
+        payload = job_.parse(lines.lines[i]);
+      } catch (const InputError& e) {
+        ack.error = "input line " + std::to_string(lines.seq + i) + ": " + e.what();
+        break;
+      }
+      const Timestamp now = wall_ns();
+      graph_.ingest(front, std::move(payload), now, outbox_);
+      admitted_.push_back(graph_.front_last_ts(front));
+      ++ack.accepted;
+    }
+    counters_.inputs += ack.accepted;
+    if (!ack.error.empty() || lines.close) graph_.close_front(front);
+    after_processing();
+  }
+  transport_.reply(identity, wire::encode({config_.tick, self_, std::move(ack)}));
+}
+
+void WorkerLoop::drop(const std::string& why) {
+  ++counters_.dropped_messages;
+  if (logged_drop_) return;
+  logged_drop_ = true;
+  std::cerr << "flamestream worker " << self_ << ": dropped a message: " << why
+            << " (further drops are only counted)\n";
+}
+
+void WorkerLoop::send(WorkerId dst, wire::Body body) {
+  if (dst == self_) {
+    local_.push_back(wire::Message{config_.tick, self_, std::move(body)});
+    return;
+  }
+  transport_.send(dst, wire::encode(wire::Message{config_.tick, self_, std::move(body)}));
+}
+
+void WorkerLoop::flush_pages() {
+  pages_since_.reset();
+  for (WorkerId dst = 0; dst < outbox_.size(); ++dst) {
+    if (outbox_[dst].empty()) continue;
+    send(dst, wire::ItemBatch{std::move(outbox_[dst])});
+    outbox_[dst].clear();
+  }
+}
+
+void WorkerLoop::flush_acks() {
+  AckDelta delta = graph_.acks().take();
+  if (!delta.empty()) send(placement_.acker_host, std::move(delta));
+}
+
+void WorkerLoop::on_timers() {
+  const auto now = Clock::now();
+  if (pages_since_ && now - *pages_since_ >= config_.batch_timeout) flush_pages();
+  if (now >= next_ack_flush_) {
+    next_ack_flush_ = now + config_.ack_flush;
+    graph_.report_open_fronts(wall_ns());  // heartbeats: an idle front must not stall the rest
+    flush_acks();
+  }
+}
+
+std::chrono::microseconds WorkerLoop::until_next_timer() const {
+  const auto now = Clock::now();
+  return std::max(std::chrono::microseconds(0),
+                  std::chrono::duration_cast<std::chrono::microseconds>(next_ack_flush_ - now));
+}
+
+}  // namespace flamestream

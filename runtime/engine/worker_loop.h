@@ -1,0 +1,99 @@
+// The event loop of one real worker: receives pages, acker deltas, minimal-time updates and client
+// requests, runs them through its WorkerGraph, and sends what comes out.
+//
+// One instance per worker, one thread each, no shared state: everything between workers is a
+// message (Seastar's shard-per-core discipline). Outgoing envelopes are batched per destination
+// into pages; acker deltas are aggregated and flushed on a timer; a front admits input only while
+// fewer than max_inputs_in_flight of its inputs are above the minimal time, which is the engine's
+// back-pressure. A message that fails validation is counted, logged once, and dropped: garbage
+// from the network never stops a worker.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <optional>
+
+#include "acker/ack_table.h"
+#include "graphs/catalog.h"
+#include "runtime/engine/engine_config.h"
+#include "runtime/engine/transport.h"
+#include "runtime/wire/codec.h"
+#include "runtime/worker_graph.h"
+
+namespace flamestream {
+
+class WorkerLoop {
+ public:
+  struct Hooks {
+    ReleaseFn release;                           // each item a sink here releases, in order
+    std::function<void()> on_all_released;       // the minimal time reached infinity here
+    std::function<wire::TailReply(const wire::TailRequest&)> tail;  // serves tail clients
+    std::function<void(Timestamp)> on_min_time;  // every advance of the minimal time here
+  };
+  struct Counters {
+    std::uint64_t inputs = 0;            // lines admitted by fronts here
+    std::uint64_t pages_in = 0;
+    std::uint64_t dropped_messages = 0;  // failed validation
+    std::uint64_t acker_deltas = 0;      // applied here, when this worker hosts the acker
+  };
+
+  WorkerLoop(const Job& job, const Placement& placement, WorkerId self, Transport& transport,
+             const EngineConfig& config, Hooks hooks);
+
+  // Runs until a Stop message arrives, or a message of a later tick: that one and whatever arrived
+  // with it are returned, unhandled, for the next deployment. `backlog` is handled first.
+  std::vector<Transport::Incoming> run(std::vector<Transport::Incoming> backlog = {});
+
+  const Counters& counters() const { return counters_; }
+  const WorkerGraph& graph() const { return graph_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void handle_bytes(Transport::Incoming& in);
+  void handle(const std::string& identity, wire::Message& message);
+  void on_items(std::vector<Envelope>& envelopes);
+  void after_processing();
+  void on_ack_delta(const AckDelta& delta);
+  void on_min_time(Timestamp min_ts);
+  void on_ingest(const std::string& identity, wire::IngestLines& lines);
+  void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);
+  void admit_pending();
+  bool admission_open() const;
+  bool valid_batch(const std::vector<Envelope>& envelopes) const;
+  void drop(const std::string& why);
+
+  void send(WorkerId dst, wire::Body body);
+  void flush_pages();
+  void flush_acks();
+  void on_timers();
+  std::chrono::microseconds until_next_timer() const;
+  static Timestamp wall_ns();
+
+  const Job& job_;
+  const Placement& placement_;
+  WorkerId self_;
+  Transport& transport_;
+  EngineConfig config_;
+  Hooks hooks_;
+  WorkerGraph graph_;
+  std::optional<AckTable> acker_;  // on the acker's host only
+  Outbox outbox_;
+  std::optional<Clock::time_point> pages_since_;  // when the oldest unsent envelope was queued
+  Clock::time_point next_ack_flush_;
+  std::deque<wire::Message> local_;  // messages to this worker itself, FIFO like any channel
+  struct PendingIngest {
+    std::string identity;
+    wire::IngestLines lines;
+  };
+  std::deque<PendingIngest> pending_;  // waiting for admission
+  std::deque<Timestamp> admitted_;     // timestamps of inputs not yet below the minimal time
+  Timestamp min_ts_ = 0;
+  bool stopped_ = false;
+  bool logged_drop_ = false;
+  std::vector<Transport::Incoming> later_tick_;  // messages for the next deployment
+  Counters counters_;
+};
+
+}  // namespace flamestream
