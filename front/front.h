@@ -1,9 +1,11 @@
 // A front (paper §3.3.1): where payloads enter and get their global time.
 //
 // Global times are (ts, front id) with ts strictly increasing per front, so no two inputs share one.
-// The front also states its promise for the acker: it will never assign a timestamp below next_ts().
+// The front also makes promises to the acker (promise()): it never assigns a timestamp below one it
+// promised, even if its clock steps back after the promise.
 #pragma once
 
+#include "model/errors.h"
 #include "model/meta.h"
 
 namespace flamestream {
@@ -16,6 +18,7 @@ class Front {
 
   // The global time of the next input, at clock reading `now`: now, or just after the last one.
   GlobalTime stamp(Timestamp now) {
+    check_invariant(!closed_, "a closed front was asked to stamp an input");
     last_ = next_ts(now);
     stamped_ = true;
     return {last_, id_};
@@ -24,7 +27,15 @@ class Front {
   // The lowest timestamp this front could still assign at clock reading `now`.
   Timestamp next_ts(Timestamp now) const {
     if (closed_) return kInfinity;
-    return stamped_ && now <= last_ ? last_ + 1 : now;
+    const Timestamp earliest = stamped_ && now <= last_ ? last_ + 1 : now;
+    return earliest > promised_ ? earliest : promised_;
+  }
+
+  // Promises the acker that no timestamp below the returned one will be assigned again.
+  Timestamp promise(Timestamp now) {
+    const Timestamp p = next_ts(now);
+    if (p > promised_) promised_ = p;
+    return p;
   }
 
   // The last timestamp assigned (meaningful once something was stamped).
@@ -37,6 +48,7 @@ class Front {
  private:
   FrontId id_;
   Timestamp last_ = 0;
+  Timestamp promised_ = 0;
   bool stamped_ = false;
   bool closed_ = false;
 };

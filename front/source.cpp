@@ -39,7 +39,9 @@ std::unique_ptr<Source> open_source(const std::string& path) {
 }
 
 GeneratorSource::GeneratorSource(std::uint64_t seed, std::uint64_t count, std::int64_t max_int)
-    : rng_(seed), count_(count), max_int_(max_int) {}
+    : rng_(seed), count_(count), max_int_(max_int) {
+  check_invariant(max_int >= 1, "an integer generator needs a positive maximum");
+}
 
 GeneratorSource::GeneratorSource(std::uint64_t seed, std::uint64_t count,
                                  std::vector<std::string> vocabulary, std::size_t words_per_line)

@@ -40,7 +40,7 @@ struct GraphSpec {
 const std::vector<GraphSpec>& graph_catalog();
 
 // Builds a job by name. Throws GraphError listing the valid graphs (unknown name) or the valid
-// params (unknown param, bad value).
+// params (unknown param), or naming the param and its bad value.
 Job make_job(std::string_view name, const Params& given = {});
 
 // A positive integer parameter; throws GraphError naming it.

@@ -27,6 +27,7 @@ class GroupingState {
     std::uint64_t tombstones = 0;  // windows cancelled
   };
 
+  // Keeps a pointer to `op`, which must outlive the state (it lives in the graph).
   explicit GroupingState(const GroupingOp& op) : op_(&op) {}
 
   // Handles one item or tombstone; appends windows and tombstones to `out` (port 0).

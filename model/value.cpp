@@ -3,7 +3,9 @@
 #include <xxhash.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "model/errors.h"
 
@@ -21,6 +23,20 @@ const Value::Tuple kEmptyTuple;
 // Seeds separate the kinds, so 1, 1.0, "1" and (1) hash differently.
 constexpr std::uint64_t seed_of(Value::Kind kind) {
   return 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(kind) + 1);
+}
+
+// One representative per equality class of doubles: -0.0 is 0.0, and every NaN is one NaN.
+double canonical(double d) {
+  if (std::isnan(d)) return std::numeric_limits<double>::quiet_NaN();
+  return d == 0.0 ? 0.0 : d;
+}
+
+std::strong_ordering compare_doubles(double a, double b) {
+  const bool na = std::isnan(a), nb = std::isnan(b);
+  if (na || nb) return na == nb ? std::strong_ordering::equal : (na ? std::strong_ordering::greater : std::strong_ordering::less);
+  if (a < b) return std::strong_ordering::less;
+  if (a > b) return std::strong_ordering::greater;
+  return std::strong_ordering::equal;
 }
 
 template <typename T>
@@ -117,7 +133,7 @@ std::uint64_t Value::hash() const {
     case Kind::null: return seed_of(Kind::null);
     case Kind::boolean: return hash_scalar<std::uint8_t>(as_bool() ? 1 : 0, Kind::boolean);
     case Kind::integer: return hash_scalar(as_int(), Kind::integer);
-    case Kind::real: return hash_scalar(as_double(), Kind::real);
+    case Kind::real: return hash_scalar(canonical(as_double()), Kind::real);
     case Kind::string: {
       const std::string& s = as_string();
       return XXH3_64bits_withSeed(s.data(), s.size(), seed_of(Kind::string));
@@ -137,6 +153,7 @@ std::uint64_t Value::hash() const {
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   if (a.kind() == Value::Kind::tuple) return a.as_tuple() == b.as_tuple();
+  if (a.kind() == Value::Kind::real) return compare_doubles(a.as_double(), b.as_double()) == 0;
   return a.v_ == b.v_;
 }
 
@@ -146,12 +163,7 @@ std::strong_ordering operator<=>(const Value& a, const Value& b) {
     case Value::Kind::null: return std::strong_ordering::equal;
     case Value::Kind::boolean: return a.as_bool() <=> b.as_bool();
     case Value::Kind::integer: return a.as_int() <=> b.as_int();
-    case Value::Kind::real: {
-      auto c = a.as_double() <=> b.as_double();
-      if (c == std::partial_ordering::less) return std::strong_ordering::less;
-      if (c == std::partial_ordering::greater) return std::strong_ordering::greater;
-      return std::strong_ordering::equal;
-    }
+    case Value::Kind::real: return compare_doubles(a.as_double(), b.as_double());
     case Value::Kind::string: return a.as_string().compare(b.as_string()) <=> 0;
     case Value::Kind::tuple: {
       const auto& x = a.as_tuple();

@@ -28,16 +28,16 @@ void WorkerGraph::ingest(NodeId front, Value payload, Timestamp now, Outbox& out
   scratch_.push_back({0, Item{std::move(payload), Meta{f.stamp(now), {}}, false}});
   route(front, scratch_, out);
   acks_.end_delta();
-  acks_.report(front, f.next_ts(now));
+  acks_.report(front, f.promise(now));
 }
 
 void WorkerGraph::report(NodeId front, Timestamp now) {
-  acks_.report(front, fronts_[front]->next_ts(now));
+  acks_.report(front, fronts_[front]->promise(now));
 }
 
 void WorkerGraph::report_open_fronts(Timestamp now) {
   for (const auto& f : fronts_)
-    if (f && !f->closed()) acks_.report(f->id(), f->next_ts(now));
+    if (f && !f->closed()) acks_.report(f->id(), f->promise(now));
 }
 
 void WorkerGraph::close_front(NodeId front) {

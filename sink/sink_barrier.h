@@ -23,8 +23,8 @@ class SinkBarrier {
     std::size_t peak_buffered = 0;
   };
 
-  // Buffers an item, or removes the one a tombstone cancels. An item at or below the last
-  // minimal time is a broken invariant: it could already have been overtaken by a release.
+  // Buffers an item, or removes the one a tombstone cancels. An item below the last minimal time
+  // is a broken invariant: releases may already have passed it.
   void on_item(const Item& item);
 
   // Releases, in meta order, every buffered item with a timestamp below `min_ts`.

@@ -117,21 +117,23 @@ TEST(Value, DistinctIntegersHashDistinct) {
   EXPECT_EQ(distinct.size(), 1000u);
 }
 
-// BUG (value.cpp): 0.0 == -0.0 under operator==, but hash() hashes the raw bytes, so two equal
-// values hash differently, breaking the header's "equal values hash equal" (and unordered_map's
-// requirement: a grouping keyed by a double puts 0.0 and -0.0 in two buckets, and
-// partition_hash may route them to different workers). Disabled until value.cpp is fixed.
-TEST(Value, DISABLED_EqualDoublesHashEqualIncludingSignedZero) {
+// Equal values hash equal, so a grouping keyed by a double puts 0.0 and -0.0 in one bucket and
+// partitioning sends them to one worker.
+TEST(Value, EqualDoublesHashEqualIncludingSignedZero) {
   ASSERT_EQ(Value(0.0), Value(-0.0));
   EXPECT_EQ(Value(0.0).hash(), Value(-0.0).hash());
 }
 
-// NaN: operator== says NaN != NaN, yet <=> says NaN is equivalent to every double. Equality and
-// ordering disagree; documented here so a change of either is noticed.
-TEST(Value, NanEqualityAndOrderingDisagree) {
+// Values are keys, so equality, ordering and hashing must agree even for NaN: every NaN equals
+// every NaN and sorts after all numbers.
+TEST(Value, NanIsOneKey) {
   const Value nan(std::nan(""));
-  EXPECT_NE(nan, nan);
-  EXPECT_EQ(nan <=> Value(1.0), std::strong_ordering::equal);
+  EXPECT_EQ(nan, nan);
+  EXPECT_EQ(nan, Value(-std::nan("1")));
+  EXPECT_EQ(nan.hash(), Value(-std::nan("1")).hash());
+  EXPECT_EQ(nan <=> nan, std::strong_ordering::equal);
+  EXPECT_EQ(Value(1e300) <=> nan, std::strong_ordering::less);
+  EXPECT_EQ(nan <=> Value(-1.0), std::strong_ordering::greater);
 }
 
 }  // namespace
