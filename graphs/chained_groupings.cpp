@@ -22,12 +22,12 @@ GraphSpec chained_groupings_spec() {
           {},
           [](const Params&) {
             GraphBuilder b;
-            b.front("input")
+            b.front("in")
                 .grouping("pairs", 2, parity)
                 .map("sum", sum_of_tuple)
                 .grouping("runs", 3, mod4)
-                .sink("output")
-                .chain({"input", "pairs", "sum", "runs", "output"});
+                .sink("out")
+                .chain({"in", "pairs", "sum", "runs", "out"});
             return Job{b.build(), parse_int_line, format_text};
           }};
 }

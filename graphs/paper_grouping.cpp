@@ -15,10 +15,10 @@ GraphSpec paper_grouping_spec() {
           {{"window", "3", "grouping window"}},
           [](const Params& params) {
             GraphBuilder b;
-            b.front("input")
+            b.front("in")
                 .grouping("by-parity", positive_param(params, "window"), parity)
-                .sink("output")
-                .chain({"input", "by-parity", "output"});
+                .sink("out")
+                .chain({"in", "by-parity", "out"});
             return Job{b.build(), parse_int_line, format_text};
           }};
 }

@@ -24,12 +24,12 @@ GraphSpec replay_filter_spec() {
           {},
           [](const Params&) {
             GraphBuilder b;
-            b.front("input")
+            b.front("in")
                 .map("scatter", [](const Value& v) { return v; }, Partitioning::by_payload)
                 .grouping("by-mod3", 2, mod3)
                 .filter("single-or-odd-first", single_or_odd_first)
-                .sink("output")
-                .chain({"input", "scatter", "by-mod3", "single-or-odd-first", "output"});
+                .sink("out")
+                .chain({"in", "scatter", "by-mod3", "single-or-odd-first", "out"});
             return Job{b.build(), parse_int_line, format_text};
           }};
 }

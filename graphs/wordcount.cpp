@@ -1,6 +1,6 @@
 // Word count as MapReduce on a stream (paper §2.3, Fig. 2):
-//   input -> tokenize -> to-mapped -> cycle(merge) -> group(w=2, by word) -> valid(filter)
-//         -> reduce(map) -> fanout(broadcast) -> {cycle, output}
+//   in -> tokenize -> to-mapped -> cycle(merge) -> group(w=2, by word) -> valid(filter)
+//         -> reduce(map) -> fanout(broadcast) -> {cycle, out}
 // A mapped item is (0|word|1), a reduced item (1|word|count). The filter keeps (mapped), the first
 // occurrence, and (reduced|mapped), a new word after its current count; every other window is a
 // transient of out-of-order arrival or the echo of the cycle.
@@ -66,7 +66,7 @@ GraphSpec wordcount_spec() {
           {},
           [](const Params&) {
             GraphBuilder b;
-            b.front("input")
+            b.front("in")
                 .flat_map("tokenize", tokenize)
                 .map("to-mapped", to_mapped)
                 .merge("cycle")
@@ -74,10 +74,10 @@ GraphSpec wordcount_spec() {
                 .filter("valid", valid_window)
                 .map("reduce", reduce)
                 .broadcast("fanout")
-                .sink("output")
-                .chain({"input", "tokenize", "to-mapped", "cycle", "group", "valid", "reduce",
+                .sink("out")
+                .chain({"in", "tokenize", "to-mapped", "cycle", "group", "valid", "reduce",
                         "fanout", "cycle"})
-                .edge("fanout", "output");
+                .edge("fanout", "out");
             return Job{b.build(), [](std::string_view line) { return Value(line); },
                        format_count};
           }};

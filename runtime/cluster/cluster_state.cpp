@@ -15,7 +15,7 @@ std::optional<std::uint64_t> tick_id_of(const std::string& node) {
   const char* begin = node.data() + 5;
   auto [ptr, ec] = std::from_chars(begin, node.data() + node.size(), id);
   if (ec != std::errc() || ptr != node.data() + node.size()) return std::nullopt;
-  return id;
+  return id + 1;  // ZooKeeper counts from 0; tick ids count from 1, so 0 can mean none
 }
 
 std::optional<DeployedTick> read_tick(ZkClient& zk, const std::string& node) {

@@ -39,14 +39,14 @@ struct WorkerState {
 
 // Stops the running tick when the process is told to terminate or a newer tick names this
 // worker, and publishes the acker's progress.
-void supervise(ZkClient& zk, zmq::context_t& context, WorkerState& state, std::atomic<bool>& quit) {
+void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, WorkerState& state) {
   zmq::socket_t control(context, zmq::socket_type::dealer);
   control.set(zmq::sockopt::linger, 0);
   control.connect(kControlEndpoint);
   std::uint64_t stopped_tick = 0;
   Timestamp published = 0;
   auto last_check = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-  while (!quit) {
+  while (!quit.stop_requested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const std::uint64_t running = state.running_tick;
     if (running == 0 || running == stopped_tick) continue;
@@ -199,15 +199,14 @@ int worker_command(const std::vector<std::string>& args) {
 
   WorkerState state;
   state.name = name;
-  std::atomic<bool> quit{false};
-  std::thread supervisor([&] { supervise(*zk, context, state, quit); });
+  std::jthread supervisor([&](std::stop_token quit) { supervise(quit, *zk, context, state); });
   std::vector<Transport::Incoming> backlog;
   std::uint64_t deployed = 0;
   while (auto tick = next_tick(*zk, name, deployed)) {
     backlog = run_tick(*tick, *zk, *transport, state, config, std::move(backlog));
     deployed = tick->id;
   }
-  quit = true;
+  supervisor.request_stop();
   supervisor.join();
   std::cerr << "flamestream worker " << name << ": stopped\n";
   return 0;

@@ -1,5 +1,6 @@
 #include "runtime/engine/transport.h"
 
+#include <cerrno>
 #include <zmq_addon.hpp>
 
 #include "model/errors.h"
@@ -46,7 +47,12 @@ void Transport::receive(std::chrono::microseconds timeout, std::vector<Incoming>
                         std::size_t max) {
   zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
   const auto wait = std::chrono::ceil<std::chrono::milliseconds>(timeout);
-  if (zmq::poll(&item, 1, wait) <= 0) return;
+  try {
+    if (zmq::poll(&item, 1, wait) <= 0) return;
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return;  // a signal: the caller decides whether to go on
+    throw;
+  }
   std::vector<zmq::message_t> parts;
   for (std::size_t n = 0; n < max; ++n) {
     parts.clear();
