@@ -74,15 +74,16 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
 void WorkerLoop::handle_bytes(Transport::Incoming& in) {
   wire::Message message;
   try {
+    // A later tick may have more workers or another graph: its limits are not ours to check.
+    if (wire::peek_tick(in.bytes) > config_.tick) {
+      later_tick_.push_back(std::move(in));
+      stopped_ = true;
+      return;
+    }
     message = wire::decode(in.bytes, wire::Limits{job_.graph.nodes().size(),
                                                   placement_.mapping.workers()});
   } catch (const wire::WireError& e) {
     drop(e.what());
-    return;
-  }
-  if (message.tick > config_.tick) {
-    later_tick_.push_back(std::move(in));
-    stopped_ = true;
     return;
   }
   if (message.tick < config_.tick) {

@@ -256,7 +256,12 @@ std::string encode(const Message& message) {
   }
 }
 
-Message decode(std::string_view bytes, const Limits& limits) {
+namespace {
+
+// Frames `bytes` as one Cap'n Proto message and hands its root to `read`; every failure, of the
+// framing or of `read` itself, is a WireError.
+template <class Read>
+auto with_root(std::string_view bytes, const capnp::ReaderOptions& options, Read&& read) {
   if (bytes.empty()) throw WireError("empty message");
   if (bytes.size() % sizeof(capnp::word) != 0)
     throw WireError("message length " + std::to_string(bytes.size()) +
@@ -272,20 +277,35 @@ Message decode(std::string_view bytes, const Limits& limits) {
     std::memcpy(copy.begin(), bytes.data(), bytes.size());
     view = copy.asPtr();
   }
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = limits.traversal_words;
-  // Message > items > envelope > payload, then two levels (list, struct) per tuple.
-  const std::size_t nesting = 16 + 2 * std::min<std::size_t>(limits.max_tuple_depth, 1 << 20);
-  options.nestingLimit = static_cast<int>(nesting);
   try {
     capnp::FlatArrayMessageReader reader(view, options);
     if (reader.getEnd() != view.end())
       throw WireError("message has " +
                       std::to_string(view.end() - reader.getEnd()) + " trailing words");
-    return Decoder(limits, words).message(reader.getRoot<schema::Message>());
+    return read(reader.getRoot<schema::Message>());
   } catch (const kj::Exception& e) {
     throw WireError(std::string("malformed message: ") + e.getDescription().cStr());
   }
+}
+
+}  // namespace
+
+Message decode(std::string_view bytes, const Limits& limits) {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = limits.traversal_words;
+  // Message > items > envelope > payload, then two levels (list, struct) per tuple.
+  const std::size_t nesting = 16 + 2 * std::min<std::size_t>(limits.max_tuple_depth, 1 << 20);
+  options.nestingLimit = static_cast<int>(nesting);
+  const std::size_t words = bytes.size() / sizeof(capnp::word);
+  return with_root(bytes, options, [&](schema::Message::Reader root) {
+    return Decoder(limits, words).message(root);
+  });
+}
+
+std::uint64_t peek_tick(std::string_view bytes) {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = 64;
+  return with_root(bytes, options, [](schema::Message::Reader root) { return root.getTick(); });
 }
 
 }  // namespace flamestream::wire

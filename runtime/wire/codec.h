@@ -93,4 +93,8 @@ std::string encode(const Message& message);
 // `bytes` need not be aligned.
 Message decode(std::string_view bytes, const Limits& limits);
 
+// Reads only the tick of a message: which deployment's limits apply to the rest of it.
+// Throws WireError if even that cannot be read.
+std::uint64_t peek_tick(std::string_view bytes);
+
 }  // namespace flamestream::wire
