@@ -1,5 +1,6 @@
 #include "runtime/cluster/client_commands.h"
 
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -46,9 +47,20 @@ std::string host_endpoint(ZkClient& zk, const DeployedTick& tick, const std::str
   return it->second;
 }
 
+// A front timestamp (nanoseconds since the epoch) as UTC wall time, with how far it lags now.
 std::string format_ts(Timestamp t) {
   if (t == kInfinity) return "infinity (everything released)";
-  return std::to_string(t) + " ns";
+  const std::time_t secs = static_cast<std::time_t>(t / 1'000'000'000);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char when[64];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto lag = now - static_cast<long long>(t / 1'000'000);
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03llu", static_cast<unsigned long long>(t / 1'000'000 % 1000));
+  return std::string(when) + ms + " UTC (" + std::to_string(lag) + " ms ago)";
 }
 
 }  // namespace
