@@ -47,23 +47,11 @@ int main(int argc, char** argv) {
     if (command == "status") return status_command(args);
     std::cerr << "flamestream: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
-  } catch (const UsageError& e) {
-    std::cerr << "flamestream " << command << ": " << e.what() << "\n";
-    return 2;
-  } catch (const GraphError& e) {
-    std::cerr << "flamestream " << command << ": " << e.what() << "\n";
-    return 2;
-  } catch (const InputError& e) {
-    std::cerr << "flamestream " << command << ": " << e.what() << "\n";
-    return 2;
-  } catch (const ZkError& e) {
-    std::cerr << "flamestream " << command << ": ZooKeeper: " << e.what() << "\n";
-    return 2;
-  } catch (const InternalError& e) {
-    std::cerr << "flamestream " << command << ": " << e.what() << "\n";
-    return 1;
   } catch (const std::exception& e) {
+    // The user's to fix (usage, graph, input, an unreachable ZooKeeper): 2. Ours: 1.
+    const bool users = dynamic_cast<const UsageError*>(&e) || dynamic_cast<const GraphError*>(&e) ||
+                       dynamic_cast<const InputError*>(&e) || dynamic_cast<const ZkError*>(&e);
     std::cerr << "flamestream " << command << ": " << e.what() << "\n";
-    return 1;
+    return users ? 2 : 1;
   }
 }

@@ -2,46 +2,20 @@
 // catalog graph, seeded random inputs, 1 to 4 workers — released output equal line for line.
 #include <gtest/gtest.h>
 
-#include <random>
 #include <sstream>
 
-#include "graphs/catalog.h"
-#include "model/reference_executor.h"
 #include "runtime/engine/embedded_engine.h"
+#include "tests/support/catalog_cases.h"
 
 namespace flamestream {
 namespace {
 
 constexpr int kSeeds = 150;
 
-std::string input_text(const std::string& graph, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
+std::string joined(const std::vector<std::string>& lines) {
   std::string text;
-  const int lines = std::uniform_int_distribution<int>(1, 60)(rng);
-  for (int i = 0; i < lines; ++i) {
-    if (graph == "wordcount") {
-      static const char* words[] = {"dog", "Cat", "emu", "owl", "a-b", "dog!", "the"};
-      const int n = std::uniform_int_distribution<int>(0, 8)(rng);
-      for (int j = 0; j < n; ++j) text += std::string(words[rng() % 7]) + " ";
-    } else {
-      text += std::to_string(rng() % 50 + 1);
-    }
-    text += '\n';
-  }
+  for (const auto& l : lines) text += l + "\n";
   return text;
-}
-
-std::vector<std::string> reference_lines(const Job& job, const std::string& text) {
-  std::istringstream in(text);
-  StreamSource source(in);
-  std::vector<Value> inputs;
-  while (auto line = source.next()) inputs.push_back(job.parse(line->text));
-  std::vector<std::string> out;
-  for (const Item& item : run_reference(job.graph, inputs)) {
-    out.emplace_back();
-    job.format(item.payload, out.back());
-  }
-  return out;
 }
 
 std::vector<std::string> embedded_lines(const Job& job, const std::string& text,
@@ -64,22 +38,17 @@ class EmbeddedMatchesReference : public testing::TestWithParam<std::string> {};
 TEST_P(EmbeddedMatchesReference, SeedsAndWorkerCounts) {
   const Job job = make_job(GetParam());
   for (int seed = 1; seed <= kSeeds; ++seed) {
-    const std::string text = input_text(GetParam(), static_cast<std::uint64_t>(seed));
-    const auto expected = reference_lines(job, text);
+    const auto lines = test_support::input_lines(GetParam(), static_cast<std::uint64_t>(seed));
+    const auto expected = test_support::reference_output(job, lines);
+    const std::string text = joined(lines);
     for (std::size_t workers = 1; workers <= 4; ++workers)
       ASSERT_EQ(embedded_lines(job, text, workers), expected)
           << GetParam() << " seed " << seed << " workers " << workers;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Catalog, EmbeddedMatchesReference,
-                         testing::Values("wordcount", "paper-grouping", "chained-groupings",
-                                         "replay-filter"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           std::erase(name, '-');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Catalog, EmbeddedMatchesReference, test_support::catalog_graphs(),
+                         test_support::graph_test_name);
 
 TEST(EmbeddedEngine, EmptyInputReleasesNothing) {
   const Job job = make_job("wordcount");

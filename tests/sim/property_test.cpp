@@ -3,12 +3,9 @@
 // checks (inside the simulator) never fire. Also: the checks do fire on a broken protocol.
 #include <gtest/gtest.h>
 
-#include <random>
-
-#include "graphs/catalog.h"
 #include "model/errors.h"
-#include "model/reference_executor.h"
 #include "runtime/simulator.h"
+#include "tests/support/catalog_cases.h"
 
 namespace flamestream {
 namespace {
@@ -17,42 +14,9 @@ constexpr int kSeeds = 500;
 constexpr std::size_t kWorkers[] = {1, 2, 3, 8};
 constexpr Timestamp kJitters[] = {0, 2'000, 200'000};  // none, about one hop, a hundred hops
 
-// A seeded input: integer lines for the integer graphs, short lines of a small vocabulary for
-// word count (few distinct words, so buckets are busy and the cycle replays often).
-std::vector<std::string> input_lines(const std::string& graph, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> lines;
-  if (graph == "wordcount") {
-    static const char* vocabulary[] = {"dog", "cat", "Dog", "emu", "owl", "a-b"};
-    const int n = std::uniform_int_distribution<int>(3, 12)(rng);
-    for (int i = 0; i < n; ++i) {
-      std::string line;
-      const int words = std::uniform_int_distribution<int>(0, 6)(rng);
-      for (int j = 0; j < words; ++j) line += std::string(vocabulary[rng() % 6]) + " ";
-      lines.push_back(line);
-    }
-  } else {
-    const int n = std::uniform_int_distribution<int>(10, 50)(rng);
-    for (int i = 0; i < n; ++i) lines.push_back(std::to_string(rng() % 40 + 1));
-  }
-  return lines;
-}
-
-std::vector<std::string> render(const Job& job, const std::vector<Item>& items) {
-  std::vector<std::string> out;
-  for (const Item& item : items) {
-    std::string s;
-    job.format(item.payload, s);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::vector<std::string> reference_output(const Job& job, const std::vector<std::string>& lines) {
-  std::vector<Value> inputs;
-  for (const auto& l : lines) inputs.push_back(job.parse(l));
-  return render(job, run_reference(job.graph, inputs));
-}
+using test_support::input_lines;
+using test_support::reference_output;
+using test_support::render;
 
 struct SimResult {
   std::vector<std::string> output;
@@ -110,14 +74,8 @@ TEST_P(SimulatorMatchesReference, EverySeedWorkerCountAndJitter) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Catalog, SimulatorMatchesReference,
-                         testing::Values("wordcount", "paper-grouping", "chained-groupings",
-                                         "replay-filter"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           std::erase(name, '-');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Catalog, SimulatorMatchesReference, test_support::catalog_graphs(),
+                         test_support::graph_test_name);
 
 TEST(Simulator, LongRunsWithTrimming) {
   // Long inputs let the minimal time advance many times mid-run, so buckets are trimmed while
