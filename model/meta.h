@@ -12,7 +12,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <vector>
+
+#include "model/trace.h"
 
 namespace flamestream {
 
@@ -27,22 +28,13 @@ struct GlobalTime {
   friend auto operator<=>(const GlobalTime&, const GlobalTime&) = default;
 };
 
-struct LocalTime {
-  std::uint32_t logical = 0;
-  std::uint32_t child = 0;
-  friend auto operator<=>(const LocalTime&, const LocalTime&) = default;
-};
-
-using Trace = std::vector<LocalTime>;
 
 struct Meta {
   GlobalTime time;
   Trace trace;
 
   Meta extended(LocalTime local) const {
-    Meta m{time, {}};
-    m.trace.reserve(trace.size() + 1);
-    m.trace.insert(m.trace.end(), trace.begin(), trace.end());
+    Meta m{time, trace};
     m.trace.push_back(local);
     return m;
   }

@@ -94,7 +94,8 @@ SimRun::SimRun(const LogicalGraph& graph, const SimConfig& config, const InputFn
   for (WorkerId w = 0; w < config.workers; ++w)
     workers_.push_back(std::make_unique<WorkerGraph>(
         graph, placement_, w,
-        WorkerGraph::Config{config.slot_width, config.ack_flush_deltas, config.seed}));
+        WorkerGraph::Config{config.slot_width, config.ack_flush_deltas, config.seed,
+                            config.depth_first_local}));
   outbox_ = workers_[0]->make_outbox();
 }
 

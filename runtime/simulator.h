@@ -27,6 +27,7 @@ struct SimConfig {
   std::size_t ack_flush_deltas = 64;    // or as soon as it holds this many deltas
   Timestamp slot_width = 1;             // timestamps (ns) per ack-table slot
   bool scatter_forward = false;         // see Placement::scatter_forward
+  bool depth_first_local = true;        // see WorkerGraph::Config::depth_first_local
   // Fault injection, for research and for testing the safety checks: a front sends its report on
   // its own, ahead of the registrations still waiting in its worker's aggregator. This is the
   // classic acker bug the protocol rules out; the simulator must catch it.

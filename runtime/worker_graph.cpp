@@ -1,5 +1,7 @@
 #include "runtime/worker_graph.h"
 
+#include <algorithm>
+
 #include "model/errors.h"
 
 namespace flamestream {
@@ -11,6 +13,7 @@ WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, 
       self_(self),
       acks_(config.slot_width, config.flush_deltas),
       ids_(config.seed * 0x9E3779B97F4A7C15ULL + self),
+      depth_first_(config.depth_first_local),
       groupings_(graph.nodes().size()),
       sinks_(graph.nodes().size()),
       fronts_(graph.nodes().size()) {
@@ -27,6 +30,11 @@ void WorkerGraph::ingest(NodeId front, Value payload, Timestamp now, Outbox& out
   scratch_.clear();
   scratch_.push_back({0, Item{std::move(payload), Meta{f.stamp(now), {}}, false}});
   route(front, scratch_, out);
+  while (!pending_.empty()) {
+    Envelope next = std::move(pending_.back());
+    pending_.pop_back();
+    step(next.node, next.item, out);
+  }
   acks_.end_delta();
   acks_.report(front, f.promise(now));
 }
@@ -48,32 +56,54 @@ void WorkerGraph::close_front(NodeId front) {
 void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
   for (const Envelope& env : batch) {
     acks_.add(env.item.meta.time.ts, env.ack_id);
-    const Node& node = graph_.node(env.node);
-    if (node.is_sink()) {
-      check_invariant(sinks_[env.node] != nullptr, "an item reached a sink on a worker not hosting it");
-      sinks_[env.node]->on_item(env.item);
-      continue;
-    }
-    scratch_.clear();
-    if (groupings_[env.node]) {
-      groupings_[env.node]->on_item(env.item, scratch_);
-    } else {
-      apply_stateless(node.op, node.outputs.size(), env.item, scratch_);
-    }
-    route(env.node, scratch_, out);
+    run(env.node, env.item, out);
   }
   acks_.end_delta();
 }
 
+void WorkerGraph::run(NodeId node, const Item& item, Outbox& out) {
+  check_invariant(pending_.empty(), "WorkerGraph::run re-entered");
+  step(node, item, out);
+  while (!pending_.empty()) {
+    Envelope next = std::move(pending_.back());
+    pending_.pop_back();
+    step(next.node, next.item, out);
+  }
+}
+
+void WorkerGraph::step(NodeId id, const Item& item, Outbox& out) {
+  const Node& node = graph_.node(id);
+  if (node.is_sink()) {
+    check_invariant(sinks_[id] != nullptr, "an item reached a sink on a worker not hosting it");
+    sinks_[id]->on_item(item);
+    return;
+  }
+  scratch_.clear();
+  if (groupings_[id]) {
+    groupings_[id]->on_item(item, scratch_);
+  } else {
+    apply_stateless(node.op, node.outputs.size(), item, scratch_);
+  }
+  route(id, scratch_, out);
+}
+
 void WorkerGraph::route(NodeId from, std::vector<Output>& outputs, Outbox& out) {
   const Node& node = graph_.node(from);
+  const std::size_t local_begin = pending_.size();
   for (Output& o : outputs) {
     const NodeId next = node.outputs[o.port];
+    const WorkerId dst = placement_.route(graph_, self_, next, o.item.payload);
+    if (dst == self_ && depth_first_) {
+      // Registered and acked within this one delta, an id would XOR away: it needs none.
+      pending_.push_back(Envelope{next, std::move(o.item), 0});
+      continue;
+    }
     const std::uint64_t id = ids_();
     acks_.add(o.item.meta.time.ts, id);
-    const WorkerId dst = placement_.route(graph_, self_, next, o.item.payload);
     out[dst].push_back(Envelope{next, std::move(o.item), id});
   }
+  // The stack pops from the back: reversed, the first output is processed first, depth first.
+  std::reverse(pending_.begin() + static_cast<std::ptrdiff_t>(local_begin), pending_.end());
 }
 
 void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release) {

@@ -2,9 +2,12 @@
 //
 // It owns the per-worker state (grouping buckets, sink barriers, fronts hosted here) and the local
 // acker aggregation; engines own queues, clocks and transport. Processing a batch is one atomic
-// acker delta: every consumed envelope is acked and every output registered under a fresh random id,
-// before the outputs are handed to the engine, routed by the placement. The simulator and the real
-// engines share this class, so they share every line of item handling.
+// acker delta: every consumed envelope is acked and every output for another worker registered
+// under a fresh random id before it is handed to the engine. Outputs that stay on this worker are
+// processed at once, depth first — the reference executor's order — so a cycle whose keys stay on
+// one worker (word count's) completes for one item before the next item enters, and the grouping
+// sees that item's echo in order instead of replaying. The simulator and the real engines share
+// this class, so they share every line of item handling.
 #pragma once
 
 #include <functional>
@@ -38,6 +41,9 @@ class WorkerGraph {
     Timestamp slot_width = 1;
     std::size_t flush_deltas = 64;
     std::uint64_t seed = 1;  // of the ack-id generator
+    // Process outputs for this same worker at once, depth first (the default); off, they go
+    // through the engine's queue to this worker like any other page (research: more disorder).
+    bool depth_first_local = true;
   };
 
   WorkerGraph(const LogicalGraph& graph, const Placement& placement, WorkerId self, Config config);
@@ -74,6 +80,8 @@ class WorkerGraph {
   std::size_t sink_buffered() const;
 
  private:
+  void run(NodeId node, const Item& item, Outbox& out);
+  void step(NodeId node, const Item& item, Outbox& out);
   void route(NodeId from, std::vector<Output>& outputs, Outbox& out);
 
   const LogicalGraph& graph_;
@@ -81,6 +89,8 @@ class WorkerGraph {
   WorkerId self_;
   DeltaAggregator acks_;
   std::mt19937_64 ids_;
+  bool depth_first_;
+  std::vector<Envelope> pending_;  // local outputs still to process, a stack
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
   std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here

@@ -47,6 +47,7 @@ SimConfig config_for(std::uint64_t seed, std::size_t workers, Timestamp jitter) 
   c.ack_flush_deltas = 1 + seed % 16;           // from flush-every-delta to real aggregation
   c.slot_width = seed % 3 == 0 ? 1'000 : 1;     // wide slots share an XOR across items
   c.scatter_forward = seed % 2 == 1;            // stateless hops cross workers too
+  c.depth_first_local = seed % 4 < 2;           // or local outputs queue like remote ones
   return c;
 }
 
@@ -87,6 +88,8 @@ TEST(Simulator, LongRunsWithTrimming) {
   const auto expected = reference_output(job, lines);
   for (int seed = 1; seed <= 6; ++seed) {
     SimConfig config = config_for(seed, 1 + seed % 4, seed % 2 ? 20'000 : 400'000);
+    config.depth_first_local = false;  // as much disorder as the simulator can make
+    config.scatter_forward = true;
     const SimResult got = simulate_lines(job, lines, config);
     ASSERT_EQ(got.output, expected) << "seed " << seed;
     EXPECT_GT(got.stats.replays, 0u);

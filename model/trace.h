@@ -1,0 +1,103 @@
+// The trace of local times an item carries (paper §2.1), with its first entries stored inline.
+//
+// Every operation appends one local time and most items are copied at every hop, so a trace that
+// lived on the heap cost an allocation per hop. Word count's deepest item has eleven entries; up to
+// kInline entries never touch the heap, longer traces (long chains, many trips around a cycle)
+// spill to it transparently. Compares lexicographically, like the vector it replaces.
+#pragma once
+
+#include <algorithm>
+#include <compare>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+
+namespace flamestream {
+
+struct LocalTime {
+  std::uint32_t logical = 0;
+  std::uint32_t child = 0;
+  friend auto operator<=>(const LocalTime&, const LocalTime&) = default;
+};
+
+class Trace {
+ public:
+  static constexpr std::uint32_t kInline = 14;
+
+  Trace() = default;
+  explicit Trace(std::size_t n, LocalTime value = {}) {
+    reserve(n);
+    std::fill_n(data(), n, value);
+    size_ = static_cast<std::uint32_t>(n);
+  }
+  Trace(std::initializer_list<LocalTime> values) { assign(values.begin(), values.size()); }
+  Trace(const Trace& other) { assign(other.data(), other.size_); }
+  Trace(Trace&& other) noexcept { take(other); }
+  Trace& operator=(const Trace& other) {
+    if (this != &other) {
+      size_ = 0;
+      assign(other.data(), other.size_);
+    }
+    return *this;
+  }
+  Trace& operator=(Trace&& other) noexcept {
+    if (this != &other) {
+      heap_.reset();
+      take(other);
+    }
+    return *this;
+  }
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const LocalTime* data() const { return heap_ ? heap_.get() : inline_; }
+  LocalTime* data() { return heap_ ? heap_.get() : inline_; }
+  const LocalTime* begin() const { return data(); }
+  const LocalTime* end() const { return data() + size_; }
+  const LocalTime& operator[](std::size_t i) const { return data()[i]; }
+  LocalTime& operator[](std::size_t i) { return data()[i]; }
+
+  void reserve(std::size_t n) {
+    if (n <= capacity_) return;
+    auto bigger = std::make_unique<LocalTime[]>(n);
+    std::copy_n(data(), size_, bigger.get());
+    heap_ = std::move(bigger);
+    capacity_ = static_cast<std::uint32_t>(n);
+  }
+  void push_back(LocalTime t) {
+    if (size_ == capacity_) reserve(std::size_t{capacity_} * 2);
+    data()[size_++] = t;
+  }
+
+  friend bool operator==(const Trace& a, const Trace& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+  friend std::strong_ordering operator<=>(const Trace& a, const Trace& b) {
+    return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  void assign(const LocalTime* values, std::size_t n) {
+    reserve(n);
+    std::copy_n(values, n, data());
+    size_ = static_cast<std::uint32_t>(n);
+  }
+  void take(Trace& other) {
+    size_ = other.size_;
+    capacity_ = other.capacity_;
+    if (other.heap_) {
+      heap_ = std::move(other.heap_);
+    } else {
+      std::copy_n(other.inline_, other.size_, inline_);
+    }
+    other.size_ = 0;
+    other.capacity_ = kInline;
+  }
+
+  LocalTime inline_[kInline];
+  std::unique_ptr<LocalTime[]> heap_;
+  std::uint32_t size_ = 0;
+  std::uint32_t capacity_ = kInline;
+};
+
+}  // namespace flamestream
