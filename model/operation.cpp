@@ -31,8 +31,19 @@ const char* operation_name(const Operation& op) {
 
 void apply_stateless(const Operation& op, std::size_t fanout, const Item& in,
                      std::vector<Output>& out) {
+  apply_stateless(op, fanout, Item(in), out);
+}
+
+void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::vector<Output>& out) {
+  // The input is consumed: a one-to-one operation hands its meta on, one entry longer, without
+  // copying it.
+  auto pass_on = [&](Value payload) {
+    in.payload = std::move(payload);
+    in.meta.trace.push_back({0, 0});
+    out.push_back({0, std::move(in)});
+  };
   std::visit(Overloaded{
-                 [&](const MapOp& m) { out.push_back({0, derived(in, m.fn(in.payload), 0)}); },
+                 [&](const MapOp& m) { pass_on(m.fn(in.payload)); },
                  [&](const FlatMapOp& f) {
                    thread_local std::vector<Value> produced;
                    produced.clear();
@@ -42,13 +53,13 @@ void apply_stateless(const Operation& op, std::size_t fanout, const Item& in,
                                                static_cast<std::uint32_t>(i))});
                  },
                  [&](const FilterOp& f) {
-                   if (f.keep(in.payload)) out.push_back({0, derived(in, in.payload, 0)});
+                   if (f.keep(in.payload)) pass_on(std::move(in.payload));
                  },
                  [&](const BroadcastOp&) {
                    for (std::size_t i = 0; i < fanout; ++i)
                      out.push_back({i, derived(in, in.payload, static_cast<std::uint32_t>(i))});
                  },
-                 [&](const MergeOp&) { out.push_back({0, derived(in, in.payload, 0)}); },
+                 [&](const MergeOp&) { pass_on(std::move(in.payload)); },
                  [&](const auto&) {
                    on_internal_error(std::string("apply_stateless called on a ") +
                                      operation_name(op) + " node");

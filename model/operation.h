@@ -48,5 +48,7 @@ struct Output {
 // `out`. `fanout` is the node's number of successors (broadcast copies to each).
 void apply_stateless(const Operation& op, std::size_t fanout, const Item& in,
                      std::vector<Output>& out);
+// The same, consuming `in`: cheaper on a hot path that no longer needs the input.
+void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::vector<Output>& out);
 
 }  // namespace flamestream

@@ -30,11 +30,7 @@ void WorkerGraph::ingest(NodeId front, Value payload, Timestamp now, Outbox& out
   scratch_.clear();
   scratch_.push_back({0, Item{std::move(payload), Meta{f.stamp(now), {}}, false}});
   route(front, scratch_, out);
-  while (!pending_.empty()) {
-    Envelope next = std::move(pending_.back());
-    pending_.pop_back();
-    step(next.node, next.item, out);
-  }
+  drain_local(out);
   acks_.end_delta();
   acks_.report(front, f.promise(now));
 }
@@ -61,17 +57,21 @@ void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
   acks_.end_delta();
 }
 
-void WorkerGraph::run(NodeId node, const Item& item, Outbox& out) {
+void WorkerGraph::run(NodeId node, Item item, Outbox& out) {
   check_invariant(pending_.empty(), "WorkerGraph::run re-entered");
-  step(node, item, out);
+  step(node, std::move(item), out);
+  drain_local(out);
+}
+
+void WorkerGraph::drain_local(Outbox& out) {
   while (!pending_.empty()) {
     Envelope next = std::move(pending_.back());
     pending_.pop_back();
-    step(next.node, next.item, out);
+    step(next.node, std::move(next.item), out);
   }
 }
 
-void WorkerGraph::step(NodeId id, const Item& item, Outbox& out) {
+void WorkerGraph::step(NodeId id, Item&& item, Outbox& out) {
   const Node& node = graph_.node(id);
   if (node.is_sink()) {
     check_invariant(sinks_[id] != nullptr, "an item reached a sink on a worker not hosting it");
@@ -82,7 +82,7 @@ void WorkerGraph::step(NodeId id, const Item& item, Outbox& out) {
   if (groupings_[id]) {
     groupings_[id]->on_item(item, scratch_);
   } else {
-    apply_stateless(node.op, node.outputs.size(), item, scratch_);
+    apply_stateless(node.op, node.outputs.size(), std::move(item), scratch_);
   }
   route(id, scratch_, out);
 }

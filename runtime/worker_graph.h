@@ -80,8 +80,9 @@ class WorkerGraph {
   std::size_t sink_buffered() const;
 
  private:
-  void run(NodeId node, const Item& item, Outbox& out);
-  void step(NodeId node, const Item& item, Outbox& out);
+  void run(NodeId node, Item item, Outbox& out);
+  void drain_local(Outbox& out);
+  void step(NodeId node, Item&& item, Outbox& out);
   void route(NodeId from, std::vector<Output>& outputs, Outbox& out);
 
   const LogicalGraph& graph_;
