@@ -15,7 +15,7 @@ std::optional<std::uint64_t> tick_id_of(const std::string& node) {
   const char* begin = node.data() + 5;
   auto [ptr, ec] = std::from_chars(begin, node.data() + node.size(), id);
   if (ec != std::errc() || ptr != node.data() + node.size()) return std::nullopt;
-  return id + 1;  // ZooKeeper counts from 0; tick ids count from 1, so 0 can mean none
+  return id;
 }
 
 std::optional<DeployedTick> read_tick(ZkClient& zk, const std::string& node) {
@@ -32,7 +32,11 @@ std::optional<DeployedTick> read_tick(ZkClient& zk, const std::string& node) {
 
 void ensure_layout(ZkClient& zk) {
   zk.ensure_path(kWorkersPath);
-  zk.ensure_path(kTicksPath);
+  if (!zk.exists(kTicksPath)) {
+    zk.ensure_path(kTicksPath);
+    // Spend sequence number 0, so tick ids start at 1 and 0 can mean "no tick".
+    zk.remove(zk.create(std::string(kTicksPath) + "/reserved-", {}, ZkMode::persistent_sequential));
+  }
   zk.ensure_path(kProgressPath);
 }
 

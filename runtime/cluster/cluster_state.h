@@ -21,7 +21,7 @@ inline constexpr const char* kTicksPath = "/flamestream/ticks";
 inline constexpr const char* kProgressPath = "/flamestream/progress";
 
 struct DeployedTick {
-  std::uint64_t id = 0;  // ZooKeeper's sequence number + 1: the first tick is 1
+  std::uint64_t id = 0;  // ZooKeeper's sequence number; the first tick is 1 (ensure_layout)
   std::string node;      // tick-NNNNNNNNNN
   TickSpec spec;
 };

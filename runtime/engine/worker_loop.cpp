@@ -12,6 +12,7 @@ template <class... F>
 struct Overloaded : F... { using F::operator()...; };
 
 constexpr std::size_t kReceiveBudget = 256;  // messages taken per poll, so timers still run
+constexpr std::size_t kLaterTickBudget = 256 << 20;  // bytes held for a tick not deployed yet
 
 }  // namespace
 
@@ -50,13 +51,7 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
       transport_.receive(local_.empty() ? until_next_timer() : std::chrono::microseconds(0),
                          incoming, kReceiveBudget);
     }
-    for (auto& in : incoming) {
-      if (later_tick_.empty()) {
-        handle_bytes(in);
-      } else {
-        later_tick_.push_back(std::move(in));  // keep arrival order for the next deployment
-      }
-    }
+    for (auto& in : incoming) handle_bytes(in);
     incoming.clear();
     // Only what is queued now: messages this round sends to itself wait for the next round.
     for (std::size_t n = local_.size(); n > 0 && !stopped_; --n) {
@@ -74,12 +69,10 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
 void WorkerLoop::handle_bytes(Transport::Incoming& in) {
   wire::Message message;
   try {
-    // A later tick may have more workers or another graph: its limits are not ours to check.
-    if (wire::peek_tick(in.bytes) > config_.tick) {
-      later_tick_.push_back(std::move(in));
-      stopped_ = true;
-      return;
-    }
+    // A later tick may have more workers or another graph: its limits are not ours to check, and
+    // a claim of one is not proof that it exists. Keep it for the next deployment (bounded);
+    // only the coordinator's word (a Stop) ends this one.
+    if (wire::peek_tick(in.bytes) > config_.tick) return keep_for_later_tick(in);
     message = wire::decode(in.bytes, wire::Limits{job_.graph.nodes().size(),
                                                   placement_.mapping.workers()});
   } catch (const wire::WireError& e) {
@@ -93,6 +86,12 @@ void WorkerLoop::handle_bytes(Transport::Incoming& in) {
     return;  // a page or delta of an ended tick: its job is gone
   }
   handle(in.identity, message);
+}
+
+void WorkerLoop::keep_for_later_tick(Transport::Incoming& in) {
+  if (later_tick_bytes_ + in.bytes.size() > kLaterTickBudget) return drop("too much held for a later tick");
+  later_tick_bytes_ += in.bytes.size();
+  later_tick_.push_back(std::move(in));
 }
 
 void WorkerLoop::handle(const std::string& identity, wire::Message& message) {

@@ -41,8 +41,8 @@ class WorkerLoop {
   WorkerLoop(const Job& job, const Placement& placement, WorkerId self, Transport& transport,
              const EngineConfig& config, Hooks hooks);
 
-  // Runs until a Stop message arrives, or a message of a later tick: that one and whatever arrived
-  // with it are returned, unhandled, for the next deployment. `backlog` is handled first.
+  // Runs until a Stop message arrives. Messages that arrived for a later tick (a peer that deployed
+  // it first) are returned, unhandled, for the next deployment; `backlog` is handled first.
   std::vector<Transport::Incoming> run(std::vector<Transport::Incoming> backlog = {});
 
   const Counters& counters() const { return counters_; }
@@ -52,6 +52,7 @@ class WorkerLoop {
   using Clock = std::chrono::steady_clock;
 
   void handle_bytes(Transport::Incoming& in);
+  void keep_for_later_tick(Transport::Incoming& in);
   void handle(const std::string& identity, wire::Message& message);
   void on_items(std::vector<Envelope>& envelopes);
   void after_processing();
@@ -92,7 +93,8 @@ class WorkerLoop {
   Timestamp min_ts_ = 0;
   bool stopped_ = false;
   bool logged_drop_ = false;
-  std::vector<Transport::Incoming> later_tick_;  // messages for the next deployment
+  std::vector<Transport::Incoming> later_tick_;  // messages for the next deployment, in order
+  std::size_t later_tick_bytes_ = 0;
   Counters counters_;
 };
 
