@@ -111,6 +111,38 @@ void GroupingState::trim(Bucket& bucket) const {
     bucket.erase(bucket.begin(), bucket.begin() + static_cast<std::ptrdiff_t>(final_count - keep));
 }
 
+std::vector<Item> GroupingState::committed(Timestamp end) const {
+  std::vector<std::pair<std::uint64_t, const Bucket*>> order;
+  for (const auto& [key, bucket] : buckets_) order.emplace_back(key.hash(), &bucket);
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second->front().item.meta < b.second->front().item.meta;
+  });
+  std::vector<Item> items;
+  for (const auto& [hash, bucket] : order) {
+    const auto below = std::find_if(bucket->begin(), bucket->end(), [&](const Entry& e) {
+      return e.item.meta.time.ts >= end;
+    });
+    const auto count = static_cast<std::size_t>(below - bucket->begin());
+    const std::size_t keep = std::min(count, op_->window - 1);
+    for (auto it = below - static_cast<std::ptrdiff_t>(keep); it != below; ++it) items.push_back(it->item);
+  }
+  return items;
+}
+
+void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
+  buckets_.clear();
+  unsettled_.clear();
+  for (const Item& item : items) {
+    check_invariant(item.meta.time.ts < end && !item.tombstone,
+                    "a committed grouping state holds only live items below its tick end");
+    Bucket& bucket = buckets_[op_->key(item.payload)];
+    check_invariant(bucket.empty() || bucket.back().item.meta < item.meta,
+                    "a committed grouping state lists each bucket in meta order");
+    bucket.push_back(Entry{item, 1});
+  }
+  min_ts_ = end;
+}
+
 std::size_t GroupingState::entry_count() const {
   std::size_t n = 0;
   for (const auto& [key, bucket] : buckets_) n += bucket.size();

@@ -36,6 +36,13 @@ class GroupingState {
   // Every item with a timestamp below `min_ts` is final: trims the buckets touched since last time.
   void on_min_time(Timestamp min_ts);
 
+  // The part of the state a tick ending at `end` commits: per key, the last w−1 items with a
+  // timestamp below `end` — all that any later window can need (paper §3.6.1). Valid once the
+  // minimal time has passed `end`. Ordered by key hash, then meta, so equal states serialize equal.
+  std::vector<Item> committed(Timestamp end) const;
+  // Replaces the whole state by a committed one; replay resumes at `end` on top of it.
+  void restore(const std::vector<Item>& items, Timestamp end);
+
   const Stats& stats() const { return stats_; }
   std::size_t key_count() const { return buckets_.size(); }
   std::size_t entry_count() const;
