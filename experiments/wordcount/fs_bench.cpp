@@ -1,0 +1,511 @@
+// The FlameStream side of the word-count benchmark (experiments/wordcount/bench runs it).
+//
+// Runs the catalog's `wordcount` job in the embedded engine (N worker threads over ZeroMQ inproc://)
+// over the first --count lines of --words (one word a line), offered open-loop at --rate words/s:
+// word i is due at start + i/rate, and its latency is the wall time its updated count is released
+// minus that due time, so time spent waiting to get in (client batching, back-pressure) counts.
+// The released (word, count) pair names its input exactly (the count-th occurrence of the word),
+// so the attribution does not rely on release order; release order is checked separately.
+//
+// Prints one JSON object on stdout (latency percentiles, throughput, checks) and writes the final
+// per-word output table (word, last count, outputs) to --counts-out for the harness to compare
+// with its reference counts. Progress goes to stderr once a second.
+//
+// The runner below is run_embedded() (runtime/engine/embedded_engine.cpp) with one difference: the
+// ingest client's batch size is a knob. run_embedded() always batches 1024 lines, which at an
+// offered rate R holds a line up to 1024/R before it reaches the front (0.5 s at 2000 words/s).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "graphs/catalog.h"
+#include "runtime/cluster/cluster_state.h"
+#include "runtime/engine/embedded_engine.h"
+#include "runtime/engine/ingest_client.h"
+#include "runtime/engine/transport.h"
+#include "runtime/engine/worker_loop.h"
+#include "runtime/wire/codec.h"
+
+namespace fs = flamestream;
+
+namespace {
+
+using SysClock = std::chrono::system_clock;
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SysClock::now().time_since_epoch())
+      .count();
+}
+
+struct Options {
+  std::string words_path;
+  std::string counts_out;
+  std::uint64_t count = 0;
+  double rate = 1000;
+  std::size_t workers = 2;
+  double warmup_s = 1.0;
+  double max_lag_s = 3.0;
+  std::size_t ingest_batch = 0;  // 0: about 1 ms of input, at least 1, at most 1024
+  long batch_us = -1;
+  long ack_flush_us = -1;
+  std::string mode = "ordered";
+  std::string engine = "embedded";  // or "cluster": a running cluster found through --zk
+  std::string zk;
+  double tail_poll_us = 200;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::fprintf(stderr,
+               "fs_bench: %s\n"
+               "usage: fs_bench --words FILE --count N --rate R [--workers N] [--warmup-s S]\n"
+               "                [--max-lag-s S] [--ingest-batch LINES] [--batch-us U]\n"
+               "                [--ack-flush-us U] [--counts-out FILE] [--mode ordered]\n"
+               "                [--engine embedded|cluster] [--zk HOST:PORT] [--tail-poll-us U]\n"
+               "--engine cluster streams into the front 'in' and tails the sink 'out' of the latest\n"
+               "tick of a running cluster (batch and ack knobs are then the workers' own).\n",
+               why.c_str());
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(a + " needs a value");
+      return argv[++i];
+    };
+    try {
+      if (a == "--words") o.words_path = value();
+      else if (a == "--counts-out") o.counts_out = value();
+      else if (a == "--count") o.count = std::stoull(value());
+      else if (a == "--rate") o.rate = std::stod(value());
+      else if (a == "--workers") o.workers = std::stoul(value());
+      else if (a == "--warmup-s") o.warmup_s = std::stod(value());
+      else if (a == "--max-lag-s") o.max_lag_s = std::stod(value());
+      else if (a == "--ingest-batch") o.ingest_batch = std::stoul(value());
+      else if (a == "--batch-us") o.batch_us = std::stol(value());
+      else if (a == "--ack-flush-us") o.ack_flush_us = std::stol(value());
+      else if (a == "--mode") o.mode = value();
+      else if (a == "--engine") o.engine = value();
+      else if (a == "--zk") o.zk = value();
+      else if (a == "--tail-poll-us") o.tail_poll_us = std::stod(value());
+      else usage("unknown option " + a);
+    } catch (const std::logic_error&) {
+      usage("bad value for " + a);
+    }
+  }
+  if (o.words_path.empty()) usage("--words is required");
+  if (o.rate <= 0 || o.workers == 0) usage("--rate and --workers must be positive");
+  if (o.engine != "embedded" && o.engine != "cluster") usage("--engine is embedded or cluster");
+  if (o.engine == "cluster" && o.zk.empty()) usage("--engine cluster needs --zk HOST:PORT");
+  // Exactly-once (tick commits) has not landed; the harness asks for it by this name once it has.
+  if (o.mode != "ordered") usage("mode '" + o.mode + "' is not available (only: ordered)");
+  return o;
+}
+
+// Open-loop source: line i is due at start + i/rate. It sleeps until a line is due, and gives up
+// (ends the stream early, `truncated`) once it is more than max_lag behind its schedule: the
+// system did not keep up and the rest of the schedule would only measure the queue.
+class RateSource : public fs::Source {
+ public:
+  RateSource(const std::vector<std::string>& words, double rate, double max_lag_s)
+      : words_(words), period_ns_(1e9 / rate), max_lag_ns_(static_cast<std::int64_t>(max_lag_s * 1e9)) {}
+
+  std::optional<fs::Line> next() override {
+    const std::uint64_t i = offered_.load(std::memory_order_relaxed);
+    if (i == words_.size() || truncated_) return std::nullopt;
+    if (i == 0) start_ns_ = wall_ns();
+    const std::int64_t due = due_ns(i);
+    std::int64_t now = wall_ns();
+    if (now < due) {
+      if (due - now > 50'000) std::this_thread::sleep_for(std::chrono::nanoseconds(due - now - 20'000));
+      while ((now = wall_ns()) < due) {
+      }
+    }
+    const std::int64_t lag = now - due;
+    max_lag_ns_seen_ = std::max(max_lag_ns_seen_, lag);
+    if (lag > max_lag_ns_) {
+      truncated_ = true;
+      return std::nullopt;
+    }
+    offered_.store(i + 1, std::memory_order_relaxed);
+    return fs::Line{i + 1, words_[i]};
+  }
+
+  std::int64_t due_ns(std::uint64_t i) const {
+    return start_ns_ + static_cast<std::int64_t>(std::llround(static_cast<double>(i) * period_ns_));
+  }
+  std::int64_t start_ns() const { return start_ns_; }
+  std::uint64_t offered() const { return offered_.load(std::memory_order_relaxed); }
+  bool truncated() const { return truncated_; }
+  std::int64_t max_lag_ns() const { return max_lag_ns_seen_; }
+
+ private:
+  const std::vector<std::string>& words_;
+  double period_ns_;
+  std::int64_t max_lag_ns_;
+  std::int64_t start_ns_ = 0;
+  std::atomic<std::uint64_t> offered_{0};
+  bool truncated_ = false;
+  std::int64_t max_lag_ns_seen_ = 0;
+};
+
+std::string endpoint_of(std::size_t w) { return "inproc://fs-bench-worker-" + std::to_string(w); }
+
+// run_embedded() with a configurable ingest batch (see the file comment).
+fs::RunStats run_engine(const fs::Job& job, std::size_t n, const fs::EngineConfig& config,
+                        std::size_t ingest_batch, fs::Source& source, const fs::ReleaseFn& release) {
+  zmq::context_t context;
+  const fs::Placement placement = fs::Placement::spread(job.graph, n);
+  std::vector<std::string> endpoints;
+  for (fs::WorkerId w = 0; w < n; ++w) endpoints.push_back(endpoint_of(w));
+  std::vector<std::unique_ptr<fs::Transport>> transports;
+  for (fs::WorkerId w = 0; w < n; ++w)
+    transports.push_back(std::make_unique<fs::Transport>(context, endpoints[w]));
+  for (fs::WorkerId w = 0; w < n; ++w) transports[w]->connect_peers(endpoints, w);
+
+  std::atomic<std::size_t> finished{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  std::vector<std::unique_ptr<fs::WorkerLoop>> loops;
+  for (fs::WorkerId w = 0; w < n; ++w) {
+    fs::WorkerLoop::Hooks hooks{release, [&] { ++finished; }, {}, {}};
+    loops.push_back(std::make_unique<fs::WorkerLoop>(job, placement, w, *transports[w], config,
+                                                     std::move(hooks)));
+  }
+  std::vector<std::thread> threads;
+  for (fs::WorkerId w = 0; w < n; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        loops[w]->run();
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        failed = true;
+      }
+    });
+  }
+  {
+    const fs::NodeId front = job.graph.fronts()[0];
+    fs::IngestClient::Options ingest;
+    ingest.batch_lines = ingest_batch;
+    fs::IngestClient client(context, endpoints[placement.pinned_host[front]],
+                            job.graph.node(front).name, ingest);
+    try {
+      client.stream(source, [&] { return !failed.load(); });
+    } catch (const std::exception&) {
+      if (!failed) throw;
+    }
+  }
+  while (finished.load() < n && !failed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    zmq::socket_t control(context, zmq::socket_type::dealer);
+    control.set(zmq::sockopt::linger, 0);
+    for (const auto& e : endpoints) control.connect(e);
+    const std::string stop = fs::wire::encode({0, 0, fs::wire::Stop{}});
+    for (std::size_t i = 0; i < n; ++i) control.send(zmq::buffer(stop), zmq::send_flags::none);
+    for (auto& t : threads) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+  fs::RunStats stats;
+  for (const auto& loop : loops) {
+    const auto g = loop->graph().grouping_stats();
+    const auto s = loop->graph().sink_stats();
+    stats.items_in += loop->counters().inputs;
+    stats.replays += g.replays;
+    stats.tombstones += g.tombstones;
+    stats.items_released += s.released;
+    stats.peak_sink_buffer = std::max<std::uint64_t>(stats.peak_sink_buffer, s.peak_buffered);
+  }
+  return stats;
+}
+
+// Streams `source` into the front 'in' of the latest tick of a running cluster and follows its sink
+// 'out' (TailRequest polling, as `flamestream tail` does but without its 20 ms sleep), calling
+// `on_line` for each output line as it arrives.
+std::size_t run_cluster(const Options& o, std::size_t ingest_batch, fs::Source& source,
+                        const std::function<void(std::string_view)>& on_line) {
+  auto zk = fs::connect_zk(o.zk);
+  const auto tick = fs::latest_tick(*zk);
+  if (!tick) throw std::runtime_error("no tick has been submitted");
+  const auto workers = fs::registered_workers(*zk);
+  auto endpoint = [&](const std::map<std::string, std::string>& hosts, const std::string& node) {
+    const auto host = hosts.find(node);
+    if (host == hosts.end()) throw std::runtime_error("the tick has no node '" + node + "'");
+    const auto it = workers.find(host->second);
+    if (it == workers.end()) throw std::runtime_error("worker '" + host->second + "' is not registered");
+    return it->second;
+  };
+  const std::string front_ep = endpoint(tick->spec.fronts, "in");
+  const std::string sink_ep = endpoint(tick->spec.sinks, "out");
+  zmq::context_t context;
+  std::string ingest_error;
+  std::atomic<bool> ingest_done{false};
+  std::thread ingest([&] {
+    try {
+      fs::IngestClient::Options opts;
+      opts.batch_lines = ingest_batch;
+      opts.tick = tick->id;
+      fs::IngestClient client(context, front_ep, "in", opts);
+      client.stream(source, [] { return true; });
+    } catch (const std::exception& e) {
+      ingest_error = e.what();
+    }
+    ingest_done = true;
+  });
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.connect(sink_ep);
+  std::uint64_t offset = 0;
+  const auto pause = std::chrono::nanoseconds(static_cast<std::int64_t>(o.tail_poll_us * 1000));
+  for (;;) {
+    socket.send(zmq::buffer(fs::wire::encode({tick->id, 0, fs::wire::TailRequest{"out", offset}})),
+                zmq::send_flags::none);
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::seconds(30)) <= 0) {
+      ingest.detach();
+      throw std::runtime_error("the sink's worker did not answer within 30 s");
+    }
+    zmq::message_t bytes;
+    if (!socket.recv(bytes)) continue;
+    const fs::wire::Message m = fs::wire::decode(bytes.to_string_view(), fs::wire::Limits{0, 1 << 24});
+    const auto* reply = std::get_if<fs::wire::TailReply>(&m.body);
+    if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
+    for (const std::string& line : reply->lines) on_line(line);
+    offset = reply->offset + reply->lines.size();
+    if (reply->done) break;
+    if (reply->lines.empty()) {
+      if (ingest_done && !ingest_error.empty()) break;
+      std::this_thread::sleep_for(pause);
+    }
+  }
+  ingest.join();
+  if (!ingest_error.empty()) throw std::runtime_error("ingest: " + ingest_error);
+  return tick->spec.workers.size();
+}
+
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+  std::size_t n = 0;
+};
+
+Percentiles percentiles(std::vector<std::int64_t> v) {
+  Percentiles p;
+  p.n = v.size();
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) {
+    const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())) - 1));
+    return static_cast<double>(v[k]) / 1e6;
+  };
+  p.p50 = at(0.5);
+  p.p90 = at(0.9);
+  p.p99 = at(0.99);
+  p.p999 = at(0.999);
+  p.max = static_cast<double>(v.back()) / 1e6;
+  return p;
+}
+
+std::string json(const Percentiles& p) {
+  if (p.n == 0) return "null";
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "{\"n\": %zu, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}",
+                p.n, p.p50, p.p90, p.p99, p.p999, p.max);
+  return buf;
+}
+
+struct WordState {
+  std::vector<std::uint32_t> positions;  // input indices of its occurrences, in order
+  std::uint64_t last = 0;                // last count released
+  std::uint64_t outputs = 0;
+};
+
+int run(const Options& o) {
+  std::vector<std::string> words;
+  {
+    std::ifstream in(o.words_path);
+    if (!in) throw std::runtime_error("cannot open " + o.words_path);
+    std::string line;
+    while ((o.count == 0 || words.size() < o.count) && std::getline(in, line)) words.push_back(line);
+  }
+  std::unordered_map<std::string, WordState> table;
+  table.reserve(1 << 17);
+  for (std::uint32_t i = 0; i < words.size(); ++i) table[words[i]].positions.push_back(i);
+
+  const std::size_t n = words.size();
+  std::vector<std::int64_t> latency(n, -1);    // release − due, per input
+  std::vector<std::int64_t> engine_lat(n, -1); // release − front stamp, per input
+  std::uint64_t bad_outputs = 0, duplicates = 0, order_violations = 0, sequence_violations = 0;
+  std::int64_t last_index = -1;
+  std::int64_t last_release_ns = 0;
+  std::atomic<std::uint64_t> released{0};
+
+  RateSource source(words, o.rate, o.max_lag_s);
+  const fs::Job job = fs::make_job("wordcount");
+  fs::EngineConfig config;
+  if (o.batch_us >= 0) config.batch_timeout = std::chrono::microseconds(o.batch_us);
+  if (o.ack_flush_us >= 0) config.ack_flush = std::chrono::microseconds(o.ack_flush_us);
+  const std::size_t ingest_batch =
+      o.ingest_batch ? o.ingest_batch
+                     : std::clamp<std::size_t>(static_cast<std::size_t>(o.rate / 1000.0), 1, 1024);
+
+  // One released count; `stamp` is the front's ingestion time when the engine tells it, else -1.
+  std::string key;
+  auto record = [&](std::string_view word, std::int64_t count, std::int64_t now, std::int64_t stamp) {
+    last_release_ns = now;
+    released.fetch_add(1, std::memory_order_relaxed);
+    key.assign(word);
+    const auto it = table.find(key);
+    if (it == table.end() || count < 1 || static_cast<std::uint64_t>(count) > it->second.positions.size()) {
+      ++bad_outputs;
+      return;
+    }
+    WordState& w = it->second;
+    if (static_cast<std::uint64_t>(count) != w.last + 1) ++sequence_violations;
+    w.last = static_cast<std::uint64_t>(count);
+    ++w.outputs;
+    const std::uint32_t index = w.positions[static_cast<std::size_t>(count - 1)];
+    if (latency[index] >= 0) {
+      ++duplicates;
+      return;
+    }
+    if (static_cast<std::int64_t>(index) < last_index) ++order_violations;
+    last_index = std::max<std::int64_t>(last_index, index);
+    latency[index] = now - source.due_ns(index);
+    if (stamp >= 0) engine_lat[index] = now - stamp;
+  };
+  auto release = [&](fs::NodeId, const fs::Item& item) {
+    const std::int64_t now = wall_ns();
+    const auto& t = item.payload.as_tuple();
+    record(t.at(1).as_string(), t.at(2).as_int(), now, item.meta.time.ts);
+  };
+
+  std::atomic<bool> done{false};
+  std::thread progress([&] {
+    auto next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!done.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (std::chrono::steady_clock::now() < next) continue;
+      next += std::chrono::seconds(1);
+      const std::uint64_t off = source.offered();
+      const double behind =
+          off == 0 || off == n ? 0.0 : static_cast<double>(wall_ns() - source.due_ns(off)) / 1e6;
+      std::fprintf(stderr, "    flamestream: offered %llu/%zu, released %llu, schedule lag %.0f ms\n",
+                   static_cast<unsigned long long>(off), n,
+                   static_cast<unsigned long long>(released.load()), std::max(0.0, behind));
+    }
+  });
+  fs::RunStats stats;
+  std::string error;
+  std::size_t workers = o.workers;
+  try {
+    if (o.engine == "embedded") {
+      stats = run_engine(job, o.workers, config, ingest_batch, source, release);
+    } else {
+      workers = run_cluster(o, ingest_batch, source, [&](std::string_view line) {
+        const std::int64_t now = wall_ns();
+        const auto tab = line.find('\t');
+        if (tab == std::string_view::npos) {
+          ++bad_outputs;
+          return;
+        }
+        std::int64_t count = line.size() > tab + 1 ? 0 : -1;
+        for (char c : line.substr(tab + 1)) {
+          if (c < '0' || c > '9' || count < 0) {
+            count = -1;
+            break;
+          }
+          count = count * 10 + (c - '0');
+        }
+        record(line.substr(0, tab), count, now, -1);
+      });
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  done = true;
+  progress.join();
+
+  const std::uint64_t offered = source.offered();
+  const std::uint64_t warm = std::min<std::uint64_t>(offered, static_cast<std::uint64_t>(o.warmup_s * o.rate));
+  std::vector<std::int64_t> lat, eng, late;
+  std::uint64_t missing = 0;
+  const std::uint64_t late_from = offered - offered / 5;  // the last fifth: a growing backlog shows there
+  for (std::uint64_t i = 0; i < offered; ++i) {
+    if (latency[i] < 0) {
+      ++missing;
+      continue;
+    }
+    if (i >= warm) {
+      lat.push_back(latency[i]);
+      if (engine_lat[i] >= 0) eng.push_back(engine_lat[i]);
+    }
+    if (i >= late_from) late.push_back(latency[i]);
+  }
+  for (std::uint64_t i = offered; i < n; ++i)
+    if (latency[i] >= 0) ++bad_outputs;  // released but never offered: impossible unless wrong
+
+  if (!o.counts_out.empty()) {
+    std::ofstream out(o.counts_out);
+    for (const auto& [word, w] : table)
+      if (w.outputs) out << word << '\t' << w.last << '\t' << w.outputs << '\n';
+    if (!out) throw std::runtime_error("cannot write " + o.counts_out);
+  }
+  const double span_s =
+      offered && last_release_ns ? static_cast<double>(last_release_ns - source.start_ns()) / 1e9 : 0.0;
+  const double drain_ms =
+      offered && last_release_ns ? static_cast<double>(last_release_ns - source.due_ns(offered - 1)) / 1e6 : 0.0;
+  std::string escaped;
+  for (char c : error) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += (c == '\n' ? ' ' : c);
+  }
+  std::printf(
+      "{\"system\": \"flamestream-%s\", \"mode\": \"%s\", \"rate\": %.1f, \"workers\": %zu,\n"
+      " \"ingest_batch\": %zu, \"batch_us\": %lld, \"ack_flush_us\": %lld,\n"
+      " \"requested\": %zu, \"offered\": %llu, \"released\": %llu, \"truncated\": %s,\n"
+      " \"max_schedule_lag_ms\": %.3f, \"span_s\": %.3f, \"drain_ms\": %.3f,\n"
+      " \"achieved_rate\": %.1f, \"warmup_inputs\": %llu,\n"
+      " \"latency_ms\": %s,\n \"late_latency_ms\": %s,\n \"engine_latency_ms\": %s,\n"
+      " \"bad_outputs\": %llu, \"duplicates\": %llu, \"missing\": %llu,\n"
+      " \"sequence_violations\": %llu, \"order_violations\": %llu,\n"
+      " \"replays\": %llu, \"peak_sink_buffer\": %llu, \"error\": \"%s\"}\n",
+      o.engine.c_str(), o.mode.c_str(), o.rate, workers, ingest_batch, static_cast<long long>(config.batch_timeout.count()),
+      static_cast<long long>(config.ack_flush.count()), n, static_cast<unsigned long long>(offered),
+      static_cast<unsigned long long>(released.load()), source.truncated() ? "true" : "false",
+      static_cast<double>(source.max_lag_ns()) / 1e6, span_s, drain_ms,
+      span_s > 0 ? static_cast<double>(offered) / span_s : 0.0, static_cast<unsigned long long>(warm),
+      json(percentiles(lat)).c_str(), json(percentiles(late)).c_str(), json(percentiles(eng)).c_str(),
+      static_cast<unsigned long long>(bad_outputs), static_cast<unsigned long long>(duplicates),
+      static_cast<unsigned long long>(missing), static_cast<unsigned long long>(sequence_violations),
+      static_cast<unsigned long long>(order_violations), static_cast<unsigned long long>(stats.replays),
+      static_cast<unsigned long long>(stats.peak_sink_buffer), escaped.c_str());
+  return error.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fs_bench: %s\n", e.what());
+    return 1;
+  }
+}

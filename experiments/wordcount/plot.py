@@ -1,0 +1,58 @@
+"""Plots of experiments/wordcount/bench's results.csv (run with /usr/bin/python3: Debian's
+python3-matplotlib). Usage: plot.py results.csv OUTDIR -> OUTDIR/latency.png, OUTDIR/throughput.png"""
+import csv
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+rows = list(csv.DictReader(open(sys.argv[1])))
+out = sys.argv[2]
+systems = []
+for r in rows:
+    if r["system"] not in [s for s, _ in systems]:
+        systems.append((r["system"], r["label"]))
+
+PCT = [("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("p999_ms", "p99.9"), ("max_ms", "max")]
+fig, axes = plt.subplots(1, len(systems), figsize=(5.2 * len(systems), 4.4), sharey=True, squeeze=False)
+for ax, (key, label) in zip(axes[0], systems):
+    mine = [r for r in rows if r["system"] == key and r["p50_ms"] not in ("", None)]
+    mine.sort(key=lambda r: int(r["rate"]))
+    rates = [int(r["rate"]) for r in mine]
+    for col, name in PCT:
+        ax.plot(rates, [float(r[col]) for r in mine], marker="o", label=name)
+    for r in mine:
+        if r["status"] != "OK":
+            ax.annotate(r["status"], (int(r["rate"]), float(r["p99_ms"])), fontsize=7, color="red",
+                        textcoords="offset points", xytext=(0, 6), ha="center")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title(label, fontsize=8.5)
+    ax.set_xlabel("offered rate (words/s)")
+    ax.grid(True, which="both", alpha=0.3)
+axes[0][0].set_ylabel("latency (ms)")
+axes[0][-1].legend(fontsize=8)
+fig.suptitle("Word count: per-word latency (release − due time) against offered rate")
+fig.tight_layout()
+fig.savefig(f"{out}/latency.png", dpi=110)
+
+fig, ax = plt.subplots(figsize=(7.5, 4.2))
+names, best = [], []
+for key, label in systems:
+    ok = [int(r["rate"]) for r in rows if r["system"] == key and r["status"] == "OK"]
+    names.append(label.replace(" (", "\n("))
+    best.append(max(ok) if ok else 0)
+bars = ax.barh(range(len(names)), best, color=["#d62728" if "fs" in k else "#1f77b4" for k, _ in systems])
+for b, v in zip(bars, best):
+    ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {v:,}", va="center", fontsize=8)
+ax.set_yticks(range(len(names)))
+ax.set_yticklabels(names, fontsize=7.5)
+ax.invert_yaxis()
+ax.set_xlabel("highest offered rate sustained (words/s)")
+ax.set_title("Word count: throughput (sustained = correct, p99 within bound, no growing backlog)",
+             fontsize=9)
+ax.margins(x=0.15)
+fig.tight_layout()
+fig.savefig(f"{out}/throughput.png", dpi=110)
