@@ -25,7 +25,8 @@ std::string param_names(const GraphSpec& spec) {
 
 const std::vector<GraphSpec>& graph_catalog() {
   static const std::vector<GraphSpec> catalog = {wordcount_spec(), paper_grouping_spec(),
-                                                 chained_groupings_spec(), replay_filter_spec()};
+                                                 chained_groupings_spec(), replay_filter_spec(),
+                                                 inverted_index_spec()};
   return catalog;
 }
 

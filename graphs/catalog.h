@@ -60,5 +60,6 @@ GraphSpec wordcount_spec();
 GraphSpec paper_grouping_spec();
 GraphSpec chained_groupings_spec();
 GraphSpec replay_filter_spec();
+GraphSpec inverted_index_spec();
 
 }  // namespace flamestream
