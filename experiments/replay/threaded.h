@@ -1,10 +1,6 @@
-// The threaded engine for experiments: the embedded engine's workers (WorkerLoop over ZeroMQ
-// inproc://, one thread each), fed at an offered rate and observed from inside.
-//
-// run_embedded() streams its input in batches of 1024 lines and has no minimal-time hook, which
-// suits throughput but not an offered rate of 10-1000 documents a second; this runner assembles the
-// same pieces (WorkerLoop, Transport, IngestClient) with one line per ingest batch, paces the lines
-// in wall-clock time, and watches the minimal time at the sink's worker.
+// The threaded engine for experiments: the embedded engine (WorkerLoop over ZeroMQ inproc://, one
+// thread each), fed one line per ingest batch at an offered rate, with the minimal time and each
+// release observed at the sink's worker.
 #pragma once
 
 #include <functional>

@@ -135,7 +135,9 @@ int run_command(const std::vector<std::string>& args) {
 
   RunStats stats;
   if (engine == "embedded") {
-    EmbeddedOptions embedded{workers, {}, isatty(STDERR_FILENO) == 1};
+    EmbeddedOptions embedded;
+    embedded.workers = workers;
+    embedded.progress = isatty(STDERR_FILENO) == 1;
     embedded.engine.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
     embedded.engine.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
     try {

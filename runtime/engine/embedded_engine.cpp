@@ -50,6 +50,7 @@ RunStats collect(const std::vector<std::unique_ptr<WorkerLoop>>& loops) {
     const auto g = loop->graph().grouping_stats();
     const auto s = loop->graph().sink_stats();
     stats.items_in += loop->counters().inputs;
+    stats.messages += loop->counters().pages_in;
     stats.acker_deltas += loop->counters().acker_deltas;
     stats.replays += g.replays;
     stats.tombstones += g.tombstones;
@@ -72,7 +73,8 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   const std::size_t n = options.workers;
   check_invariant(n > 0 && job.graph.fronts().size() == 1, "the embedded engine runs one front");
   zmq::context_t context;
-  const Placement placement = Placement::spread(job.graph, n);
+  const Placement placement = Placement::spread(job.graph, n, options.scatter_forward);
+  const WorkerId sink_host = placement.pinned_host[job.graph.sinks()[0]];
   std::vector<std::string> endpoints;
   for (WorkerId w = 0; w < n; ++w) endpoints.push_back(endpoint_of(run, w));
 
@@ -86,7 +88,8 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   std::mutex failure_mutex;
   std::vector<std::unique_ptr<WorkerLoop>> loops;
   for (WorkerId w = 0; w < n; ++w) {
-    WorkerLoop::Hooks hooks{release, [&] { ++finished; }, {}, {}};
+    WorkerLoop::Hooks hooks{release, [&] { ++finished; }, {},
+                            w == sink_host ? options.on_min_time : std::function<void(Timestamp)>{}};
     loops.push_back(std::make_unique<WorkerLoop>(job, placement, w, *transports[w], options.engine,
                                                  std::move(hooks)));
   }
@@ -106,8 +109,11 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   std::optional<InputError> input_error;
   {
     const NodeId front = job.graph.fronts()[0];
+    IngestClient::Options ingest;
+    ingest.batch_lines = options.ingest_batch_lines;
+    ingest.window = options.ingest_window;
     IngestClient client(context, endpoints[placement.pinned_host[front]], job.graph.node(front).name,
-                        IngestClient::Options{});
+                        ingest);
     ProgressLine progress(options.progress);
     try {
       client.stream(source, [&] { return !failed.load(); },

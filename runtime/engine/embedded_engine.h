@@ -17,6 +17,12 @@ struct EmbeddedOptions {
   std::size_t workers = 1;
   EngineConfig engine;
   bool progress = false;  // live throughput on stderr
+  // Lines per ingest batch: large for throughput; 1 lets a paced source offer each line on time.
+  std::size_t ingest_batch_lines = 1024;
+  std::size_t ingest_window = 4;  // unacknowledged ingest batches
+  bool scatter_forward = false;   // see Placement::scatter_forward
+  // Observes each advance of the minimal time at the sink's worker, on that worker's thread.
+  std::function<void(Timestamp)> on_min_time;
 };
 
 // Runs `job` over `source` (its one front) and calls `release` for each released item, on one

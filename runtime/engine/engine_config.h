@@ -20,6 +20,8 @@ struct EngineConfig {
   // Back-pressure: a front stops admitting input while this many of its inputs are not yet below
   // the minimal time; the ingesting client then waits for its acknowledgment.
   std::size_t max_inputs_in_flight = 1024;
+  // See WorkerGraph::Config::depth_first_local.
+  bool depth_first_local = true;
   // The tick this deployment runs; messages of other ticks are not its business.
   std::uint64_t tick = 0;
 };

@@ -26,7 +26,7 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
       hooks_(std::move(hooks)),
       graph_(job.graph, placement, self,
              WorkerGraph::Config{config.slot_width, config.ack_flush_deltas,
-                                 static_cast<std::uint64_t>(wall_ns())}),
+                                 static_cast<std::uint64_t>(wall_ns()), config.depth_first_local}),
       outbox_(graph_.make_outbox()),
       next_ack_flush_(Clock::now() + config.ack_flush) {
   if (placement.acker_host == self) {

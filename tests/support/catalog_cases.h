@@ -18,11 +18,12 @@ namespace flamestream::test_support {
 inline std::vector<std::string> input_lines(const std::string& graph, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::string> lines;
-  if (graph == "wordcount") {
+  if (graph == "wordcount" || graph == "inverted-index") {
     static const char* vocabulary[] = {"dog", "cat", "Dog", "emu", "owl", "a-b", "dog!"};
     const int n = std::uniform_int_distribution<int>(3, 12)(rng);
     for (int i = 0; i < n; ++i) {
-      std::string line;
+      // An inverted-index line is a document: DOCID<TAB>text.
+      std::string line = graph == "wordcount" ? "" : "d" + std::to_string(i) + "\t";
       const int words = std::uniform_int_distribution<int>(0, 6)(rng);
       for (int j = 0; j < words; ++j) line += std::string(vocabulary[rng() % 7]) + " ";
       lines.push_back(line);
@@ -53,7 +54,8 @@ inline std::vector<std::string> reference_output(const Job& job,
 // For INSTANTIATE_TEST_SUITE_P over the catalog: every graph, named without dashes.
 inline auto catalog_graphs() {
   return testing::Values(std::string("wordcount"), std::string("paper-grouping"),
-                         std::string("chained-groupings"), std::string("replay-filter"));
+                         std::string("chained-groupings"), std::string("replay-filter"),
+                         std::string("inverted-index"));
 }
 inline std::string graph_test_name(const testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
