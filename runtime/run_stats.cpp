@@ -5,12 +5,12 @@
 namespace flamestream {
 
 std::string RunStats::to_json() const {
-  char buf[768];
+  char buf[896];
   std::snprintf(buf, sizeof buf,
                 "{\n  \"items_in\": %llu,\n  \"items_released\": %llu,\n"
                 "  \"reached_barrier\": %llu,\n  \"valid_at_barrier\": %llu,\n"
                 "  \"replays\": %llu,\n  \"tombstones\": %llu,\n  \"acker_deltas\": %llu,\n"
-                "  \"peak_sink_buffer\": %llu,\n  \"messages\": %llu,\n"
+                "  \"peak_sink_buffer\": %llu,\n  \"messages\": %llu,\n  \"bytes_sent\": %llu,\n"
                 "  \"grouping_keys\": %llu,\n  \"grouping_entries\": %llu,\n"
                 "  \"virtual_ms\": %.3f\n}\n",
                 static_cast<unsigned long long>(items_in),
@@ -22,6 +22,7 @@ std::string RunStats::to_json() const {
                 static_cast<unsigned long long>(acker_deltas),
                 static_cast<unsigned long long>(peak_sink_buffer),
                 static_cast<unsigned long long>(messages),
+                static_cast<unsigned long long>(bytes_sent),
                 static_cast<unsigned long long>(grouping_keys),
                 static_cast<unsigned long long>(grouping_entries), virtual_ms);
   return buf;

@@ -16,6 +16,7 @@ struct RunStats {
   std::uint64_t acker_deltas = 0;      // aggregated deltas the acker applied
   std::uint64_t peak_sink_buffer = 0;  // most items one sink held at once
   std::uint64_t messages = 0;          // simulator: messages of all kinds; engines: item pages
+  std::uint64_t bytes_sent = 0;        // engines: encoded bytes sent between workers
   std::uint64_t grouping_keys = 0;     // keys held by groupings at the end
   std::uint64_t grouping_entries = 0;  // items held by groupings at the end (≤ keys × (w−1))
   double virtual_ms = 0;               // simulated time (simulator only)

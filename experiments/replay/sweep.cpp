@@ -185,7 +185,7 @@ const std::vector<Key>& point_keys() {
                          "0 keeps them on the worker that produced the item",
                          &Point::scatter));
     k.push_back(flag_key("depth_first",
-                         "sim: 1 a worker runs outputs for itself at once, depth first (the engines' way); "
+                         "1 a worker runs outputs for itself at once, depth first (the default); "
                          "0 they queue behind other messages like remote ones",
                          &Point::depth_first));
     k.push_back(real_key("ack_flush_us", "a worker sends its aggregated acker delta this often", &Point::ack_flush_us));
@@ -546,7 +546,7 @@ Result Runner::run(const Point& point) {
     config.batch_timeout = std::chrono::microseconds(std::llround(point.batch_us));
     config.ack_flush = std::chrono::microseconds(std::max<long long>(std::llround(point.ack_flush_us), 1));
     config.ack_flush_deltas = point.ack_flush_deltas;
-    if (!point.depth_first) throw ConfigError("depth_first = 0 is a simulator knob (EngineConfig has no such setting)");
+    config.depth_first_local = point.depth_first;
     ThreadedRun t = run_threaded(job, point.workers, point.scatter, config, ref.lines,
                                  arrival_times(point, ref.lines.size()), [&](const Item& item) {
       output.emplace_back();
@@ -581,7 +581,7 @@ const char* kMetricColumns[] = {
     "docs_in", "heartbeats", "items_released", "reached_barrier", "valid_at_barrier", "barrier_ratio",
     "replays", "tombstones", "acker_deltas", "messages", "pages", "peak_sink_buffer",
     "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_max_ms", "min_time_lag_p50_ms",
-    "min_time_lag_p99_ms", "inorder_item_bytes", "virtual_s", "wall_s", "output_lines", "output_hash",
+    "min_time_lag_p99_ms", "inorder_item_bytes", "wire_bytes", "virtual_s", "wall_s", "output_lines", "output_hash",
     "matches"};
 
 std::string fixed(double v, int digits) {
@@ -621,6 +621,7 @@ std::string csv_row(const Result& r) {
       fixed(percentile(r.latency_ms, 90), 3), fixed(percentile(r.latency_ms, 99), 3),
       fixed(percentile(r.latency_ms, 100), 3), fixed(percentile(r.min_time_lag_ms, 50), 3),
       fixed(percentile(r.min_time_lag_ms, 99), 3), std::to_string(r.inorder_item_bytes),
+      sim ? "" : std::to_string(r.stats.bytes_sent),
       sim ? fixed(s.virtual_ms / 1e3, 6) : "", fixed(r.wall_s, 3), std::to_string(r.output_lines),
       [&] {
         char buf[24];

@@ -44,7 +44,7 @@ struct Point {
   std::size_t vocabulary = 10'000;
   double zipf_s = 1.0;
   bool scatter = false;        // stateless hops go by payload hash, crossing workers (both engines)
-  bool depth_first = true;     // sim: a worker runs its own outputs at once (false: they queue)
+  bool depth_first = true;     // a worker runs its own outputs at once (false: they queue)
   double ack_flush_us = 1'000; // how often a worker sends its aggregated acker delta
   std::size_t ack_flush_deltas = 64;  // ... or after this many deltas
   double batch_us = 100;       // threaded: a page waits at most this long to fill

@@ -51,6 +51,7 @@ RunStats collect(const std::vector<std::unique_ptr<WorkerLoop>>& loops) {
     const auto s = loop->graph().sink_stats();
     stats.items_in += loop->counters().inputs;
     stats.messages += loop->counters().pages_in;
+    stats.bytes_sent += loop->bytes_sent();
     stats.acker_deltas += loop->counters().acker_deltas;
     stats.replays += g.replays;
     stats.tombstones += g.tombstones;

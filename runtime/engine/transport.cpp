@@ -36,6 +36,7 @@ void Transport::connect_peers(const std::vector<std::string>& endpoints, WorkerI
 void Transport::send(WorkerId dst, const std::string& bytes) {
   check_invariant(dst < peers_.size(), "a message for a worker outside the deployment");
   peers_[dst].send(zmq::buffer(bytes), zmq::send_flags::none);
+  bytes_sent_ += bytes.size();
 }
 
 void Transport::reply(const std::string& identity, const std::string& bytes) {

@@ -44,6 +44,8 @@ class Transport {
 
   // Messages dropped because their framing was not [identity, body].
   std::uint64_t malformed() const { return malformed_; }
+  // Bytes handed to peers (message bodies, not ZeroMQ's framing).
+  std::uint64_t bytes_sent() const { return bytes_sent_; }
 
  private:
   zmq::context_t& context_;
@@ -51,6 +53,7 @@ class Transport {
   std::string endpoint_;
   std::vector<zmq::socket_t> peers_;  // by worker id; the own slot stays unconnected
   std::uint64_t malformed_ = 0;
+  std::uint64_t bytes_sent_ = 0;
 };
 
 }  // namespace flamestream

@@ -46,6 +46,7 @@ class WorkerLoop {
   std::vector<Transport::Incoming> run(std::vector<Transport::Incoming> backlog = {});
 
   const Counters& counters() const { return counters_; }
+  std::uint64_t bytes_sent() const { return transport_.bytes_sent(); }
   const WorkerGraph& graph() const { return graph_; }
 
  private:
