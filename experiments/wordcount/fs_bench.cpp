@@ -11,19 +11,17 @@
 // per-word output table (word, last count, outputs) to --counts-out for the harness to compare
 // with its reference counts. Progress goes to stderr once a second.
 //
-// The runner below is run_embedded() (runtime/engine/embedded_engine.cpp) with one difference: the
-// ingest client's batch size is a knob. run_embedded() always batches 1024 lines, which at an
-// offered rate R holds a line up to 1024/R before it reaches the front (0.5 s at 2000 words/s).
+// The client sends about 1 ms of input per ingest batch (--ingest-batch; rate/1000 lines, 1 to
+// 1024): `flamestream run`'s default of 1024 lines would hold a word up to 1024/rate before it
+// reaches the front (0.5 s at 2000 words/s).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -35,8 +33,6 @@
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/engine/embedded_engine.h"
 #include "runtime/engine/ingest_client.h"
-#include "runtime/engine/transport.h"
-#include "runtime/engine/worker_loop.h"
 #include "runtime/wire/codec.h"
 
 namespace fs = flamestream;
@@ -163,77 +159,6 @@ class RateSource : public fs::Source {
   bool truncated_ = false;
   std::int64_t max_lag_ns_seen_ = 0;
 };
-
-std::string endpoint_of(std::size_t w) { return "inproc://fs-bench-worker-" + std::to_string(w); }
-
-// run_embedded() with a configurable ingest batch (see the file comment).
-fs::RunStats run_engine(const fs::Job& job, std::size_t n, const fs::EngineConfig& config,
-                        std::size_t ingest_batch, fs::Source& source, const fs::ReleaseFn& release) {
-  zmq::context_t context;
-  const fs::Placement placement = fs::Placement::spread(job.graph, n);
-  std::vector<std::string> endpoints;
-  for (fs::WorkerId w = 0; w < n; ++w) endpoints.push_back(endpoint_of(w));
-  std::vector<std::unique_ptr<fs::Transport>> transports;
-  for (fs::WorkerId w = 0; w < n; ++w)
-    transports.push_back(std::make_unique<fs::Transport>(context, endpoints[w]));
-  for (fs::WorkerId w = 0; w < n; ++w) transports[w]->connect_peers(endpoints, w);
-
-  std::atomic<std::size_t> finished{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  std::vector<std::unique_ptr<fs::WorkerLoop>> loops;
-  for (fs::WorkerId w = 0; w < n; ++w) {
-    fs::WorkerLoop::Hooks hooks{release, [&] { ++finished; }, {}, {}};
-    loops.push_back(std::make_unique<fs::WorkerLoop>(job, placement, w, *transports[w], config,
-                                                     std::move(hooks)));
-  }
-  std::vector<std::thread> threads;
-  for (fs::WorkerId w = 0; w < n; ++w) {
-    threads.emplace_back([&, w] {
-      try {
-        loops[w]->run();
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        failed = true;
-      }
-    });
-  }
-  {
-    const fs::NodeId front = job.graph.fronts()[0];
-    fs::IngestClient::Options ingest;
-    ingest.batch_lines = ingest_batch;
-    fs::IngestClient client(context, endpoints[placement.pinned_host[front]],
-                            job.graph.node(front).name, ingest);
-    try {
-      client.stream(source, [&] { return !failed.load(); });
-    } catch (const std::exception&) {
-      if (!failed) throw;
-    }
-  }
-  while (finished.load() < n && !failed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  {
-    zmq::socket_t control(context, zmq::socket_type::dealer);
-    control.set(zmq::sockopt::linger, 0);
-    for (const auto& e : endpoints) control.connect(e);
-    const std::string stop = fs::wire::encode({0, 0, fs::wire::Stop{}});
-    for (std::size_t i = 0; i < n; ++i) control.send(zmq::buffer(stop), zmq::send_flags::none);
-    for (auto& t : threads) t.join();
-  }
-  if (failure) std::rethrow_exception(failure);
-  fs::RunStats stats;
-  for (const auto& loop : loops) {
-    const auto g = loop->graph().grouping_stats();
-    const auto s = loop->graph().sink_stats();
-    stats.items_in += loop->counters().inputs;
-    stats.replays += g.replays;
-    stats.tombstones += g.tombstones;
-    stats.items_released += s.released;
-    stats.peak_sink_buffer = std::max<std::uint64_t>(stats.peak_sink_buffer, s.peak_buffered);
-  }
-  return stats;
-}
 
 // Streams `source` into the front 'in' of the latest tick of a running cluster and follows its sink
 // 'out' (TailRequest polling, as `flamestream tail` does but without its 20 ms sleep), calling
@@ -416,7 +341,11 @@ int run(const Options& o) {
   std::size_t workers = o.workers;
   try {
     if (o.engine == "embedded") {
-      stats = run_engine(job, o.workers, config, ingest_batch, source, release);
+      fs::EmbeddedOptions options;
+      options.workers = o.workers;
+      options.engine = config;
+      options.ingest_batch_lines = ingest_batch;
+      stats = fs::run_embedded(job, options, source, release);
     } else {
       workers = run_cluster(o, ingest_batch, source, [&](std::string_view line) {
         const std::int64_t now = wall_ns();

@@ -16,8 +16,13 @@ for r in rows:
         systems.append((r["system"], r["label"]))
 
 PCT = [("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("p999_ms", "p99.9"), ("max_ms", "max")]
-fig, axes = plt.subplots(1, len(systems), figsize=(5.2 * len(systems), 4.4), sharey=True, squeeze=False)
-for ax, (key, label) in zip(axes[0], systems):
+cols = 2 if len(systems) > 1 else 1
+nrows = (len(systems) + cols - 1) // cols
+fig, axes = plt.subplots(nrows, cols, figsize=(6.2 * cols, 4.0 * nrows), sharey=True, squeeze=False)
+flat = [ax for row in axes for ax in row]
+for ax in flat[len(systems):]:
+    ax.set_visible(False)
+for ax, (key, label) in zip(flat, systems):
     mine = [r for r in rows if r["system"] == key and r["p50_ms"] not in ("", None)]
     mine.sort(key=lambda r: int(r["rate"]))
     rates = [int(r["rate"]) for r in mine]
@@ -32,27 +37,31 @@ for ax, (key, label) in zip(axes[0], systems):
     ax.set_title(label, fontsize=8.5)
     ax.set_xlabel("offered rate (words/s)")
     ax.grid(True, which="both", alpha=0.3)
-axes[0][0].set_ylabel("latency (ms)")
-axes[0][-1].legend(fontsize=8)
+for row in axes:
+    row[0].set_ylabel("latency (ms)")
+flat[0].legend(fontsize=8)
 fig.suptitle("Word count: per-word latency (release − due time) against offered rate")
 fig.tight_layout()
 fig.savefig(f"{out}/latency.png", dpi=110)
 
-fig, ax = plt.subplots(figsize=(7.5, 4.2))
+fig, ax = plt.subplots(figsize=(8.5, 4.4))
 names, best = [], []
 for key, label in systems:
     ok = [int(r["rate"]) for r in rows if r["system"] == key and r["status"] == "OK"]
     names.append(label.replace(" (", "\n("))
     best.append(max(ok) if ok else 0)
+top = max(int(r["rate"]) for r in rows)
 bars = ax.barh(range(len(names)), best, color=["#d62728" if "fs" in k else "#1f77b4" for k, _ in systems])
 for b, v in zip(bars, best):
-    ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {v:,}", va="center", fontsize=8)
+    ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {'≥ ' if v == top else ''}{v:,}",
+            va="center", fontsize=8)
 ax.set_yticks(range(len(names)))
 ax.set_yticklabels(names, fontsize=7.5)
 ax.invert_yaxis()
 ax.set_xlabel("highest offered rate sustained (words/s)")
-ax.set_title("Word count: throughput (sustained = correct, p99 within bound, no growing backlog)",
-             fontsize=9)
+top = max(int(r["rate"]) for r in rows)
+fig.suptitle("Word count: highest offered rate sustained\n(correct, p99 within bound, no growing "
+             f"backlog; the highest rate tried was {top:,})", fontsize=9)
 ax.margins(x=0.15)
 fig.tight_layout()
 fig.savefig(f"{out}/throughput.png", dpi=110)
