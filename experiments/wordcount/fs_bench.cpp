@@ -113,7 +113,8 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// Open-loop source: line i is due at start + i/rate. It sleeps until a line is due, and gives up
+// Open-loop source: line i is due at start + i/rate. It sleeps until a line is due (lines already
+// due go out at once, so at high rates they leave in small bursts), and gives up
 // (ends the stream early, `truncated`) once it is more than max_lag behind its schedule: the
 // system did not keep up and the rest of the schedule would only measure the queue.
 class RateSource : public fs::Source {
@@ -127,10 +128,11 @@ class RateSource : public fs::Source {
     if (i == 0) start_ns_ = wall_ns();
     const std::int64_t due = due_ns(i);
     std::int64_t now = wall_ns();
-    if (now < due) {
-      if (due - now > 50'000) std::this_thread::sleep_for(std::chrono::nanoseconds(due - now - 20'000));
-      while ((now = wall_ns()) < due) {
-      }
+    // Sleep, never spin, until it is due (a spinning source would take one of the machine's cores
+    // from the system under test); a sleep overshoots by tens of µs, and that lateness counts.
+    while (now < due) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
+      now = wall_ns();
     }
     const std::int64_t lag = now - due;
     max_lag_ns_seen_ = std::max(max_lag_ns_seen_, lag);
