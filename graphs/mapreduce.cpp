@@ -1,0 +1,44 @@
+#include "graphs/mapreduce.h"
+
+namespace flamestream::mapreduce {
+
+namespace {
+
+Value to_mapped(const Value& record) {
+  Value::Tuple t{kMapped};
+  for (const Value& field : record.as_tuple()) t.push_back(field);
+  return Value::tuple(std::move(t));
+}
+
+bool valid_window(const Value& window) {
+  const auto& w = window.as_tuple();
+  if (w.size() == 1) return tag(w[0]) == kMapped;
+  return tag(w[0]) == kReduced && tag(w[1]) == kMapped;
+}
+
+}  // namespace
+
+std::int64_t tag(const Value& item) { return item.as_tuple()[0].as_int(); }
+const Value& key_of(const Value& item) { return item.as_tuple()[1]; }
+
+LogicalGraph graph(const Steps& steps) {
+  GraphBuilder b;
+  b.front("in")
+      .flat_map("split", steps.split)
+      .map("to-mapped", to_mapped)
+      .merge("cycle")
+      .grouping("group", 2, key_of)
+      .filter("valid", valid_window)
+      .map("reduce", steps.reduce)
+      .broadcast("fanout")
+      .sink("out")
+      .chain({"in", "split", "to-mapped", "cycle", "group", "valid", "reduce", "fanout", "cycle"});
+  if (steps.release) {
+    b.map("release", steps.release).chain({"fanout", "release", "out"});
+  } else {
+    b.edge("fanout", "out");
+  }
+  return b.build();
+}
+
+}  // namespace flamestream::mapreduce
