@@ -101,15 +101,18 @@ int submit_command(const std::vector<std::string>& args) {
 }
 
 std::string ingest_usage() {
-  return "usage: flamestream ingest --zk HOST:PORT --front NAME [FILE|-]\n"
+  return "usage: flamestream ingest --zk HOST:PORT --front NAME [--batch-lines N] [FILE|-]\n"
          "\n"
          "Streams the lines of FILE (default: stdin) into a front of the latest tick, then closes\n"
          "that front. A line counts as ingested once the front acknowledged it. Exits 2 if the\n"
-         "front refuses a line (the message names it); lines before it stay ingested.\n";
+         "front refuses a line (the message names it); lines before it stay ingested.\n"
+         "\n"
+         "  --batch-lines N   lines per request (default 1024; 1 for input that trickles in,\n"
+         "                    so each line enters the front as soon as it is read)\n";
 }
 
 int ingest_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "front"}, {"help"});
+  const Options opts(args, {"zk", "front", "batch-lines"}, {"help"});
   if (opts.flag("help")) return std::cout << ingest_usage(), 0;
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
   const std::string front = opts.value("front", "");
@@ -122,6 +125,8 @@ int ingest_command(const std::vector<std::string>& args) {
   zmq::context_t context;
   IngestClient::Options options;
   options.tick = tick.id;
+  options.batch_lines = opts.unsigned_value("batch-lines", options.batch_lines);
+  if (options.batch_lines == 0) throw UsageError("--batch-lines must be at least 1");
   IngestClient client(context, endpoint, front, options);
   const auto accepted = client.stream(*source, [] { return true; });
   std::cerr << "flamestream ingest: " << accepted << " lines into front '" << front << "' of "
@@ -166,7 +171,7 @@ int tail_command(const std::vector<std::string>& args) {
     if (reply->done) break;
     if (reply->lines.empty()) {
       std::cout.flush();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a poll costs the worker little
     }
   }
   std::cout.flush();
