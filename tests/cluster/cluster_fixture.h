@@ -120,6 +120,24 @@ class ClusterTest : public ::testing::Test {
     throw std::runtime_error("worker " + name + ": no free port after 3 attempts");
   }
 
+  // Writes a seeded text of at least `words` words to this test's directory.
+  fs::path write_text(std::uint64_t seed, std::size_t words, std::size_t vocabulary) {
+    const fs::path input = dir_ / "text.txt";
+    test_support::write_file(input, generate_text(seed, words, vocabulary));
+    return input;
+  }
+
+  // Workers w1, w2, w3 running the committed example tick graphs/ticks/wordcount-3.json.
+  struct ExampleTick {
+    std::vector<Worker> workers;
+    std::string node;
+  };
+  ExampleTick start_example_tick() {
+    ExampleTick t{start_workers({"w1", "w2", "w3"}), {}};
+    t.node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
+    return t;
+  }
+
   std::vector<Worker> start_workers(const std::vector<std::string>& names) {
     std::vector<Worker> workers;
     for (const auto& n : names) workers.push_back(start_worker(n));

@@ -17,15 +17,12 @@ namespace flamestream::cluster_test {
 namespace {
 
 TEST_F(ClusterTest, ThreeWorkersReleaseWhatTheEmbeddedEngineAndTheReferenceDo) {
-  const fs::path input = dir_ / "text.txt";
-  const std::string text = generate_text(1, 30000, 3000);
-  test_support::write_file(input, text);
+  const fs::path input = write_text(1, 30000, 3000);
   const std::string expected = reference_wordcount(input);
   ASSERT_GE(count_lines(expected), 30000u);
 
-  const auto workers = start_workers({"w1", "w2", "w3"});
-  const std::string node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
-  const std::string output = ingest_and_tail(input, node, count_lines(text));
+  const auto [workers, node] = start_example_tick();
+  const std::string output = ingest_and_tail(input, node, count_lines(test_support::read_file(input)));
   EXPECT_SAME_OUTPUT(output, expected, "tail --sink out");
 
   expect_status_done(workers, node);
@@ -111,13 +108,10 @@ TEST_F(ClusterTest, BadTicksAndFrontsExit2NamingTheProblemAndWriteNothing) {
 // Garbage on every worker's port while a job runs: raw TCP bytes, and ZeroMQ frames that are not
 // messages. Every worker survives, drops them, says so once, and the output is unchanged.
 TEST_F(ClusterTest, GarbageOnTheWorkersPortsIsDroppedAndTheJobCompletes) {
-  const fs::path input = dir_ / "text.txt";
-  const std::string text = generate_text(4, 150000, 5000);
-  test_support::write_file(input, text);
+  const fs::path input = write_text(4, 150000, 5000);
   const std::string expected = reference_wordcount(input);
 
-  const auto workers = start_workers({"w1", "w2", "w3"});
-  const std::string node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
+  const auto [workers, node] = start_example_tick();
   wait_until_running(workers, node);
   const std::uint64_t tick = tick_id(node);
 
@@ -189,14 +183,11 @@ TEST_F(ClusterTest, GarbageOnTheWorkersPortsIsDroppedAndTheJobCompletes) {
 // is out of range for any wordcount deployment): a worker cannot check it against a deployment it
 // does not have yet, so it holds it (within a byte budget) for that tick. It must neither end the
 // running tick nor hold back what follows it; only ZooKeeper's word ends a tick.
-TEST_F(ClusterTest, GarbageClaimingALaterTickIsDroppedToo) {
-  const fs::path input = dir_ / "text.txt";
-  const std::string text = generate_text(5, 3000, 500);
-  test_support::write_file(input, text);
+TEST_F(ClusterTest, GarbageClaimingALaterTickNeitherEndsNorStallsTheTick) {
+  const fs::path input = write_text(5, 3000, 500);
   const std::string expected = reference_wordcount(input);
 
-  const auto workers = start_workers({"w1", "w2", "w3"});
-  const std::string node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
+  const auto [workers, node] = start_example_tick();
   wait_until_running(workers, node);
   const std::uint64_t tick = tick_id(node);
 
