@@ -109,18 +109,7 @@ RunStats SimRun::run() {
     std::visit([this](auto& what) { on(what); }, event.what);
   }
   check_finished();
-  for (const auto& w : workers_) {
-    const auto g = w->grouping_stats();
-    const auto s = w->sink_stats();
-    stats_.replays += g.replays;
-    stats_.tombstones += g.tombstones;
-    stats_.reached_barrier += s.arrived;
-    stats_.valid_at_barrier += s.arrived - s.cancelled;
-    stats_.items_released += s.released;
-    stats_.grouping_keys += w->grouping_keys();
-    stats_.grouping_entries += w->grouping_entries();
-    stats_.peak_sink_buffer = std::max<std::uint64_t>(stats_.peak_sink_buffer, s.peak_buffered);
-  }
+  for (const auto& w : workers_) w->add_state_counters(stats_);
   stats_.virtual_ms = static_cast<double>(now_) / 1e6;
   return stats_;
 }

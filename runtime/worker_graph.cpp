@@ -113,41 +113,21 @@ void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release) {
     if (sinks_[id]) sinks_[id]->release(min_ts, [&](const Item& item) { release(id, item); });
 }
 
-GroupingState::Stats WorkerGraph::grouping_stats() const {
-  GroupingState::Stats total;
+void WorkerGraph::add_state_counters(RunStats& stats) const {
   for (const auto& g : groupings_) {
     if (!g) continue;
-    total.windows += g->stats().windows;
-    total.replays += g->stats().replays;
-    total.tombstones += g->stats().tombstones;
+    stats.replays += g->stats().replays;
+    stats.tombstones += g->stats().tombstones;
+    stats.grouping_keys += g->key_count();
+    stats.grouping_entries += g->entry_count();
   }
-  return total;
-}
-
-std::size_t WorkerGraph::grouping_keys() const {
-  std::size_t n = 0;
-  for (const auto& g : groupings_)
-    if (g) n += g->key_count();
-  return n;
-}
-
-std::size_t WorkerGraph::grouping_entries() const {
-  std::size_t n = 0;
-  for (const auto& g : groupings_)
-    if (g) n += g->entry_count();
-  return n;
-}
-
-SinkBarrier::Stats WorkerGraph::sink_stats() const {
-  SinkBarrier::Stats total;
   for (const auto& s : sinks_) {
     if (!s) continue;
-    total.arrived += s->stats().arrived;
-    total.cancelled += s->stats().cancelled;
-    total.released += s->stats().released;
-    total.peak_buffered = std::max(total.peak_buffered, s->stats().peak_buffered);
+    stats.reached_barrier += s->stats().arrived;
+    stats.valid_at_barrier += s->stats().arrived - s->stats().cancelled;
+    stats.items_released += s->stats().released;
+    stats.peak_sink_buffer = std::max<std::uint64_t>(stats.peak_sink_buffer, s->stats().peak_buffered);
   }
-  return total;
 }
 
 std::size_t WorkerGraph::sink_buffered() const {

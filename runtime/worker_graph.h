@@ -20,6 +20,7 @@
 #include "front/front.h"
 #include "model/grouping.h"
 #include "runtime/placement.h"
+#include "runtime/run_stats.h"
 #include "sink/sink_barrier.h"
 
 namespace flamestream {
@@ -73,10 +74,9 @@ class WorkerGraph {
 
   DeltaAggregator& acks() { return acks_; }
 
-  GroupingState::Stats grouping_stats() const;
-  std::size_t grouping_keys() const;
-  std::size_t grouping_entries() const;
-  SinkBarrier::Stats sink_stats() const;
+  // Adds this worker's grouping and sink counters (replays, tombstones, barrier arrivals,
+  // releases, peak buffer, held keys and entries) to `stats`.
+  void add_state_counters(RunStats& stats) const;
   std::size_t sink_buffered() const;
 
  private:

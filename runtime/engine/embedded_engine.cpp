@@ -47,20 +47,11 @@ class ProgressLine {
 RunStats collect(const std::vector<std::unique_ptr<WorkerLoop>>& loops) {
   RunStats stats;
   for (const auto& loop : loops) {
-    const auto g = loop->graph().grouping_stats();
-    const auto s = loop->graph().sink_stats();
+    loop->graph().add_state_counters(stats);
     stats.items_in += loop->counters().inputs;
     stats.messages += loop->counters().pages_in;
     stats.bytes_sent += loop->bytes_sent();
     stats.acker_deltas += loop->counters().acker_deltas;
-    stats.replays += g.replays;
-    stats.tombstones += g.tombstones;
-    stats.reached_barrier += s.arrived;
-    stats.valid_at_barrier += s.arrived - s.cancelled;
-    stats.items_released += s.released;
-    stats.peak_sink_buffer = std::max<std::uint64_t>(stats.peak_sink_buffer, s.peak_buffered);
-    stats.grouping_keys += loop->graph().grouping_keys();
-    stats.grouping_entries += loop->graph().grouping_entries();
   }
   return stats;
 }
