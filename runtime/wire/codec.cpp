@@ -90,6 +90,7 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             o.setSeq(a.seq);
             o.setAccepted(a.accepted);
             o.setError(capnp::Text::Reader(a.error.c_str(), a.error.size()));
+            o.setRetry(a.retry);
           },
           [&](const TailRequest& r) {
             auto o = out.initTailRequest();
@@ -103,6 +104,21 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             o.setDone(r.done);
           },
           [&](const Stop&) { out.setStop(); },
+          [&](const Commit& c) {
+            auto o = out.initCommit();
+            o.setEnd(c.end);
+            o.setCommitted(c.committed);
+          },
+          [&](const CommitAck& a) {
+            auto o = out.initCommitAck();
+            o.setEnd(a.end);
+            o.setSnapshot(capnp::Text::Reader(a.snapshot.c_str(), a.snapshot.size()));
+            auto fronts = o.initFronts(list_size(a.fronts.size(), "front determinants"));
+            for (unsigned i = 0; i < a.fronts.size(); ++i) {
+              fronts[i].setFront(a.fronts[i].front);
+              fronts[i].setNextSeq(a.fronts[i].next_seq);
+            }
+          },
       },
       body);
 }
@@ -135,6 +151,7 @@ class Decoder {
       throw WireError("sender " + std::to_string(m.sender) + " out of range (" +
                       std::to_string(limits_.worker_count) + " workers)");
     m.body = body(in.getBody());
+    m.epoch = in.getEpoch();
     return m;
   }
 
@@ -153,7 +170,7 @@ class Decoder {
       }
       case W::INGEST_ACK: {
         auto a = in.getIngestAck();
-        return IngestAck{a.getSeq(), a.getAccepted(), text(a.getError(), "error text")};
+        return IngestAck{a.getSeq(), a.getAccepted(), text(a.getError(), "error text"), a.getRetry()};
       }
       case W::TAIL_REQUEST: {
         auto r = in.getTailRequest();
@@ -164,6 +181,8 @@ class Decoder {
         return TailReply{r.getOffset(), lines(r.getLines()), r.getDone()};
       }
       case W::STOP: return Stop{};
+      case W::COMMIT: return Commit{in.getCommit().getEnd(), in.getCommit().getCommitted()};
+      case W::COMMIT_ACK: return commit_ack(in.getCommitAck());
     }
     throw WireError("unknown message body " + std::to_string(static_cast<unsigned>(in.which())));
   }
@@ -217,6 +236,17 @@ class Decoder {
     return d;
   }
 
+  CommitAck commit_ack(schema::CommitAck::Reader in) {
+    CommitAck a{in.getEnd(), text(in.getSnapshot(), "snapshot path"), {}};
+    auto fronts = in.getFronts();
+    budget_.elements(fronts.size(), "front determinants");
+    for (auto f : fronts) {
+      check_node(f.getFront(), "front id");
+      a.fronts.push_back({f.getFront(), f.getNextSeq()});
+    }
+    return a;
+  }
+
   std::vector<std::string> lines(capnp::List<capnp::Data>::Reader list) {
     budget_.elements(list.size(), "lines");
     std::vector<std::string> out;
@@ -245,6 +275,7 @@ std::string encode(const Message& message) {
     auto root = builder.initRoot<schema::Message>();
     root.setTick(message.tick);
     root.setSender(message.sender);
+    root.setEpoch(message.epoch);
     encode_body(message.body, root.initBody());
     auto segments = builder.getSegmentsForOutput();
     std::string out(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word), '\0');
@@ -306,6 +337,12 @@ std::uint64_t peek_tick(std::string_view bytes) {
   capnp::ReaderOptions options;
   options.traversalLimitInWords = 64;
   return with_root(bytes, options, [](schema::Message::Reader root) { return root.getTick(); });
+}
+
+bool between_workers(const Body& body) {
+  return std::holds_alternative<ItemBatch>(body) || std::holds_alternative<AckDelta>(body) ||
+         std::holds_alternative<MinTimeUpdate>(body) || std::holds_alternative<Commit>(body) ||
+         std::holds_alternative<CommitAck>(body);
 }
 
 }  // namespace flamestream::wire

@@ -45,10 +45,13 @@ struct IngestLines {
 };
 
 // Worker -> client: how many of the lines from `seq` on were accepted; `error` empty on success.
+// `retry`: none was taken because the job is recovering; send them again (to the front's worker,
+// which may have moved).
 struct IngestAck {
   std::uint64_t seq = 0;
   std::uint64_t accepted = 0;
   std::string error;
+  bool retry = false;
 };
 
 // Client -> the worker hosting `sink`: released lines from `offset` on.
@@ -67,13 +70,37 @@ struct TailReply {
 // Control: shut the receiving worker down.
 struct Stop {};
 
-using Body = std::variant<ItemBatch, AckDelta, MinTimeUpdate, IngestLines, IngestAck, TailRequest,
-                          TailReply, Stop>;
+// Acker -> every worker (paper §3.6.1): the minimal time passed `end`; persist what belongs before
+// it and answer. `committed` is the last end already recorded in ZooKeeper: below it nothing
+// (snapshots, ingestion log records) is needed any more.
+struct Commit {
+  Timestamp end = 0;
+  Timestamp committed = 0;
+};
 
+// A front's determinant at a commit: the input line it expects next.
+struct FrontDeterminant {
+  NodeId front = 0;
+  std::uint64_t next_seq = 0;
+};
+
+// Worker -> acker: everything before `end` is durable here.
+struct CommitAck {
+  Timestamp end = 0;
+  std::string snapshot;  // the snapshot file written; empty when no grouping lives here
+  std::vector<FrontDeterminant> fronts;
+};
+
+using Body = std::variant<ItemBatch, AckDelta, MinTimeUpdate, IngestLines, IngestAck, TailRequest,
+                          TailReply, Stop, Commit, CommitAck>;
+
+// `tick` is the deployment; `epoch` counts its recoveries: a worker-to-worker message of an
+// earlier epoch is stale (the state it refers to was rolled back). Clients send epoch 0.
 struct Message {
   std::uint64_t tick = 0;
   WorkerId sender = 0;
   Body body;
+  std::uint64_t epoch = 0;
 };
 
 // What the receiver accepts. node_count and worker_count are the job's; the rest bound the work and
@@ -96,5 +123,9 @@ Message decode(std::string_view bytes, const Limits& limits);
 // Reads only the tick of a message: which deployment's limits apply to the rest of it.
 // Throws WireError if even that cannot be read.
 std::uint64_t peek_tick(std::string_view bytes);
+
+// Whether a body travels between workers (and so belongs to one epoch) rather than to or from a
+// client or the control endpoint.
+bool between_workers(const Body& body);
 
 }  // namespace flamestream::wire

@@ -60,6 +60,7 @@ struct IngestAck {
   seq @0 :UInt64;
   accepted @1 :UInt64;
   error @2 :Text;       # empty when every line was accepted
+  retry @3 :Bool;       # nothing taken: the job is recovering, send again from seq
 }
 
 struct TailRequest {
@@ -71,6 +72,25 @@ struct TailReply {
   offset @0 :UInt64;
   lines @1 :List(Data);
   done @2 :Bool;
+}
+
+# Acker -> every worker: persist what belongs before `end`; `committed` is durable in ZooKeeper.
+struct Commit {
+  end @0 :UInt64;
+  committed @1 :UInt64;
+}
+
+# A front's determinant at a commit: the next input line it expects.
+struct FrontDeterminant {
+  front @0 :UInt32;
+  nextSeq @1 :UInt64;
+}
+
+# Worker -> acker: everything before `end` is durable here.
+struct CommitAck {
+  end @0 :UInt64;
+  snapshot @1 :Text;    # the snapshot file written, empty when the worker holds no grouping
+  fronts @2 :List(FrontDeterminant);
 }
 
 struct Message {
@@ -86,5 +106,8 @@ struct Message {
     tailRequest @8 :TailRequest;  # client -> the sink's worker
     tailReply @9 :TailReply;    # worker -> client
     stop @10 :Void;             # control: shut the worker down
+    commit @12 :Commit;         # acker -> every worker
+    commitAck @13 :CommitAck;   # worker -> acker
   }
+  epoch @11 :UInt64;            # recovery epoch of worker-to-worker messages; clients send 0
 }

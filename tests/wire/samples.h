@@ -85,6 +85,10 @@ inline std::vector<Message> sample_messages() {
   out.push_back({11, 2, TailReply{99, {"(a, 1)", "", "\0"s}, true}});
   out.push_back({12, 2, TailReply{0, {}, false}});
   out.push_back({13, 0, Stop{}});
+  out.push_back({14, 3, Commit{5'000'000, 4'500'000}, 2});
+  out.push_back({15, 1, CommitAck{5'000'000, "/data/w1/snapshots/5000000.snap", {{0, 1025}, {1, 1}}}, 7});
+  out.push_back({16, 1, CommitAck{kInfinity, "", {}}, 0});
+  out.push_back({17, 1, IngestAck{1025, 0, "", true}});
   return out;
 }
 
