@@ -2,8 +2,12 @@
 //
 // Global times are (ts, front id) with ts strictly increasing per front, so no two inputs share one.
 // The front also makes promises to the acker (promise()): it never assigns a timestamp below one it
-// promised, even if its clock steps back after the promise.
+// promised, even if its clock steps back after the promise. After a recovery the front replays its
+// ingestion log: it re-assigns the logged timestamps (restamp()) and, until end_replay(), promises
+// nothing beyond the next logged one, so the minimal time cannot pass an input not replayed yet.
 #pragma once
+
+#include <optional>
 
 #include "model/errors.h"
 #include "model/meta.h"
@@ -24,9 +28,24 @@ class Front {
     return {last_, id_};
   }
 
+  // Replay: the next input carries logged timestamp `ts` (at or above `first`, which
+  // hold_for_replay() announced), not the clock's.
+  void hold_for_replay(Timestamp first) { replay_next_ = first; }
+  GlobalTime restamp(Timestamp ts) {
+    check_invariant(!closed_ && replay_next_ && ts >= *replay_next_ && (!stamped_ || ts > last_),
+                    "a replayed timestamp went back, or came outside a replay");
+    last_ = ts;
+    stamped_ = true;
+    replay_next_ = ts + 1;
+    return {last_, id_};
+  }
+  void end_replay() { replay_next_.reset(); }
+  bool replaying() const { return replay_next_.has_value(); }
+
   // The lowest timestamp this front could still assign at clock reading `now`.
   Timestamp next_ts(Timestamp now) const {
     if (closed_) return kInfinity;
+    if (replay_next_) return *replay_next_;
     const Timestamp earliest = stamped_ && now <= last_ ? last_ + 1 : now;
     return earliest > promised_ ? earliest : promised_;
   }
@@ -51,6 +70,7 @@ class Front {
   Timestamp promised_ = 0;
   bool stamped_ = false;
   bool closed_ = false;
+  std::optional<Timestamp> replay_next_;  // set while replaying the ingestion log
 };
 
 }  // namespace flamestream

@@ -4,50 +4,32 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
 #include "model/errors.h"
+#include "snapshot/durable_file.h"
 
 namespace flamestream {
 
 namespace {
 
-constexpr std::size_t kHeader = 4 + 8 + 8;
+constexpr std::size_t kHeader = 4 + 8 + 8 + 8 + 1;  // length, checksum, ts, seq, close
 
-void put(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-std::uint64_t get(const std::string& in, std::size_t at, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i)
-    v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)]);
-  return v;
-}
-
-std::uint64_t checksum(Timestamp ts, const char* line, std::size_t size) {
-  return XXH64(line, size, ts);
-}
-
-std::string encode(Timestamp ts, const std::string& line) {
-  std::string r;
-  r.reserve(kHeader + line.size());
-  put(r, line.size(), 4);
-  put(r, ts, 8);
-  put(r, checksum(ts, line.data(), line.size()), 8);
-  return r + line;
-}
-
-void write_all(int fd, const std::string& data, const std::filesystem::path& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw IngestionLogError("cannot write '" + path.string() + "': " + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
+std::string encode(const IngestionLog::Record& r) {
+  std::string body;
+  body.reserve(17 + r.line.size());
+  put_le(body, r.ts, 8);
+  put_le(body, r.seq, 8);
+  put_le(body, r.close ? 1 : 0, 1);
+  body += r.line;
+  std::string out;
+  out.reserve(12 + body.size());
+  put_le(out, r.line.size(), 4);
+  put_le(out, XXH64(body.data(), body.size(), 0), 8);
+  return out + body;
 }
 
 }  // namespace
@@ -60,7 +42,7 @@ IngestionLog::IngestionLog(std::filesystem::path path) : path_(std::move(path)) 
   if (std::filesystem::exists(path_) && std::filesystem::file_size(path_) > whole_bytes)
     std::filesystem::resize_file(path_, whole_bytes);
   count_ = records.size();
-  last_ts_ = records.empty() ? 0 : records.back().ts;
+  if (!records.empty()) last_ = {records.back().ts, records.back().seq, {}, records.back().close};
   open_for_append();
 }
 
@@ -82,27 +64,37 @@ std::vector<IngestionLog::Record> IngestionLog::scan(std::size_t* whole_bytes) c
   std::size_t at = 0;
   while (at < file.size()) {
     const bool whole_header = file.size() - at >= kHeader;
-    const std::size_t length = whole_header ? get(file, at, 4) : 0;
+    const std::size_t length = whole_header ? get_le(file, at, 4) : 0;
     const bool whole = whole_header && file.size() - at - kHeader >= length;
     if (!whole) break;
-    const Timestamp ts = get(file, at + 4, 8);
-    const char* line = file.data() + at + kHeader;
-    if (get(file, at + 12, 8) != checksum(ts, line, length) ||
-        (!records.empty() && ts <= records.back().ts))
+    const char* body = file.data() + at + 12;
+    Record r{get_le(file, at + 12, 8), get_le(file, at + 20, 8), std::string(body + 17, length),
+             file[at + 28] != 0};
+    const bool in_order = records.empty() || (r.ts > records.back().ts && r.seq > records.back().seq &&
+                                              !records.back().close);
+    if (get_le(file, at + 4, 8) != XXH64(body, 17 + length, 0) || !in_order)
       throw IngestionLogError("ingestion log '" + path_.string() + "' is damaged at byte " +
                               std::to_string(at) + ": replaying past it would change the output");
-    records.push_back({ts, std::string(line, length)});
+    records.push_back(std::move(r));
     at += kHeader + length;
   }
   if (whole_bytes) *whole_bytes = at;
   return records;
 }
 
-void IngestionLog::append(Timestamp ts, const std::string& line) {
-  check_invariant(count_ == 0 || ts > last_ts_, "ingestion log timestamps must increase");
-  write_all(fd_, encode(ts, line), path_);
+void IngestionLog::append(Timestamp ts, std::uint64_t seq, const std::string& line) {
+  check_invariant(count_ == 0 || seq > last_.seq, "ingestion log line numbers must increase");
+  append_record({ts, seq, line, false});
+}
+
+void IngestionLog::append_close(Timestamp ts) { append_record({ts, next_seq(), {}, true}); }
+
+void IngestionLog::append_record(const Record& record) {
+  check_invariant(!closed(), "a line was logged after the input ended");
+  check_invariant(count_ == 0 || record.ts > last_.ts, "ingestion log timestamps must increase");
+  write_all(fd_, encode(record), path_);
   ++count_;
-  last_ts_ = ts;
+  last_ = {record.ts, record.seq, {}, record.close};
 }
 
 void IngestionLog::sync() {
@@ -117,14 +109,17 @@ std::vector<IngestionLog::Record> IngestionLog::read_from(Timestamp from) const 
 }
 
 void IngestionLog::truncate_below(Timestamp ts) {
-  const auto kept = read_from(ts);
+  auto kept = scan(nullptr);
+  if (kept.empty()) return;
+  const auto first = std::find_if(kept.begin(), kept.end() - 1, [&](const Record& r) { return r.ts >= ts; });
+  kept.erase(kept.begin(), first);
   auto temp = path_;
   temp += ".tmp";
   {
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw IngestionLogError("cannot create '" + temp.string() + "': " + std::strerror(errno));
     std::string data;
-    for (const Record& r : kept) data += encode(r.ts, r.line);
+    for (const Record& r : kept) data += encode(r);
     write_all(fd, data, temp);
     const bool synced = ::fsync(fd) == 0;
     ::close(fd);

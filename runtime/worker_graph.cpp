@@ -27,12 +27,20 @@ WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, 
 void WorkerGraph::ingest(NodeId front, Value payload, Timestamp now, Outbox& out) {
   Front& f = *fronts_[front];
   check_invariant(!f.closed(), "input reached a closed front");
+  ingest_stamped(front, Item{std::move(payload), Meta{f.stamp(now), {}}, false}, now, out);
+}
+
+void WorkerGraph::ingest_logged(NodeId front, Value payload, Timestamp ts, Outbox& out) {
+  ingest_stamped(front, Item{std::move(payload), Meta{fronts_[front]->restamp(ts), {}}, false}, ts, out);
+}
+
+void WorkerGraph::ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out) {
   scratch_.clear();
-  scratch_.push_back({0, Item{std::move(payload), Meta{f.stamp(now), {}}, false}});
+  scratch_.push_back({0, std::move(item)});
   route(front, scratch_, out);
   drain_local(out);
   acks_.end_delta();
-  acks_.report(front, f.promise(now));
+  acks_.report(front, fronts_[front]->promise(promise));
 }
 
 void WorkerGraph::report(NodeId front, Timestamp now) {
@@ -111,6 +119,27 @@ void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release) {
     if (g) g->on_min_time(min_ts);
   for (NodeId id = 0; id < sinks_.size(); ++id)
     if (sinks_[id]) sinks_[id]->release(min_ts, [&](const Item& item) { release(id, item); });
+}
+
+std::vector<Envelope> WorkerGraph::committed_state(Timestamp end) const {
+  std::vector<Envelope> state;
+  for (NodeId id = 0; id < groupings_.size(); ++id) {
+    if (!groupings_[id]) continue;
+    for (Item& item : groupings_[id]->committed(end)) state.push_back(Envelope{id, std::move(item), 0});
+  }
+  return state;
+}
+
+void WorkerGraph::restore_state(const std::vector<Envelope>& state, Timestamp end) {
+  std::vector<std::vector<Item>> by_node(groupings_.size());
+  for (const Envelope& e : state) {
+    if (e.node >= groupings_.size() || !groupings_[e.node])
+      throw ValueError("a snapshot holds state for node " + std::to_string(e.node) +
+                       ", which is no grouping of this job");
+    by_node[e.node].push_back(e.item);
+  }
+  for (NodeId id = 0; id < groupings_.size(); ++id)
+    if (groupings_[id]) groupings_[id]->restore(by_node[id], end);
 }
 
 void WorkerGraph::add_state_counters(RunStats& stats) const {

@@ -54,6 +54,11 @@ class WorkerGraph {
 
   // Stamps `payload` at front `front` (hosted here) with clock reading `now` and routes it.
   void ingest(NodeId front, Value payload, Timestamp now, Outbox& out);
+  // Replay after a recovery: re-ingests a logged input with its logged timestamp. Until
+  // end_replay(), the front promises nothing beyond the next logged timestamp.
+  void hold_for_replay(NodeId front, Timestamp first) { fronts_[front]->hold_for_replay(first); }
+  void ingest_logged(NodeId front, Value payload, Timestamp ts, Outbox& out);
+  void end_replay(NodeId front) { fronts_[front]->end_replay(); }
   // Refreshes the front's promise in the pending delta (a heartbeat when it has no input).
   void report(NodeId front, Timestamp now);
   // The front will take no more input: its promise becomes infinity.
@@ -74,12 +79,18 @@ class WorkerGraph {
 
   DeltaAggregator& acks() { return acks_; }
 
+  // The grouping state that later windows need once everything before `end` is processed
+  // (GroupingState::committed), as envelopes into each grouping; and its inverse, on a fresh graph.
+  std::vector<Envelope> committed_state(Timestamp end) const;
+  void restore_state(const std::vector<Envelope>& state, Timestamp end);
+
   // Adds this worker's grouping and sink counters (replays, tombstones, barrier arrivals,
   // releases, peak buffer, held keys and entries) to `stats`.
   void add_state_counters(RunStats& stats) const;
   std::size_t sink_buffered() const;
 
  private:
+  void ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out);
   void run(NodeId node, Item item, Outbox& out);
   void drain_local(Outbox& out);
   void step(NodeId node, Item&& item, Outbox& out);

@@ -1,5 +1,7 @@
 #include "snapshot/snapshot_store.h"
 
+#include "snapshot/durable_file.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -8,7 +10,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 
 namespace flamestream {
 
@@ -21,34 +22,6 @@ constexpr const char* kSuffix = ".snap";
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
   throw SnapshotError(what + " '" + path.string() + "': " + std::strerror(errno));
-}
-
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-std::uint64_t get_u64(const std::string& in, std::size_t at) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)]);
-  return v;
-}
-
-void write_all(int fd, const std::string& data, const std::filesystem::path& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write snapshot", path);
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-void fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) fail("cannot open for fsync", path);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) fail("cannot fsync", path);
 }
 
 }  // namespace
@@ -65,38 +38,42 @@ std::filesystem::path SnapshotStore::path_of(std::uint64_t tick) const {
 
 void SnapshotStore::write(std::uint64_t tick, const std::string& bytes) {
   std::string file(kMagic, sizeof kMagic);
-  put_u64(file, bytes.size());
-  put_u64(file, XXH64(bytes.data(), bytes.size(), 0));
+  put_le(file, bytes.size());
+  put_le(file, XXH64(bytes.data(), bytes.size(), 0));
   file += bytes;
   const auto target = path_of(tick);
   auto temp = target;
   temp += ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot create snapshot", temp);
-  write_all(fd, file, temp);
+  try {
+    write_all(fd, file, temp);
+  } catch (const DurableFileError& e) {
+    ::close(fd);
+    throw SnapshotError(e.what());
+  }
   if (::fsync(fd) != 0) {
     ::close(fd);
     fail("cannot fsync snapshot", temp);
   }
   ::close(fd);
   if (::rename(temp.c_str(), target.c_str()) != 0) fail("cannot rename snapshot into", target);
-  fsync_path(dir_, O_RDONLY | O_DIRECTORY);  // the rename itself must survive a crash
+  fsync_path(dir_);  // the rename itself must survive a crash
 }
 
 std::optional<std::string> SnapshotStore::read(std::uint64_t tick) const {
   const auto path = path_of(tick);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  const std::string file((std::istreambuf_iterator<char>(in)), {});
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  const std::string file = read_file(path);
   if (file.size() < kHeader || file.compare(0, sizeof kMagic, kMagic, sizeof kMagic) != 0)
     throw SnapshotError("snapshot '" + path.string() + "' has no valid header");
-  const std::uint64_t length = get_u64(file, sizeof kMagic);
+  const std::uint64_t length = get_le(file, sizeof kMagic);
   if (length != file.size() - kHeader)
     throw SnapshotError("snapshot '" + path.string() + "' is truncated or extended: header says " +
                         std::to_string(length) + " bytes, file holds " +
                         std::to_string(file.size() - kHeader));
   std::string bytes = file.substr(kHeader);
-  if (XXH64(bytes.data(), bytes.size(), 0) != get_u64(file, sizeof kMagic + 8))
+  if (XXH64(bytes.data(), bytes.size(), 0) != get_le(file, sizeof kMagic + 8))
     throw SnapshotError("snapshot '" + path.string() + "' fails its checksum");
   return bytes;
 }

@@ -186,3 +186,23 @@ TEST(GeneratorSource, WordsComeFromTheVocabulary) {
 
 }  // namespace
 }  // namespace flamestream
+
+namespace flamestream {
+namespace {
+
+TEST(FrontReplay, ReassignsLoggedTimesAndPromisesNothingBeyondTheNextOne) {
+  Front f(3);
+  f.hold_for_replay(100);
+  EXPECT_EQ(f.promise(5'000), 100u);  // the clock is far ahead; the log is not replayed yet
+  EXPECT_EQ(f.restamp(100), (GlobalTime{100, 3}));
+  EXPECT_EQ(f.promise(5'000), 101u);
+  EXPECT_EQ(f.restamp(250).ts, 250u);
+  EXPECT_THROW(f.restamp(250), InternalError);  // timestamps never repeat
+  f.end_replay();
+  EXPECT_EQ(f.promise(5'000), 5'000u);
+  EXPECT_EQ(f.stamp(4'000).ts, 5'000u);  // never below the promise
+  EXPECT_THROW(f.restamp(6'000), InternalError);  // no replay under way
+}
+
+}  // namespace
+}  // namespace flamestream

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "front/ingestion_log.h"
+#include "model/errors.h"
 
 namespace flamestream {
 namespace {
@@ -32,9 +33,9 @@ std::vector<std::string> lines_of(const std::vector<IngestionLog::Record>& recor
 TEST_F(IngestionLogTest, ReplaysWhatWasAppendedAcrossReopening) {
   {
     IngestionLog log(path_);
-    log.append(10, "first line");
-    log.append(11, "");
-    log.append(25, std::string("nul\0inside", 10));
+    log.append(10, 1, "first line");
+    log.append(11, 2, "");
+    log.append(25, 3, std::string("nul\0inside", 10));
     log.sync();
   }
   IngestionLog log(path_);
@@ -44,32 +45,34 @@ TEST_F(IngestionLogTest, ReplaysWhatWasAppendedAcrossReopening) {
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[2].line, std::string("nul\0inside", 10));
   EXPECT_EQ(lines_of(log.read_from(11)), (std::vector<std::string>{"11:", "25:" + all[2].line}));
-  log.append(30, "after reopening");
+  EXPECT_EQ(log.next_seq(), 4u);
+  log.append(30, 4, "after reopening");
   EXPECT_EQ(log.read_from(26).size(), 1u);
 }
 
 TEST_F(IngestionLogTest, ATornLastRecordIsCutOff) {
   {
     IngestionLog log(path_);
-    log.append(1, "kept");
-    log.append(2, "torn by a crash");
+    log.append(1, 1, "kept");
+    log.append(2, 2, "torn by a crash");
   }
   std::filesystem::resize_file(path_, std::filesystem::file_size(path_) - 3);
   IngestionLog log(path_);
   EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"1:kept"}));
-  log.append(2, "written again");
+  EXPECT_EQ(log.next_seq(), 2u);
+  log.append(2, 2, "written again");
   EXPECT_EQ(IngestionLog(path_).size(), 2u);
 }
 
 TEST_F(IngestionLogTest, DamageBeforeTheEndIsAnError) {
   {
     IngestionLog log(path_);
-    log.append(1, "first");
-    log.append(2, "second");
+    log.append(1, 1, "first");
+    log.append(2, 2, "second");
   }
   {
     std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(22);  // inside the first record's line
+    f.seekp(31);  // inside the first record's line
     f.put('X');
   }
   EXPECT_THROW(IngestionLog log(path_), IngestionLogError);
@@ -77,13 +80,50 @@ TEST_F(IngestionLogTest, DamageBeforeTheEndIsAnError) {
 
 TEST_F(IngestionLogTest, TruncateBelowKeepsTheRest) {
   IngestionLog log(path_);
-  for (Timestamp t = 1; t <= 10; ++t) log.append(t, "line " + std::to_string(t));
+  for (Timestamp t = 1; t <= 10; ++t) log.append(t, t, "line " + std::to_string(t));
   const auto before = std::filesystem::file_size(path_);
   log.truncate_below(8);
   EXPECT_LT(std::filesystem::file_size(path_), before);
   EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"8:line 8", "9:line 9", "10:line 10"}));
-  log.append(11, "line 11");
+  log.append(11, 11, "line 11");
   EXPECT_EQ(IngestionLog(path_).size(), 4u);
+}
+
+TEST_F(IngestionLogTest, TruncationKeepsTheLastRecordSoTheNextLineNumberSurvives) {
+  {
+    IngestionLog log(path_);
+    for (Timestamp t = 1; t <= 5; ++t) log.append(t * 10, t + 100, "line");
+    log.truncate_below(1000);
+    EXPECT_EQ(log.size(), 1u);
+    EXPECT_TRUE(log.read_from(1000).empty());
+  }
+  IngestionLog log(path_);
+  EXPECT_EQ(log.next_seq(), 106u);
+  EXPECT_FALSE(log.closed());
+}
+
+TEST_F(IngestionLogTest, ACloseRecordEndsTheInputAcrossReopening) {
+  {
+    IngestionLog log(path_);
+    log.append(1, 1, "only");
+    log.append_close(2);
+    EXPECT_TRUE(log.closed());
+    EXPECT_EQ(log.next_seq(), 2u);
+  }
+  IngestionLog log(path_);
+  EXPECT_TRUE(log.closed());
+  EXPECT_EQ(log.next_seq(), 2u);
+  const auto records = log.read_from(0);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_TRUE(records[1].close);
+}
+
+TEST_F(IngestionLogTest, LineNumbersMustIncrease) {
+  IngestionLog log(path_);
+  log.append(1, 5, "a");
+  EXPECT_THROW(log.append(2, 5, "again"), InternalError);
+  log.append_close(3);
+  EXPECT_THROW(log.append(4, 6, "after the end"), InternalError);
 }
 
 }  // namespace

@@ -1,0 +1,55 @@
+// A sink's released output, durable and idempotent (DESIGN §3).
+//
+// Releases come in meta order, so the meta of the last line written says exactly what was
+// released. Every line is written with its meta; after a recovery the replay releases again what
+// lies between the last commit and the crash, and release() skips everything at or below the last
+// meta on record, so each line is written once. Records: [length u32][xxh64 u64][ts u64][front
+// u32][trace length u32][(logical u32, child u32)...][line], the checksum covering what follows it.
+// A write is in the page cache when release() returns (a killed process loses nothing); sync()
+// makes it survive the machine, and the commit protocol calls it before a commit is acknowledged.
+// Reopening cuts a torn last record; damage anywhere else raises OutputLogError. With an empty path
+// the log lives in memory only (exactly-once off).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/meta.h"
+#include "snapshot/durable_file.h"
+
+namespace flamestream {
+
+class OutputLogError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class OutputLog {
+ public:
+  explicit OutputLog(std::filesystem::path path = {});
+  ~OutputLog();
+  OutputLog(const OutputLog&) = delete;
+  OutputLog& operator=(const OutputLog&) = delete;
+
+  // Writes `line`, released with `meta`, unless the log already holds it (meta at or below the
+  // last one written). Returns whether it was written.
+  bool release(const Meta& meta, const std::string& line);
+  void sync();
+
+  const std::vector<std::string>& lines() const { return lines_; }
+  const std::optional<Meta>& last() const { return last_; }
+
+ private:
+  void load();
+
+  std::filesystem::path path_;
+  AppendFile file_;  // closed when the log lives in memory only
+  std::vector<std::string> lines_;
+  std::optional<Meta> last_;
+  std::string record_;  // reused encoding buffer
+};
+
+}  // namespace flamestream
