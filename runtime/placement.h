@@ -55,7 +55,11 @@ struct Placement {
         if (!scatter_forward) return here;
         [[fallthrough]];
       case Partitioning::by_payload:
-      case Partitioning::by_key: return mapping.worker_for(graph.partition_hash(node, payload));
+      case Partitioning::by_key:
+        // One range owns the whole key space: every hash lands there, so skip computing it (a
+        // grouping's key function and a hash per item).
+        if (mapping.ranges().size() == 1) return mapping.ranges().front().worker;
+        return mapping.worker_for(graph.partition_hash(node, payload));
     }
     return here;
   }
