@@ -20,17 +20,22 @@ void GroupingState::on_item(const Item& in, std::vector<Output>& out) {
   check_invariant(in.meta.time.ts >= min_ts_,
                   "an item below the minimal time reached a grouping: the acker released too early");
   Value key = op_->key(in.payload);
-  Bucket& bucket = buckets_[key];
+  const std::uint64_t hash = key.hash();
+  const auto [it, added] = buckets_.try_emplace(Key{std::move(key), hash});
+  Slot& slot = it->second;
+  // Room for the w−1 final entries a bucket keeps and as many live ones: no regrowth in steady state.
+  if (added) slot.entries.reserve(2 * op_->window);
   if (in.tombstone) {
-    cancel(bucket, in, out);
+    cancel(slot.entries, in, out);
   } else {
-    insert(bucket, in, out);
+    insert(slot.entries, in, out);
   }
-  if (bucket.empty()) {
-    buckets_.erase(key);
-    unsettled_.erase(key);
+  if (slot.unsettled) return;  // on_min_time trims it, and drops it if empty
+  if (slot.entries.empty()) {
+    buckets_.erase(it);
   } else {
-    unsettled_.insert(std::move(key));
+    slot.unsettled = true;
+    unsettled_.push_back(&*it);
   }
 }
 
@@ -91,14 +96,19 @@ Item GroupingState::window(const Bucket& bucket, std::size_t end, bool tombstone
 void GroupingState::on_min_time(Timestamp min_ts) {
   if (min_ts <= min_ts_) return;
   min_ts_ = min_ts;
-  for (auto it = unsettled_.begin(); it != unsettled_.end();) {
-    auto b = buckets_.find(*it);
-    check_invariant(b != buckets_.end(), "an unsettled key has no bucket");
-    trim(b->second);
-    const bool settled = b->second.empty() || b->second.back().item.meta.time.ts < min_ts_;
-    if (b->second.empty()) buckets_.erase(b);
-    it = settled ? unsettled_.erase(it) : std::next(it);
+  std::size_t still = 0;
+  for (Buckets::value_type* element : unsettled_) {
+    Slot& slot = element->second;
+    trim(slot.entries);
+    if (slot.entries.empty()) {
+      buckets_.erase(buckets_.find(element->first));
+    } else if (slot.entries.back().item.meta.time.ts < min_ts_) {
+      slot.unsettled = false;
+    } else {
+      unsettled_[still++] = element;
+    }
   }
+  unsettled_.resize(still);
 }
 
 void GroupingState::trim(Bucket& bucket) const {
@@ -113,7 +123,8 @@ void GroupingState::trim(Bucket& bucket) const {
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {
   std::vector<std::pair<std::uint64_t, const Bucket*>> order;
-  for (const auto& [key, bucket] : buckets_) order.emplace_back(key.hash(), &bucket);
+  for (const auto& [key, slot] : buckets_)
+    if (!slot.entries.empty()) order.emplace_back(key.hash, &slot.entries);
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first : a.second->front().item.meta < b.second->front().item.meta;
   });
@@ -135,7 +146,9 @@ void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
   for (const Item& item : items) {
     check_invariant(item.meta.time.ts < end && !item.tombstone,
                     "a committed grouping state holds only live items below its tick end");
-    Bucket& bucket = buckets_[op_->key(item.payload)];
+    Value key = op_->key(item.payload);
+    const std::uint64_t hash = key.hash();
+    Bucket& bucket = buckets_[Key{std::move(key), hash}].entries;
     check_invariant(bucket.empty() || bucket.back().item.meta < item.meta,
                     "a committed grouping state lists each bucket in meta order");
     bucket.push_back(Entry{item, 1});
@@ -143,9 +156,15 @@ void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
   min_ts_ = end;
 }
 
+std::size_t GroupingState::key_count() const {
+  std::size_t n = 0;
+  for (const auto& [key, slot] : buckets_) n += !slot.entries.empty();
+  return n;
+}
+
 std::size_t GroupingState::entry_count() const {
   std::size_t n = 0;
-  for (const auto& [key, bucket] : buckets_) n += bucket.size();
+  for (const auto& [key, slot] : buckets_) n += slot.entries.size();
   return n;
 }
 

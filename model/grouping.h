@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "model/operation.h"
@@ -44,7 +43,7 @@ class GroupingState {
   void restore(const std::vector<Item>& items, Timestamp end);
 
   const Stats& stats() const { return stats_; }
-  std::size_t key_count() const { return buckets_.size(); }
+  std::size_t key_count() const;  // keys holding at least one entry
   std::size_t entry_count() const;
 
  private:
@@ -53,6 +52,24 @@ class GroupingState {
     std::uint32_t version;  // version of the live window ending at this entry
   };
   using Bucket = std::vector<Entry>;
+
+  // A key with its hash, computed once per item: the map neither rehashes nor copies it, and
+  // equal hashes are checked before the values are compared.
+  struct Key {
+    Value value;
+    std::uint64_t hash;
+    friend bool operator==(const Key& a, const Key& b) {
+      return a.hash == b.hash && a.value == b.value;
+    }
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.hash); }
+  };
+  struct Slot {
+    Bucket entries;
+    bool unsettled = false;  // listed in unsettled_
+  };
+  using Buckets = std::unordered_map<Key, Slot, KeyHash>;
 
   void insert(Bucket& bucket, const Item& in, std::vector<Output>& out);
   void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);
@@ -64,8 +81,10 @@ class GroupingState {
   void trim(Bucket& bucket) const;
 
   const GroupingOp* op_;
-  std::unordered_map<Value, Bucket, ValueHash> buckets_;
-  std::unordered_set<Value, ValueHash> unsettled_;  // keys that may hold entries to trim
+  Buckets buckets_;
+  // Keys that may hold entries to trim, each once (Slot::unsettled). Pointers to map elements stay
+  // valid across rehashing; a listed slot that empties stays in the map until on_min_time.
+  std::vector<Buckets::value_type*> unsettled_;
   Timestamp min_ts_ = 0;
   Stats stats_;
 };
