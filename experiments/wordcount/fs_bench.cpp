@@ -7,9 +7,16 @@
 // The released (word, count) pair names its input exactly (the count-th occurrence of the word),
 // so the attribution does not rely on release order; release order is checked separately.
 //
-// Prints one JSON object on stdout (latency percentiles, throughput, checks) and writes the final
-// per-word output table (word, last count, outputs) to --counts-out for the harness to compare
-// with its reference counts. Progress goes to stderr once a second.
+// Prints one JSON object on stdout (latency percentiles, throughput, checks, peak RSS) and writes
+// the final per-word output table (word, last count, outputs) to --counts-out for the harness to
+// compare with its reference counts. Progress goes to stderr once a second.
+//
+// Memory: peak_rss_mib is the process's ru_maxrss (getrusage) when the run ends, engine and
+// harness together; harness_rss_mib is the resident size just before the engine starts, i.e. this
+// driver's own tables (the input as word ids, each word's occurrence list, two latency slots per
+// input: about 20 bytes a word). peak_rss_mib − harness_rss_mib bounds what the engine added.
+// Unbounded input (--rate far above what the engine sustains, --max-lag-s large) makes this a
+// closed-loop run: the source is back-pressured and achieved_rate is the engine's throughput.
 //
 // The client sends about 1 ms of input per ingest batch (--ingest-batch; rate/1000 lines, 1 to
 // 1024): `flamestream run`'s default of 1024 lines would hold a word up to 1024/rate before it
@@ -28,6 +35,9 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "graphs/catalog.h"
 #include "runtime/cluster/cluster_state.h"
@@ -113,13 +123,37 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
+// The process's peak resident set size so far (getrusage's ru_maxrss, KiB on Linux), in MiB.
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+// The current resident set size (/proc/self/statm), in MiB; 0 where that file does not exist.
+double current_rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0.0;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+// The input: word i is vocab[ids[i]] (a vector of ids, not of strings, keeps the driver's own
+// memory small next to the engine's at 10 M words).
+struct Input {
+  std::vector<std::string> vocab;
+  std::vector<std::uint32_t> ids;
+  std::size_t size() const { return ids.size(); }
+  const std::string& operator[](std::size_t i) const { return vocab[ids[i]]; }
+};
+
 // Open-loop source: line i is due at start + i/rate. It sleeps until a line is due (lines already
 // due go out at once, so at high rates they leave in small bursts), and gives up
 // (ends the stream early, `truncated`) once it is more than max_lag behind its schedule: the
 // system did not keep up and the rest of the schedule would only measure the queue.
 class RateSource : public fs::Source {
  public:
-  RateSource(const std::vector<std::string>& words, double rate, double max_lag_s)
+  RateSource(const Input& words, double rate, double max_lag_s)
       : words_(words), period_ns_(1e9 / rate), max_lag_ns_(static_cast<std::int64_t>(max_lag_s * 1e9)) {}
 
   std::optional<fs::Line> next() override {
@@ -153,7 +187,7 @@ class RateSource : public fs::Source {
   std::int64_t max_lag_ns() const { return max_lag_ns_seen_; }
 
  private:
-  const std::vector<std::string>& words_;
+  const Input& words_;
   double period_ns_;
   std::int64_t max_lag_ns_;
   std::int64_t start_ns_ = 0;
@@ -176,7 +210,7 @@ std::size_t run_cluster(const Options& o, std::size_t ingest_batch, fs::Source& 
     if (host == hosts.end()) throw std::runtime_error("the tick has no node '" + node + "'");
     const auto it = workers.find(host->second);
     if (it == workers.end()) throw std::runtime_error("worker '" + host->second + "' is not registered");
-    return it->second;
+    return it->second.endpoint;
   };
   const std::string front_ep = endpoint(tick->spec.fronts, "in");
   const std::string sink_ep = endpoint(tick->spec.sinks, "out");
@@ -264,16 +298,24 @@ struct WordState {
 };
 
 int run(const Options& o) {
-  std::vector<std::string> words;
+  Input words;
+  std::unordered_map<std::string, std::uint32_t> index;  // word -> id
+  std::vector<WordState> table;                          // by id
   {
     std::ifstream in(o.words_path);
     if (!in) throw std::runtime_error("cannot open " + o.words_path);
+    index.reserve(1 << 17);
     std::string line;
-    while ((o.count == 0 || words.size() < o.count) && std::getline(in, line)) words.push_back(line);
+    while ((o.count == 0 || words.size() < o.count) && std::getline(in, line)) {
+      const auto [it, added] = index.try_emplace(line, static_cast<std::uint32_t>(words.vocab.size()));
+      if (added) {
+        words.vocab.push_back(line);
+        table.emplace_back();
+      }
+      table[it->second].positions.push_back(static_cast<std::uint32_t>(words.ids.size()));
+      words.ids.push_back(it->second);
+    }
   }
-  std::unordered_map<std::string, WordState> table;
-  table.reserve(1 << 17);
-  for (std::uint32_t i = 0; i < words.size(); ++i) table[words[i]].positions.push_back(i);
 
   const std::size_t n = words.size();
   std::vector<std::int64_t> latency(n, -1);    // release − due, per input
@@ -298,12 +340,13 @@ int run(const Options& o) {
     last_release_ns = now;
     released.fetch_add(1, std::memory_order_relaxed);
     key.assign(word);
-    const auto it = table.find(key);
-    if (it == table.end() || count < 1 || static_cast<std::uint64_t>(count) > it->second.positions.size()) {
+    const auto it = index.find(key);
+    if (it == index.end() || count < 1 ||
+        static_cast<std::uint64_t>(count) > table[it->second].positions.size()) {
       ++bad_outputs;
       return;
     }
-    WordState& w = it->second;
+    WordState& w = table[it->second];
     if (static_cast<std::uint64_t>(count) != w.last + 1) ++sequence_violations;
     w.last = static_cast<std::uint64_t>(count);
     ++w.outputs;
@@ -341,6 +384,7 @@ int run(const Options& o) {
   fs::RunStats stats;
   std::string error;
   std::size_t workers = o.workers;
+  const double harness_rss = current_rss_mib();
   try {
     if (o.engine == "embedded") {
       fs::EmbeddedOptions options;
@@ -370,6 +414,8 @@ int run(const Options& o) {
   } catch (const std::exception& e) {
     error = e.what();
   }
+  // Before the percentiles below copy and sort the latency vectors: the peak of the run itself.
+  const double run_peak_rss = peak_rss_mib();
   done = true;
   progress.join();
 
@@ -394,8 +440,8 @@ int run(const Options& o) {
 
   if (!o.counts_out.empty()) {
     std::ofstream out(o.counts_out);
-    for (const auto& [word, w] : table)
-      if (w.outputs) out << word << '\t' << w.last << '\t' << w.outputs << '\n';
+    for (std::uint32_t id = 0; id < table.size(); ++id)
+      if (const WordState& w = table[id]; w.outputs) out << words.vocab[id] << '\t' << w.last << '\t' << w.outputs << '\n';
     if (!out) throw std::runtime_error("cannot write " + o.counts_out);
   }
   const double span_s =
@@ -416,7 +462,8 @@ int run(const Options& o) {
       " \"latency_ms\": %s,\n \"late_latency_ms\": %s,\n \"engine_latency_ms\": %s,\n"
       " \"bad_outputs\": %llu, \"duplicates\": %llu, \"missing\": %llu,\n"
       " \"sequence_violations\": %llu, \"order_violations\": %llu,\n"
-      " \"replays\": %llu, \"peak_sink_buffer\": %llu, \"error\": \"%s\"}\n",
+      " \"replays\": %llu, \"peak_sink_buffer\": %llu,\n"
+      " \"peak_rss_mib\": %.1f, \"harness_rss_mib\": %.1f, \"error\": \"%s\"}\n",
       o.engine.c_str(), o.mode.c_str(), o.rate, workers, ingest_batch, static_cast<long long>(config.batch_timeout.count()),
       static_cast<long long>(config.ack_flush.count()), n, static_cast<unsigned long long>(offered),
       static_cast<unsigned long long>(released.load()), source.truncated() ? "true" : "false",
@@ -426,7 +473,8 @@ int run(const Options& o) {
       static_cast<unsigned long long>(bad_outputs), static_cast<unsigned long long>(duplicates),
       static_cast<unsigned long long>(missing), static_cast<unsigned long long>(sequence_violations),
       static_cast<unsigned long long>(order_violations), static_cast<unsigned long long>(stats.replays),
-      static_cast<unsigned long long>(stats.peak_sink_buffer), escaped.c_str());
+      static_cast<unsigned long long>(stats.peak_sink_buffer), run_peak_rss, harness_rss,
+      escaped.c_str());
   return error.empty() ? 0 : 1;
 }
 
