@@ -4,11 +4,15 @@
 // an item's timestamp, no item of that or an earlier time is in flight or can still appear, so
 // nothing can cancel it any more: it is released, and releases come out in meta order, which makes
 // the output totally ordered and deterministic.
+//
+// The buffer is a vector sorted by meta, not a tree: items reach the sink nearly in meta order, so
+// an arrival is almost always an append (no node allocation, no rebalancing), a tombstone a binary
+// search, and a release walks a contiguous prefix and hands out the buffered items themselves.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <vector>
 
 #include "model/item.h"
 
@@ -30,12 +34,13 @@ class SinkBarrier {
   // Releases, in meta order, every buffered item with a timestamp below `min_ts`.
   void release(Timestamp min_ts, const std::function<void(const Item&)>& emit);
 
-  std::size_t buffered() const { return buffer_.size(); }
+  std::size_t buffered() const { return buffer_.size() - head_; }
   Timestamp min_time() const { return min_ts_; }
   const Stats& stats() const { return stats_; }
 
  private:
-  std::map<Meta, Value> buffer_;
+  std::vector<Item> buffer_;  // sorted by meta; [head_, end) is buffered, the rest released
+  std::size_t head_ = 0;
   Timestamp min_ts_ = 0;
   Stats stats_;
 };
