@@ -5,8 +5,11 @@ namespace flamestream::mapreduce {
 namespace {
 
 Value to_mapped(const Value& record) {
-  Value::Tuple t{kMapped};
-  for (const Value& field : record.as_tuple()) t.push_back(field);
+  const Value::Tuple& fields = record.as_tuple();
+  Value::Tuple t;
+  t.reserve(fields.size() + 1);  // one allocation, not a regrowth per field
+  t.emplace_back(kMapped);
+  t.insert(t.end(), fields.begin(), fields.end());
   return Value::tuple(std::move(t));
 }
 

@@ -12,7 +12,11 @@ using namespace mapreduce;
 
 void split_words(const Value& line, std::vector<Value>& records) {
   for_each_word(line.as_string(), [&](std::string word) {
-    records.push_back(Value::tuple({Value(std::move(word)), 1}));
+    Value::Tuple record;  // not an initializer list: its elements could only be copied
+    record.reserve(2);
+    record.emplace_back(std::move(word));
+    record.emplace_back(1);
+    records.push_back(Value::tuple(std::move(record)));
   });
 }
 

@@ -13,6 +13,13 @@ Item derived(const Item& in, Value payload, std::uint32_t child) {
   return Item{std::move(payload), in.meta.extended({0, child}), in.tombstone};
 }
 
+// The last of several outputs takes the input's meta instead of copying it.
+Item derived_last(Item& in, Value payload, std::uint32_t child) {
+  Item item{std::move(payload), std::move(in.meta), in.tombstone};
+  item.meta.trace.push_back({0, child});
+  return item;
+}
+
 }  // namespace
 
 const char* operation_name(const Operation& op) {
@@ -48,16 +55,22 @@ void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::ve
                    thread_local std::vector<Value> produced;
                    produced.clear();
                    f.fn(in.payload, produced);
-                   for (std::size_t i = 0; i < produced.size(); ++i)
+                   for (std::size_t i = 0; i + 1 < produced.size(); ++i)
                      out.push_back({0, derived(in, std::move(produced[i]),
                                                static_cast<std::uint32_t>(i))});
+                   if (!produced.empty())
+                     out.push_back({0, derived_last(in, std::move(produced.back()),
+                                                    static_cast<std::uint32_t>(produced.size() - 1))});
                  },
                  [&](const FilterOp& f) {
                    if (f.keep(in.payload)) pass_on(std::move(in.payload));
                  },
                  [&](const BroadcastOp&) {
-                   for (std::size_t i = 0; i < fanout; ++i)
+                   for (std::size_t i = 0; i + 1 < fanout; ++i)
                      out.push_back({i, derived(in, in.payload, static_cast<std::uint32_t>(i))});
+                   if (fanout > 0)
+                     out.push_back({fanout - 1, derived_last(in, std::move(in.payload),
+                                                             static_cast<std::uint32_t>(fanout - 1))});
                  },
                  [&](const MergeOp&) { pass_on(std::move(in.payload)); },
                  [&](const auto&) {
