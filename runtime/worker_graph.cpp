@@ -114,9 +114,9 @@ void WorkerGraph::route(NodeId from, std::vector<Output>& outputs, Outbox& out) 
   std::reverse(pending_.begin() + static_cast<std::ptrdiff_t>(local_begin), pending_.end());
 }
 
-void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release) {
+void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release, Timestamp trim_below) {
   for (auto& g : groupings_)
-    if (g) g->on_min_time(min_ts);
+    if (g) g->on_min_time(trim_below);
   for (NodeId id = 0; id < sinks_.size(); ++id)
     if (sinks_[id]) sinks_[id]->release(min_ts, [&](const Item& item) { release(id, item); });
 }

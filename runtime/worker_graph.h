@@ -74,8 +74,10 @@ class WorkerGraph {
   // buffered in their barrier until on_min_time releases them.
   void process(std::span<const Envelope> batch, Outbox& out);
 
-  // The minimal time moved: trims groupings and releases from the sinks hosted here.
-  void on_min_time(Timestamp min_ts, const ReleaseFn& release);
+  // The minimal time moved: trims groupings below `trim_below` (at most min_ts; lower while a
+  // commit may still need the entries) and releases from the sinks hosted here.
+  void on_min_time(Timestamp min_ts, const ReleaseFn& release, Timestamp trim_below);
+  void on_min_time(Timestamp min_ts, const ReleaseFn& release) { on_min_time(min_ts, release, min_ts); }
 
   DeltaAggregator& acks() { return acks_; }
 

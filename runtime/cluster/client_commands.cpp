@@ -10,6 +10,7 @@
 #include "model/errors.h"
 #include "runtime/cli/options.h"
 #include "runtime/cluster/cluster_state.h"
+#include "runtime/cluster/commit_record.h"
 #include "runtime/engine/ingest_client.h"
 #include "runtime/wire/codec.h"
 
@@ -30,9 +31,11 @@ DeployedTick current_tick(ZkClient& zk) {
   return *tick;
 }
 
-// The endpoint of the worker that hosts `node` (a front or a sink) in `tick`.
-std::string host_endpoint(ZkClient& zk, const DeployedTick& tick, const std::string& node,
-                          const std::map<std::string, std::string>& hosts, const char* kind) {
+// The worker that hosts `node` (a front or a sink) in `tick`: its name and registration.
+std::pair<std::string, Registration> host_of(ZkClient& zk, const DeployedTick& tick,
+                                             const std::string& node,
+                                             const std::map<std::string, std::string>& hosts,
+                                             const char* kind) {
   auto host = hosts.find(node);
   if (host == hosts.end()) {
     std::string valid;
@@ -44,7 +47,21 @@ std::string host_endpoint(ZkClient& zk, const DeployedTick& tick, const std::str
   if (it == workers.end())
     throw std::runtime_error(std::string(kind) + " '" + node + "' lives on worker '" + host->second +
                              "', which is not registered now");
-  return it->second;
+  return *it;
+}
+
+// Asks ZooKeeper whether `worker` runs as another process than `known` (it restarted); returns its
+// new endpoint then. ZooKeeper being away answers "no": the caller keeps waiting.
+std::optional<std::string> replaced(ZkClient& zk, const std::string& worker, Registration& known) {
+  try {
+    const auto workers = registered_workers(zk);
+    auto it = workers.find(worker);
+    if (it == workers.end() || it->second.incarnation == known.incarnation) return std::nullopt;
+    known = it->second;
+    return known.endpoint;
+  } catch (const ZkError&) {
+    return std::nullopt;
+  }
 }
 
 // A front timestamp (nanoseconds since the epoch) as UTC wall time, with how far it lags now.
@@ -63,6 +80,24 @@ std::string format_ts(Timestamp t) {
   return std::string(when) + ms + " UTC (" + std::to_string(lag) + " ms ago)";
 }
 
+void print_commits(ZkClient& zk, const DeployedTick& t) {
+  if (!t.spec.exactly_once) {
+    std::cout << "    exactly-once: off\n";
+    return;
+  }
+  const auto record = read_commit_record(zk, t);
+  std::cout << "    exactly-once: on, commit every " << t.spec.tick_ms << " ms\n";
+  if (!record || record->commits == 0) {
+    std::cout << "    last committed tick: none yet\n";
+  } else {
+    std::cout << "    last committed tick: #" << record->commits << ", inputs before "
+              << format_ts(record->committed) << "\n";
+    for (const auto& [front, seq] : record->fronts)
+      std::cout << "      front " << front << " replays from line " << seq << "\n";
+  }
+  std::cout << "    recoveries: " << (record ? record->epoch : 0) << "\n";
+}
+
 }  // namespace
 
 std::string submit_usage() {
@@ -79,6 +114,9 @@ std::string submit_usage() {
          "  sinks        {\"sink node\": \"worker\"} (default: the second worker)\n"
          "  acker        worker hosting the acker (default: the last worker)\n"
          "  start_ms, duration_ms   the tick's interval (default 0, 0: until the fronts close)\n"
+         "  exactly_once true|false (default true): ingestion logs, commits, snapshots in each\n"
+         "               worker's --data-dir, and recovery when a worker dies and comes back\n"
+         "  tick_ms      commit interval in milliseconds of input time (default 500)\n"
          "Any error names the field, exits 2 and writes nothing.\n";
 }
 
@@ -120,14 +158,17 @@ int ingest_command(const std::vector<std::string>& args) {
   auto zk = connect_zk(opts.value("zk", ""));
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
-  const std::string endpoint = host_endpoint(*zk, tick, front, tick.spec.fronts, "front");
+  auto [host, registration] = host_of(*zk, tick, front, tick.spec.fronts, "front");
   auto source = open_source(opts.positional().empty() ? "-" : opts.positional()[0]);
   zmq::context_t context;
   IngestClient::Options options;
   options.tick = tick.id;
+  // A recovery can take a while (a dead worker must come back); the front's worker answers then.
+  options.reply_timeout = std::chrono::minutes(5);
+  options.relocate = [&, host = host] { return replaced(*zk, host, registration); };
   options.batch_lines = opts.unsigned_value("batch-lines", options.batch_lines);
   if (options.batch_lines == 0) throw UsageError("--batch-lines must be at least 1");
-  IngestClient client(context, endpoint, front, options);
+  IngestClient client(context, registration.endpoint, front, options);
   const auto accepted = client.stream(*source, [] { return true; });
   std::cerr << "flamestream ingest: " << accepted << " lines into front '" << front << "' of "
             << tick.node << "\n";
@@ -149,25 +190,45 @@ int tail_command(const std::vector<std::string>& args) {
   auto zk = connect_zk(opts.value("zk", ""));
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
-  const std::string endpoint = host_endpoint(*zk, tick, sink, tick.spec.sinks, "sink");
+  auto [host, registration] = host_of(*zk, tick, sink, tick.spec.sinks, "sink");
   zmq::context_t context;
-  zmq::socket_t socket(context, zmq::socket_type::dealer);
-  socket.set(zmq::sockopt::linger, 0);
-  socket.connect(endpoint);
+  zmq::socket_t socket;
+  auto connect = [&] {
+    socket = zmq::socket_t(context, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(registration.endpoint);
+  };
+  connect();
   std::uint64_t offset = 0;
+  auto last_answer = std::chrono::steady_clock::now();
+  bool ask = true;  // one request outstanding at a time, so every reply is the answer to it
   for (;;) {
-    socket.send(zmq::buffer(wire::encode({tick.id, 0, wire::TailRequest{sink, offset}})),
-                zmq::send_flags::none);
+    if (ask) {
+      socket.send(zmq::buffer(wire::encode({tick.id, 0, wire::TailRequest{sink, offset}})),
+                  zmq::send_flags::none);
+      ask = false;
+    }
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::seconds(30)) <= 0)
-      throw std::runtime_error("the worker hosting sink '" + sink + "' did not answer within 30 s");
+    if (zmq::poll(&item, 1, std::chrono::seconds(1)) <= 0) {
+      // The sink's worker may have been replaced: its output log is on disk, read on from `offset`.
+      if (replaced(*zk, host, registration)) {
+        connect();
+        ask = true;
+      }
+      if (std::chrono::steady_clock::now() - last_answer > std::chrono::minutes(5))
+        throw std::runtime_error("the worker hosting sink '" + sink + "' did not answer for 5 minutes");
+      continue;
+    }
+    last_answer = std::chrono::steady_clock::now();
     zmq::message_t bytes;
     if (!socket.recv(bytes)) continue;
+    ask = true;
     const wire::Message m = wire::decode(bytes.to_string_view(), wire::Limits{0, 1 << 20});
     const auto* reply = std::get_if<wire::TailReply>(&m.body);
     if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
+    if (reply->offset != offset) continue;  // cannot happen with one request at a time; never print twice
     for (const std::string& line : reply->lines) std::cout << line << '\n';
-    offset = reply->offset + reply->lines.size();
+    offset += reply->lines.size();
     if (reply->done) break;
     if (reply->lines.empty()) {
       std::cout.flush();
@@ -192,7 +253,7 @@ int status_command(const std::vector<std::string>& args) {
   ensure_layout(*zk);
   const auto workers = registered_workers(*zk);
   std::cout << "workers: " << workers.size() << "\n";
-  for (const auto& [name, endpoint] : workers) std::cout << "  " << name << "  " << endpoint << "\n";
+  for (const auto& [name, r] : workers) std::cout << "  " << name << "  " << r.endpoint << "\n";
   const auto ticks = all_ticks(*zk);
   std::cout << "ticks: " << ticks.size() << "\n";
   for (const DeployedTick& t : ticks) {
@@ -203,8 +264,8 @@ int status_command(const std::vector<std::string>& args) {
     for (const auto& [node, worker] : t.spec.sinks) std::cout << "    sink " << node << " on " << worker << "\n";
     const auto progress = read_progress(*zk, t);
     std::cout << "    minimal time: " << (progress ? format_ts(progress->min_time) : "not reported yet") << "\n";
+    print_commits(*zk, t);
   }
-  std::cout << "committed ticks: none (tick commits arrive with exactly-once processing)\n";
   return 0;
 }
 

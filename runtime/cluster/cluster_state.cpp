@@ -38,12 +38,20 @@ void ensure_layout(ZkClient& zk) {
     zk.remove(zk.create(std::string(kTicksPath) + "/reserved-", {}, ZkMode::persistent_sequential));
   }
   zk.ensure_path(kProgressPath);
+  zk.ensure_path("/flamestream/commits");
 }
 
-std::map<std::string, std::string> registered_workers(ZkClient& zk) {
-  std::map<std::string, std::string> workers;
-  for (const std::string& name : zk.children(kWorkersPath))
-    if (auto endpoint = zk.get(std::string(kWorkersPath) + "/" + name)) workers[name] = *endpoint;
+std::string registration_data(const Registration& r) { return r.endpoint + "\n" + r.incarnation; }
+
+std::map<std::string, Registration> registered_workers(ZkClient& zk) {
+  std::map<std::string, Registration> workers;
+  for (const std::string& name : zk.children(kWorkersPath)) {
+    const auto data = zk.get(std::string(kWorkersPath) + "/" + name);
+    if (!data) continue;  // gone between the two reads
+    const auto newline = data->find('\n');
+    workers[name] = Registration{data->substr(0, newline),
+                                 newline == std::string::npos ? "" : data->substr(newline + 1)};
+  }
   return workers;
 }
 
@@ -89,9 +97,9 @@ std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick
   return TickProgress{j.value("min_time", Timestamp{0}), j.value("done", false)};
 }
 
-std::unique_ptr<ZkClient> connect_zk(const std::string& hosts) {
+std::unique_ptr<ZkClient> connect_zk(const std::string& hosts, std::chrono::milliseconds session_timeout) {
   if (hosts.empty()) throw ZkError("--zk HOST:PORT is required");
-  return ZkClient::connect(hosts, std::chrono::seconds(5));
+  return ZkClient::connect(hosts, std::chrono::seconds(5), session_timeout);
 }
 
 }  // namespace flamestream

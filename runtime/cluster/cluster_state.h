@@ -1,6 +1,7 @@
 // The cluster's shared state in ZooKeeper, and the one place that knows its layout:
 //
-//   /flamestream/workers/NAME          ephemeral; data: the worker's endpoint
+//   /flamestream/workers/NAME          ephemeral; data: the worker's endpoint, newline, incarnation
+//   /flamestream/commits/tick-NNN...   a deployment's last commit and recovery epoch (commit_record.h)
 //   /flamestream/ticks/tick-NNNNNNNNNN  sequential; data: the resolved tick JSON (tick.h)
 //   /flamestream/progress/tick-NNN...   written by the tick's acker host: minimal time, done
 //
@@ -33,8 +34,16 @@ struct TickProgress {
 
 void ensure_layout(ZkClient& zk);
 
-// Registered workers: name -> endpoint.
-std::map<std::string, std::string> registered_workers(ZkClient& zk);
+// A registered worker process. The incarnation is new with every process start, so a worker that
+// restarted under the same name is recognised as a new process.
+struct Registration {
+  std::string endpoint;
+  std::string incarnation;
+};
+std::string registration_data(const Registration& r);
+
+// Registered workers by name.
+std::map<std::string, Registration> registered_workers(ZkClient& zk);
 std::vector<std::string> worker_names(ZkClient& zk);
 
 // Writes a validated tick; returns it with its id.
@@ -47,6 +56,7 @@ void write_progress(ZkClient& zk, const DeployedTick& tick, const TickProgress& 
 std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick);
 
 // Connects with a bounded wait; the error names the address. Used by every command.
-std::unique_ptr<ZkClient> connect_zk(const std::string& hosts);
+std::unique_ptr<ZkClient> connect_zk(
+    const std::string& hosts, std::chrono::milliseconds session_timeout = std::chrono::milliseconds(10000));
 
 }  // namespace flamestream

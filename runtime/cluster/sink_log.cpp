@@ -4,13 +4,15 @@
 
 namespace flamestream {
 
-wire::TailReply SinkLog::read(std::uint64_t offset, std::size_t max_lines) const {
+wire::TailReply tail_reply(const OutputLog& output, std::uint64_t offset, bool finished,
+                           std::size_t max_lines) {
+  const auto& lines = output.lines();
   wire::TailReply reply;
-  reply.offset = std::min<std::uint64_t>(offset, lines_.size());
-  const std::size_t end = std::min(lines_.size(), static_cast<std::size_t>(reply.offset) + max_lines);
-  reply.lines.assign(lines_.begin() + static_cast<std::ptrdiff_t>(reply.offset),
-                     lines_.begin() + static_cast<std::ptrdiff_t>(end));
-  reply.done = finished_ && end == lines_.size();
+  reply.offset = std::min<std::uint64_t>(offset, lines.size());
+  const std::size_t end = std::min(lines.size(), static_cast<std::size_t>(reply.offset) + max_lines);
+  reply.lines.assign(lines.begin() + static_cast<std::ptrdiff_t>(reply.offset),
+                     lines.begin() + static_cast<std::ptrdiff_t>(end));
+  reply.done = finished && end == lines.size();
   return reply;
 }
 

@@ -142,9 +142,10 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   }
   if (!doc.is_object()) throw TickError("tick must be a JSON object");
   static const std::set<std::string> known = {"graph", "params", "workers", "mapping", "fronts",
-                                              "sinks", "acker", "start_ms", "duration_ms"};
+                                              "sinks", "acker", "start_ms", "duration_ms",
+                                              "exactly_once", "tick_ms"};
   for (const auto& [key, value] : doc.items())
-    if (!known.contains(key)) fail(key, "unknown field (valid: graph, params, workers, mapping, fronts, sinks, acker, start_ms, duration_ms)");
+    if (!known.contains(key)) fail(key, "unknown field (valid: graph, params, workers, mapping, fronts, sinks, acker, start_ms, duration_ms, exactly_once, tick_ms)");
   if (!doc.contains("graph")) fail("graph", "is missing");
   TickSpec tick;
   tick.graph = text_field(doc["graph"], "graph");
@@ -169,6 +170,14 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
     fail("acker", "'" + tick.acker + "' is not among the tick's workers (" + joined(tick.workers) + ")");
   if (doc.contains("start_ms")) tick.start_ms = unsigned_field(doc["start_ms"], "start_ms", kInfinity);
   if (doc.contains("duration_ms")) tick.duration_ms = unsigned_field(doc["duration_ms"], "duration_ms", kInfinity);
+  if (doc.contains("exactly_once")) {
+    if (!doc["exactly_once"].is_boolean()) fail("exactly_once", "must be true or false");
+    tick.exactly_once = doc["exactly_once"].get<bool>();
+  }
+  if (doc.contains("tick_ms")) {
+    tick.tick_ms = unsigned_field(doc["tick_ms"], "tick_ms", 24ULL * 3600 * 1000);
+    if (tick.tick_ms == 0) fail("tick_ms", "must be at least 1");
+  }
   return tick;
 }
 
@@ -189,6 +198,8 @@ std::string tick_to_json(const TickSpec& tick) {
   doc["acker"] = tick.acker;
   doc["start_ms"] = tick.start_ms;
   doc["duration_ms"] = tick.duration_ms;
+  doc["exactly_once"] = tick.exactly_once;
+  doc["tick_ms"] = tick.tick_ms;
   return doc.dump(2);
 }
 

@@ -33,6 +33,8 @@ struct TickSpec {
   std::string acker;
   std::uint64_t start_ms = 0;
   std::uint64_t duration_ms = 0;  // 0: until every front is closed
+  bool exactly_once = true;       // commits, ingestion logs, recovery after a worker failure
+  std::uint64_t tick_ms = 500;    // commit interval of front time, when exactly_once
 
   WorkerId worker_id(const std::string& name) const;  // throws TickError for a stranger
   Placement placement(const LogicalGraph& graph) const;

@@ -367,6 +367,12 @@ void ZkClient::ensure_path(const std::string& path) {
 }
 
 std::optional<std::string> ZkClient::get(const std::string& path) {
+  auto v = get_versioned(path);
+  if (!v) return std::nullopt;
+  return std::move(v->data);
+}
+
+std::optional<ZkClient::Versioned> ZkClient::get_versioned(const std::string& path) {
   // Most values are small: try a modest buffer, and if the stat says the value is larger, read
   // again with a buffer of exactly that size (the C client truncates silently otherwise).
   std::vector<char> buffer(4096);
@@ -376,12 +382,12 @@ std::optional<std::string> ZkClient::get(const std::string& path) {
     const int rc = zoo_get(zh_, path.c_str(), 0, buffer.data(), &length, &stat);
     if (rc == ZNONODE) return std::nullopt;
     if (rc != ZOK) fail("get", path, rc);
-    if (length < 0) return std::string();  // a node created with null data
+    if (length < 0) return Versioned{{}, stat.version};  // a node created with null data
     if (stat.dataLength > static_cast<int>(buffer.size())) {
       buffer.resize(static_cast<std::size_t>(stat.dataLength));
       continue;  // grew between calls or larger than the first guess
     }
-    return std::string(buffer.data(), static_cast<std::size_t>(length));
+    return Versioned{std::string(buffer.data(), static_cast<std::size_t>(length)), stat.version};
   }
   throw ZkError("ZooKeeper get " + path + ": value keeps growing", ZSYSTEMERROR);
 }
@@ -389,6 +395,16 @@ std::optional<std::string> ZkClient::get(const std::string& path) {
 void ZkClient::set(const std::string& path, const std::string& data) {
   const int rc = zoo_set(zh_, path.c_str(), data.data(), checked_length(data, path), -1);
   if (rc != ZOK) fail("set", path, rc);
+}
+
+static_assert(ZkError::kNodeExists == ZNODEEXISTS);
+
+bool ZkClient::set_if_version(const std::string& path, const std::string& data,
+                              std::int32_t version) {
+  const int rc = zoo_set(zh_, path.c_str(), data.data(), checked_length(data, path), version);
+  if (rc == ZBADVERSION) return false;
+  if (rc != ZOK) fail("set", path, rc);
+  return true;
 }
 
 bool ZkClient::exists(const std::string& path) {

@@ -50,6 +50,7 @@ class ZkError : public std::runtime_error {
   explicit ZkError(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
   // The C client's return code (ZNONODE, ZCONNECTIONLOSS, ...), 0 if none applies.
   int code() const noexcept { return code_; }
+  static constexpr int kNodeExists = -110;  // ZNODEEXISTS, for callers without the C headers
 
  private:
   int code_;
@@ -81,6 +82,14 @@ class ZkClient {
   // (about 1 MB) are supported.
   std::optional<std::string> get(const std::string& path);
   void set(const std::string& path, const std::string& data);
+  // Compare-and-set: the data with the node's version; a write that succeeds only if the node is
+  // still at `version` (false if another write came first). Throws ZkError otherwise.
+  struct Versioned {
+    std::string data;
+    std::int32_t version = 0;
+  };
+  std::optional<Versioned> get_versioned(const std::string& path);
+  bool set_if_version(const std::string& path, const std::string& data, std::int32_t version);
   bool exists(const std::string& path);
   // Children names (not full paths), sorted. Throws ZkError (ZNONODE) if the node does not exist.
   std::vector<std::string> children(const std::string& path);

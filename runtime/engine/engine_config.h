@@ -24,6 +24,11 @@ struct EngineConfig {
   bool depth_first_local = true;
   // The tick this deployment runs; messages of other ticks are not its business.
   std::uint64_t tick = 0;
+  // The recovery epoch of this run of the deployment: worker-to-worker messages of an earlier
+  // epoch refer to state that was rolled back and are dropped.
+  std::uint64_t epoch = 0;
+  // Exactly-once (needs a WorkerStorage): nanoseconds of front time per commit tick; 0: no commits.
+  Timestamp tick_length = 0;
 };
 
 }  // namespace flamestream

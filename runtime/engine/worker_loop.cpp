@@ -17,13 +17,15 @@ constexpr std::size_t kLaterTickBudget = 256 << 20;  // bytes held for a tick no
 }  // namespace
 
 WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self,
-                       Transport& transport, const EngineConfig& config, Hooks hooks)
+                       Transport& transport, const EngineConfig& config, Hooks hooks,
+                       Durability durability)
     : job_(job),
       placement_(placement),
       self_(self),
       transport_(transport),
       config_(config),
       hooks_(std::move(hooks)),
+      storage_(durability.storage),
       graph_(job.graph, placement, self,
              WorkerGraph::Config{config.slot_width, config.ack_flush_deltas,
                                  static_cast<std::uint64_t>(wall_ns()), config.depth_first_local}),
@@ -32,6 +34,19 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
   if (placement.acker_host == self) {
     acker_.emplace(std::vector<FrontId>(job.graph.fronts().begin(), job.graph.fronts().end()),
                    config.slot_width);
+    if (storage_ && config.tick_length > 0)
+      commits_.emplace(config.tick_length, placement.mapping.workers(), durability.committed);
+  }
+  durable_ = durability.committed;
+  if (storage_) {
+    storage_->restore(graph_, durability.committed);
+    for (NodeId front : job.graph.fronts()) {
+      if (!graph_.hosts_front(front)) continue;
+      auto records = storage_->replay(front, durability.committed);
+      if (!records.empty()) graph_.hold_for_replay(front, records.front().ts);
+      for (auto& r : records) replay_.push_back({front, std::move(r)});
+      replay_.push_back({front, {0, 0, {}, true}});
+    }
   }
 }
 
@@ -43,6 +58,7 @@ Timestamp WorkerLoop::wall_ns() {
 
 std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming> backlog) {
   std::vector<Transport::Incoming> incoming = std::move(backlog);
+  admit_pending();  // a recovery's replay starts at once
   while (!stopped_) {
     if (incoming.empty()) {
       // About to wait: nothing may sit in a page meanwhile. Under load the loop never waits, and
@@ -63,7 +79,19 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
   }
   flush_pages();
   flush_acks();
+  refuse_pending();
   return std::move(later_tick_);
+}
+
+void WorkerLoop::refuse_pending() {
+  // Not taken, so not the system's responsibility yet: the client must send them again, to
+  // whichever run of the deployment comes next.
+  for (PendingIngest& p : pending_) {
+    wire::IngestAck ack{p.lines.seq, 0, {}, storage_ != nullptr};
+    if (!storage_) ack.error = "the deployment stopped before these lines were taken";
+    transport_.reply(p.identity, wire::encode({config_.tick, self_, std::move(ack)}));
+  }
+  pending_.clear();
 }
 
 void WorkerLoop::handle_bytes(Transport::Incoming& in) {
@@ -77,6 +105,12 @@ void WorkerLoop::handle_bytes(Transport::Incoming& in) {
                                                   placement_.mapping.workers()});
   } catch (const wire::WireError& e) {
     drop(e.what());
+    return;
+  }
+  if (wire::between_workers(message.body) && message.epoch != config_.epoch) {
+    // A peer that recovered first already runs the next epoch: keep it for ours. An earlier
+    // epoch's message refers to rolled-back state.
+    if (message.epoch > config_.epoch) keep_for_later_tick(in);
     return;
   }
   if (message.tick < config_.tick) {
@@ -105,6 +139,8 @@ void WorkerLoop::handle(const std::string& identity, wire::Message& message) {
                    transport_.reply(identity, wire::encode({config_.tick, self_, hooks_.tail(r)}));
                  },
                  [&](wire::Stop&) { stopped_ = true; },
+                 [&](wire::Commit& c) { on_commit(c); },
+                 [&](wire::CommitAck& a) { on_commit_ack(message.sender, a); },
                  [&](auto&) { drop("a reply reached a worker"); },
              },
              message.body);
@@ -152,13 +188,35 @@ void WorkerLoop::on_ack_delta(const AckDelta& delta) {
   ++counters_.acker_deltas;
   if (!acker_->apply(delta)) return;
   const Timestamp min_ts = acker_->min_time();
-  for (WorkerId w = 0; w < placement_.mapping.workers(); ++w) send(w, wire::MinTimeUpdate{min_ts});
+  broadcast(wire::MinTimeUpdate{min_ts});
+  if (commits_) start_commit(commits_->on_min_time(min_ts));  // behind the update, on every channel
+}
+
+void WorkerLoop::start_commit(const std::optional<wire::Commit>& commit) {
+  if (commit) broadcast(*commit);
+}
+
+void WorkerLoop::on_commit(const wire::Commit& commit) {
+  if (!storage_) return drop("a commit reached a worker without exactly-once storage");
+  if (commit.end > min_ts_) return drop("a commit ran ahead of the minimal time");
+  send(placement_.acker_host, storage_->commit(graph_, commit));
+}
+
+void WorkerLoop::on_commit_ack(WorkerId from, wire::CommitAck& ack) {
+  if (!commits_) return drop("a commit acknowledgment reached a worker that does not commit");
+  auto ready = commits_->on_ack(from, std::move(ack));
+  if (!ready) return;
+  if (hooks_.commit_ready) return hooks_.commit_ready(*ready);
+  start_commit(commits_->on_durable(ready->end));  // no coordinator to record it: durable now
 }
 
 void WorkerLoop::on_min_time(Timestamp min_ts) {
   if (min_ts <= min_ts_) return;
   min_ts_ = min_ts;
-  graph_.on_min_time(min_ts, hooks_.release);
+  // With commits, a grouping keeps what the next commit's snapshot needs: nothing above its end
+  // is trimmed yet.
+  const Timestamp trim = config_.tick_length > 0 && storage_ ? commit_boundary(min_ts, config_.tick_length) : min_ts;
+  graph_.on_min_time(min_ts, hooks_.release, trim);
   if (hooks_.on_min_time) hooks_.on_min_time(min_ts);
   while (!admitted_.empty() && admitted_.front() < min_ts) admitted_.pop_front();
   admit_pending();
@@ -177,7 +235,7 @@ void WorkerLoop::on_ingest(const std::string& identity, wire::IngestLines& lines
                                               "no front '" + lines.front + "' on this worker"}}));
     return;
   }
-  if (!pending_.empty() || !admission_open()) {
+  if (!replay_.empty() || !pending_.empty() || !admission_open()) {
     pending_.push_back({identity, std::move(lines)});
     return;
   }
@@ -187,36 +245,79 @@ void WorkerLoop::on_ingest(const std::string& identity, wire::IngestLines& lines
 bool WorkerLoop::admission_open() const { return admitted_.size() < config_.max_inputs_in_flight; }
 
 void WorkerLoop::admit_pending() {
-  while (!pending_.empty() && admission_open()) {
+  replay_logged();
+  while (replay_.empty() && !pending_.empty() && admission_open()) {
     PendingIngest p = std::move(pending_.front());
     pending_.pop_front();
     admit(p.identity, p.lines, job_.graph.find(p.lines.front));
   }
 }
 
-void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, NodeId front) {
-  wire::IngestAck ack{lines.seq, 0, {}};
-  if (graph_.front_closed(front)) {
-    ack.error = "front '" + lines.front + "' is closed";
-  } else {
-    for (std::size_t i = 0; i < lines.lines.size(); ++i) {
-      Value payload;
-      try {
-        payload = job_.parse(lines.lines[i]);
-      } catch (const InputError& e) {
-        ack.error = "input line " + std::to_string(lines.seq + i) + ": " + e.what();
-        break;
-      }
-      const Timestamp now = wall_ns();
-      graph_.ingest(front, std::move(payload), now, outbox_);
-      admitted_.push_back(graph_.front_last_ts(front));
-      ++ack.accepted;
+void WorkerLoop::replay_logged() {
+  bool any = false;
+  while (!replay_.empty() && admission_open()) {
+    Logged next = std::move(replay_.front());
+    replay_.pop_front();
+    if (next.record.close) {  // this front's replay is over
+      graph_.end_replay(next.front);
+      if (storage_->log(next.front).closed() && !graph_.front_closed(next.front))
+        graph_.close_front(next.front);
+      continue;
     }
-    counters_.inputs += ack.accepted;
-    if (!ack.error.empty() || lines.close) graph_.close_front(front);
-    after_processing();
+    // Accepted once, so it parses again: the job's parse is deterministic.
+    graph_.ingest_logged(next.front, job_.parse(next.record.line), next.record.ts, outbox_);
+    admitted_.push_back(next.record.ts);
+    any = true;
+  }
+  if (any) after_processing();
+}
+
+void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, NodeId front) {
+  wire::IngestAck ack{lines.seq, 0, {}, false};
+  std::size_t from = 0;
+  if (storage_) {
+    // Lines the log already holds were taken before (the client sends again after a failure).
+    const std::uint64_t next = storage_->log(front).next_seq();
+    if (lines.seq > next) {
+      ack.retry = true;  // an earlier batch was not taken: the client must send from there
+      return transport_.reply(identity, wire::encode({config_.tick, self_, std::move(ack)}));
+    }
+    from = static_cast<std::size_t>(std::min<std::uint64_t>(next - lines.seq, lines.lines.size()));
+    ack.accepted = from;
+  }
+  const bool more = from < lines.lines.size() || (lines.close && !graph_.front_closed(front));
+  if (more && graph_.front_closed(front)) {
+    ack.error = "front '" + lines.front + "' is closed";
+  } else if (more) {
+    admit_lines(lines, front, from, ack);
   }
   transport_.reply(identity, wire::encode({config_.tick, self_, std::move(ack)}));
+}
+
+void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from,
+                             wire::IngestAck& ack) {
+  IngestionLog* log = storage_ ? &storage_->log(front) : nullptr;
+  for (std::size_t i = from; i < lines.lines.size(); ++i) {
+    Value payload;
+    try {
+      payload = job_.parse(lines.lines[i]);
+    } catch (const InputError& e) {
+      ack.error = "input line " + std::to_string(lines.seq + i) + ": " + e.what();
+      break;
+    }
+    graph_.ingest(front, std::move(payload), wall_ns(), outbox_);
+    const Timestamp ts = graph_.front_last_ts(front);
+    if (log) log->append(ts, lines.seq + i, lines.lines[i]);  // before anything leaves this worker
+    admitted_.push_back(ts);
+    ++ack.accepted;
+    ++counters_.inputs;
+  }
+  if (!ack.error.empty() || lines.close) {
+    if (log) log->append_close(graph_.front_next_ts(front, wall_ns()));
+    graph_.close_front(front);
+  }
+  if (log) log->sync();  // acknowledged lines are never lost
+  after_processing();
 }
 
 void WorkerLoop::drop(const std::string& why) {
@@ -228,11 +329,13 @@ void WorkerLoop::drop(const std::string& why) {
 }
 
 void WorkerLoop::send(WorkerId dst, wire::Body body) {
-  if (dst == self_) {
-    local_.push_back(wire::Message{config_.tick, self_, std::move(body)});
-    return;
-  }
-  transport_.send(dst, wire::encode(wire::Message{config_.tick, self_, std::move(body)}));
+  wire::Message m{config_.tick, self_, std::move(body), config_.epoch};
+  if (dst == self_) return local_.push_back(std::move(m));
+  transport_.send(dst, wire::encode(m));
+}
+
+void WorkerLoop::broadcast(const wire::Body& body) {
+  for (WorkerId w = 0; w < placement_.mapping.workers(); ++w) send(w, body);
 }
 
 void WorkerLoop::flush_pages() {
@@ -252,6 +355,8 @@ void WorkerLoop::flush_acks() {
 void WorkerLoop::on_timers() {
   const auto now = Clock::now();
   if (pages_since_ && now - *pages_since_ >= config_.batch_timeout) flush_pages();
+  if (commits_ && durable_.load() > commits_->committed())
+    start_commit(commits_->on_durable(durable_.load()));
   if (now >= next_ack_flush_) {
     next_ack_flush_ = now + config_.ack_flush;
     graph_.report_open_fronts(wall_ns());  // heartbeats: an idle front must not stall the rest

@@ -7,8 +7,15 @@
 // fewer than max_inputs_in_flight of its inputs are above the minimal time, which is the engine's
 // back-pressure. A message that fails validation is counted, logged once, and dropped: garbage
 // from the network never stops a worker.
+//
+// With a WorkerStorage the loop runs exactly-once (DESIGN §3): it starts from the committed state,
+// replays its fronts' ingestion logs with their logged timestamps before taking new input, logs
+// every accepted line before acknowledging it, takes part in the commit protocol, and — on the
+// acker's host — drives it (CommitProtocol). Recording a commit is the coordinator's job: the
+// commit_ready hook hands it over, note_durable() reports it done (from any thread).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -16,12 +23,20 @@
 
 #include "acker/ack_table.h"
 #include "graphs/catalog.h"
+#include "runtime/engine/commit_protocol.h"
 #include "runtime/engine/engine_config.h"
+#include "runtime/engine/worker_storage.h"
 #include "runtime/engine/transport.h"
 #include "runtime/wire/codec.h"
 #include "runtime/worker_graph.h"
 
 namespace flamestream {
+
+// Exactly-once: where a worker's files are, and the last durable commit it starts from.
+struct Durability {
+  WorkerStorage* storage = nullptr;  // null: exactly-once off
+  Timestamp committed = 0;
+};
 
 class WorkerLoop {
  public:
@@ -30,7 +45,9 @@ class WorkerLoop {
     std::function<void()> on_all_released;       // the minimal time reached infinity here
     std::function<wire::TailReply(const wire::TailRequest&)> tail;  // serves tail clients
     std::function<void(Timestamp)> on_min_time;  // every advance of the minimal time here
+    std::function<void(const ReadyCommit&)> commit_ready;  // acker host: record it, then note_durable
   };
+
   struct Counters {
     std::uint64_t inputs = 0;            // lines admitted by fronts here
     std::uint64_t pages_in = 0;
@@ -38,12 +55,16 @@ class WorkerLoop {
     std::uint64_t acker_deltas = 0;      // applied here, when this worker hosts the acker
   };
 
+  // Restoring the committed state may throw SnapshotError (a missing or damaged snapshot).
   WorkerLoop(const Job& job, const Placement& placement, WorkerId self, Transport& transport,
-             const EngineConfig& config, Hooks hooks);
+             const EngineConfig& config, Hooks hooks, Durability durability = {});
 
   // Runs until a Stop message arrives. Messages that arrived for a later tick (a peer that deployed
   // it first) are returned, unhandled, for the next deployment; `backlog` is handled first.
   std::vector<Transport::Incoming> run(std::vector<Transport::Incoming> backlog = {});
+
+  // The coordinator recorded the commit ending at `end`. Thread-safe.
+  void note_durable(Timestamp end) { durable_.store(end); }
 
   const Counters& counters() const { return counters_; }
   std::uint64_t bytes_sent() const { return transport_.bytes_sent(); }
@@ -61,12 +82,20 @@ class WorkerLoop {
   void on_min_time(Timestamp min_ts);
   void on_ingest(const std::string& identity, wire::IngestLines& lines);
   void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);
+  void admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from, wire::IngestAck& ack);
+  void replay_logged();
+  void start_replay();
+  void on_commit(const wire::Commit& commit);
+  void on_commit_ack(WorkerId from, wire::CommitAck& ack);
+  void start_commit(const std::optional<wire::Commit>& commit);
+  void refuse_pending();
   void admit_pending();
   bool admission_open() const;
   bool valid_batch(const std::vector<Envelope>& envelopes) const;
   void drop(const std::string& why);
 
   void send(WorkerId dst, wire::Body body);
+  void broadcast(const wire::Body& body);
   void flush_pages();
   void flush_acks();
   void on_timers();
@@ -79,8 +108,11 @@ class WorkerLoop {
   Transport& transport_;
   EngineConfig config_;
   Hooks hooks_;
+  WorkerStorage* storage_;
   WorkerGraph graph_;
   std::optional<AckTable> acker_;  // on the acker's host only
+  std::optional<CommitProtocol> commits_;  // on the acker's host, with exactly-once on
+  std::atomic<Timestamp> durable_{0};
   Outbox outbox_;
   std::optional<Clock::time_point> pages_since_;  // when the oldest unsent envelope was queued
   Clock::time_point next_ack_flush_;
@@ -90,6 +122,11 @@ class WorkerLoop {
     wire::IngestLines lines;
   };
   std::deque<PendingIngest> pending_;  // waiting for admission
+  struct Logged {
+    NodeId front = 0;
+    IngestionLog::Record record;  // close: the end of this front's replay
+  };
+  std::deque<Logged> replay_;  // a recovery's logged lines, admitted before anything new
   std::deque<Timestamp> admitted_;     // timestamps of inputs not yet below the minimal time
   Timestamp min_ts_ = 0;
   bool stopped_ = false;

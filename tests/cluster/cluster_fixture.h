@@ -176,7 +176,8 @@ class ClusterTest : public ::testing::Test {
     std::map<std::string, std::string> out;
     try {
       for (const auto& name : admin_->children(root_ + "/flamestream/workers"))
-        if (auto ep = admin_->get(root_ + "/flamestream/workers/" + name)) out[name] = *ep;
+        if (auto data = admin_->get(root_ + "/flamestream/workers/" + name))
+          out[name] = data->substr(0, data->find('\n'));  // the endpoint; the incarnation follows
     } catch (const ZkError&) {  // no worker has created the layout yet
     }
     return out;

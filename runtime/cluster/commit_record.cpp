@@ -1,0 +1,58 @@
+#include "runtime/cluster/commit_record.h"
+
+#include <nlohmann/json.hpp>
+
+namespace flamestream {
+
+namespace {
+
+std::string path_of(const DeployedTick& tick) { return std::string(kCommitsPath) + "/" + tick.node; }
+
+}  // namespace
+
+std::optional<CommitRecord> read_commit_record(ZkClient& zk, const DeployedTick& tick) {
+  const auto node = zk.get_versioned(path_of(tick));
+  if (!node) return std::nullopt;
+  const auto j = nlohmann::json::parse(node->data, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw ZkError("commit record " + path_of(tick) + " is not JSON", 0);
+  CommitRecord r;
+  r.epoch = j.value("epoch", std::uint64_t{0});
+  r.incarnations = j.value("incarnations", std::map<std::string, std::string>{});
+  r.committed = j.value("committed", Timestamp{0});
+  r.commits = j.value("commits", std::uint64_t{0});
+  r.snapshots = j.value("snapshots", std::map<std::string, std::string>{});
+  r.fronts = j.value("fronts", std::map<std::string, std::uint64_t>{});
+  r.version = node->version;
+  return r;
+}
+
+bool write_commit_record(ZkClient& zk, const DeployedTick& tick, const CommitRecord& record) {
+  const std::string data = nlohmann::json{{"epoch", record.epoch},
+                                          {"incarnations", record.incarnations},
+                                          {"committed", record.committed},
+                                          {"commits", record.commits},
+                                          {"snapshots", record.snapshots},
+                                          {"fronts", record.fronts}}
+                               .dump();
+  if (record.version >= 0) return zk.set_if_version(path_of(tick), data, record.version);
+  try {
+    zk.create(path_of(tick), data);
+    return true;
+  } catch (const ZkError& e) {
+    if (e.code() == ZkError::kNodeExists) return false;
+    throw;
+  }
+}
+
+std::map<std::string, std::string> tick_incarnations(ZkClient& zk, const DeployedTick& tick) {
+  const auto registered = registered_workers(zk);
+  std::map<std::string, std::string> out;
+  for (const auto& w : tick.spec.workers) {
+    auto it = registered.find(w);
+    if (it != registered.end()) out[w] = it->second.incarnation;
+  }
+  return out;
+}
+
+}  // namespace flamestream

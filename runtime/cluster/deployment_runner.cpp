@@ -1,0 +1,130 @@
+#include "runtime/cluster/deployment_runner.h"
+
+#include <iostream>
+#include <thread>
+
+#include "runtime/cluster/sink_log.h"
+
+namespace flamestream {
+
+namespace {
+
+constexpr auto kRetry = std::chrono::milliseconds(100);
+
+bool superseded(ZkClient& zk, const DeployedTick& tick, const std::string& name) {
+  auto latest = latest_tick(zk);
+  return latest && latest->id > tick.id &&
+         std::count(latest->spec.workers.begin(), latest->spec.workers.end(), name) > 0;
+}
+
+// The commit record the next epoch runs from, once every worker of the tick is registered; bumps
+// the epoch when the workers are not the processes the record's epoch ran on, or when `ran` (the
+// epoch this process ran last) must not run twice. nullopt: not yet (a peer is starting).
+std::optional<CommitRecord> next_epoch(ZkClient& zk, const DeployedTick& tick,
+                                       std::optional<std::uint64_t> ran) {
+  const auto incarnations = tick_incarnations(zk, tick);
+  if (incarnations.size() != tick.spec.workers.size()) return std::nullopt;
+  auto record = read_commit_record(zk, tick);
+  if (!record) {
+    write_commit_record(zk, tick, CommitRecord{0, incarnations, 0, 0, {}, {}, -1});
+    return std::nullopt;  // read it back, whoever created it
+  }
+  if (record->incarnations == incarnations && record->epoch != ran) return record;
+  CommitRecord bumped = *record;
+  ++bumped.epoch;
+  bumped.incarnations = incarnations;
+  write_commit_record(zk, tick, bumped);  // a lost race is fine: someone else bumped
+  return std::nullopt;
+}
+
+std::vector<std::string> endpoints_of(ZkClient& zk, const TickSpec& spec) {
+  const auto registered = registered_workers(zk);
+  std::vector<std::string> endpoints;
+  for (const auto& w : spec.workers) {
+    auto it = registered.find(w);
+    if (it == registered.end()) return {};
+    endpoints.push_back(it->second.endpoint);
+  }
+  return endpoints;
+}
+
+}  // namespace
+
+std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, DeploymentContext& context,
+                                                std::vector<Transport::Incoming> backlog) {
+  ZkClient& zk = context.zk;
+  WorkerState& state = context.state;
+  const Job job = make_job(tick.spec.graph, tick.spec.params);
+  const Placement placement = tick.spec.placement(job.graph);
+  const WorkerId self = tick.spec.worker_id(state.name);
+  const bool exactly_once = tick.spec.exactly_once;
+  std::optional<std::uint64_t> ran;
+  // Without exactly-once the outputs live in memory, for the one epoch there is.
+  std::map<NodeId, std::unique_ptr<OutputLog>> memory_outputs;
+  for (NodeId s : job.graph.sinks())
+    if (placement.pinned_host[s] == self) memory_outputs[s] = std::make_unique<OutputLog>();
+  while (!state.terminate) {
+    std::optional<CommitRecord> record;
+    std::vector<std::string> endpoints;
+    try {
+      if (superseded(zk, tick, state.name)) break;
+      if (exactly_once && !(record = next_epoch(zk, tick, ran))) {
+        std::this_thread::sleep_for(kRetry);
+        continue;
+      }
+      if (!exactly_once && ran) break;  // nothing to recover from: the deployment is over here
+      endpoints = endpoints_of(zk, tick.spec);
+    } catch (const ZkError& e) {
+      std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << e.what() << "\n";
+    }
+    if (endpoints.empty()) {
+      std::this_thread::sleep_for(kRetry);  // a peer is (re)starting, or ZooKeeper is away
+      continue;
+    }
+    context.transport.connect_peers(endpoints, self);
+    std::optional<WorkerStorage> storage;
+    if (exactly_once) storage.emplace(context.data_dir / tick.node, job.graph, placement, self);
+    auto output_of = [&](NodeId sink) -> OutputLog& {
+      return storage ? storage->output(sink) : *memory_outputs.at(sink);
+    };
+    bool finished = false;
+    std::string line;
+    WorkerLoop::Hooks hooks{
+        [&](NodeId sink, const Item& item) {
+          line.clear();
+          job.format(item.payload, line);
+          output_of(sink).release(item.meta, line);
+        },
+        [&] { finished = true; },
+        [&](const wire::TailRequest& r) {
+          NodeId sink = 0;
+          try {
+            sink = job.graph.find(r.sink);
+          } catch (const GraphError&) {
+            return wire::TailReply{0, {}, true};
+          }
+          if (!job.graph.node(sink).is_sink() || placement.pinned_host[sink] != self)
+            return wire::TailReply{0, {}, true};
+          return tail_reply(output_of(sink), r.offset, finished);
+        },
+        [&](Timestamp t) { state.on_min_time(t); },
+        [&](const ReadyCommit& c) { state.on_commit_ready(c); }};
+    EngineConfig config = context.config;
+    config.tick = tick.id;
+    config.epoch = record ? record->epoch : 0;
+    config.tick_length = exactly_once ? tick.spec.tick_ms * 1'000'000 : 0;
+    WorkerLoop loop(job, placement, self, context.transport, config, std::move(hooks),
+                    Durability{storage ? &*storage : nullptr, record ? record->committed : 0});
+    state.start_run({tick, record, &loop, placement.acker_host == self});
+    std::cerr << "flamestream worker " << state.name << ": running " << tick.node << " epoch "
+              << config.epoch << " (" << tick.spec.graph << ", worker " << self + 1 << " of "
+              << tick.spec.workers.size() << ", committed up to " << (record ? record->committed : 0)
+              << ")\n";
+    backlog = loop.run(std::move(backlog));
+    state.end_run();
+    ran = config.epoch;
+  }
+  return backlog;
+}
+
+}  // namespace flamestream

@@ -1,0 +1,126 @@
+#include "runtime/cluster/worker_supervisor.h"
+
+#include <iostream>
+#include <thread>
+
+namespace flamestream {
+
+namespace {
+
+constexpr auto kPoll = std::chrono::milliseconds(20);
+constexpr auto kCheck = std::chrono::milliseconds(100);
+
+bool names(const DeployedTick& tick, const std::string& worker) {
+  return std::count(tick.spec.workers.begin(), tick.spec.workers.end(), worker) > 0;
+}
+
+// Why the running loop must stop, or empty if it runs on.
+std::string stop_reason(ZkClient& zk, const WorkerState::Run& run, const std::string& name) {
+  auto latest = latest_tick(zk);
+  if (latest && latest->id > run.tick.id && names(*latest, name)) return "a newer tick";
+  if (!run.record) return {};
+  const auto record = read_commit_record(zk, run.tick);
+  if (record && record->epoch != run.record->epoch) return "recovery epoch " + std::to_string(record->epoch);
+  const auto now = tick_incarnations(zk, run.tick);
+  if (now.size() == run.tick.spec.workers.size() && now != run.record->incarnations)
+    return "a worker restarted";
+  return {};
+}
+
+}  // namespace
+
+void WorkerState::start_run(Run run) {
+  std::lock_guard lock(mutex_);
+  run_ = std::move(run);
+  ready_.reset();
+  min_time_ = 0;
+}
+
+void WorkerState::end_run() {
+  std::lock_guard lock(mutex_);
+  run_.reset();
+  ready_.reset();
+}
+
+void WorkerState::on_commit_ready(const ReadyCommit& commit) {
+  std::lock_guard lock(mutex_);
+  ready_ = commit;
+}
+
+// Records a ready commit on the acker's host. Returns the record as written, nullopt if the
+// epoch moved on (then the commit never becomes durable).
+std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& run,
+                                          const ReadyCommit& ready) {
+  CommitRecord next = *run.record;
+  next.committed = ready.end;
+  ++next.commits;
+  next.snapshots.clear();
+  for (std::size_t w = 0; w < ready.snapshots.size(); ++w)
+    if (!ready.snapshots[w].empty()) next.snapshots[run.tick.spec.workers[w]] = ready.snapshots[w];
+  next.fronts.clear();
+  const Job job = make_job(run.tick.spec.graph, run.tick.spec.params);
+  for (const auto& f : ready.fronts) next.fronts[job.graph.node(f.front).name] = f.next_seq;
+  if (!write_commit_record(zk, run.tick, next)) return std::nullopt;
+  next.version = run.record->version + 1;
+  return next;
+}
+
+void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, WorkerState& state) {
+  zmq::socket_t control(context, zmq::socket_type::dealer);
+  control.set(zmq::sockopt::linger, 0);
+  control.connect(kControlEndpoint);
+  std::pair<std::uint64_t, std::uint64_t> stopped{0, 0};  // (tick, epoch) last stopped: one Stop each
+  Timestamp published = 0;
+  auto last_check = std::chrono::steady_clock::now() - kCheck;
+  bool logged = false;
+  while (!quit.stop_requested()) {
+    std::this_thread::sleep_for(kPoll);
+    // A copy of the run, so ZooKeeper calls (slow while it is away) never hold the loop up.
+    WorkerState::Run run;
+    std::optional<ReadyCommit> ready;
+    {
+      std::lock_guard lock(state.mutex_);
+      if (!state.run_) continue;
+      run = *state.run_;
+      if (run.acker_here) ready = state.ready_;
+    }
+    const std::uint64_t epoch = run.record ? run.record->epoch : 0;
+    if (stopped == std::pair{run.tick.id, epoch}) continue;
+    std::string reason = state.terminate ? "terminating" : "";
+    const auto now = std::chrono::steady_clock::now();
+    if (reason.empty() && now - last_check >= kCheck) {
+      last_check = now;
+      try {
+        if (ready) {
+          auto written = record_commit(zk, run, *ready);
+          std::lock_guard lock(state.mutex_);
+          if (state.run_ && state.run_->tick.id == run.tick.id && state.run_->loop == run.loop) {
+            state.ready_.reset();
+            if (written) {
+              state.run_->record = *written;
+              run.loop->note_durable(ready->end);
+            }
+          }
+        }
+        reason = stop_reason(zk, run, state.name);
+        const Timestamp min_time = state.min_time_;
+        if (run.acker_here && min_time != published) {
+          write_progress(zk, run.tick, {min_time, min_time == kInfinity});
+          published = min_time;
+        }
+        logged = false;
+      } catch (const std::exception& e) {
+        // ZooKeeper away (or restarting): processing goes on; commits wait for it.
+        if (!logged) std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << e.what() << "\n";
+        logged = true;
+      }
+    }
+    if (reason.empty()) continue;
+    std::cerr << "flamestream worker " << state.name << ": stopping " << run.tick.node << " epoch "
+              << epoch << ": " << reason << "\n";
+    control.send(zmq::buffer(wire::encode({run.tick.id, 0, wire::Stop{}})), zmq::send_flags::none);
+    stopped = {run.tick.id, epoch};
+  }
+}
+
+}  // namespace flamestream

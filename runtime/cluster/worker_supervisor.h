@@ -1,0 +1,56 @@
+// The supervisor thread of a worker process: everything that talks to ZooKeeper while a run of a
+// deployment is under way, so the worker loop itself never waits on the coordinator.
+//
+// It stops the running loop (a Stop on the control endpoint) when the process is told to terminate,
+// when a newer tick names this worker, or — with exactly-once — when the deployment's recovery
+// epoch moved on or a worker of it restarted (another incarnation registered under its name). On
+// the acker's host it records ready commits with a compare-and-set on the commit record and tells
+// the loop once one is durable, and publishes the minimal time as the tick's progress.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <zmq.hpp>
+
+#include "runtime/cluster/commit_record.h"
+#include "runtime/engine/worker_loop.h"
+
+namespace flamestream {
+
+inline constexpr const char* kControlEndpoint = "inproc://flamestream-worker-control";
+
+// What the main thread (running deployments) and the supervisor share.
+class WorkerState {
+ public:
+  std::string name;
+  std::string incarnation;
+  std::atomic<bool> terminate{false};
+
+  // A run of a deployment: `record` is the commit record its epoch started from (or last wrote).
+  struct Run {
+    DeployedTick tick;
+    std::optional<CommitRecord> record;  // nullopt: exactly-once off
+    WorkerLoop* loop = nullptr;
+    bool acker_here = false;
+  };
+  void start_run(Run run);
+  void end_run();
+
+  // Worker loop thread: the minimal time moved; every worker acknowledged a commit.
+  void on_min_time(Timestamp t) { min_time_ = t; }
+  void on_commit_ready(const ReadyCommit& commit);
+
+ private:
+  friend void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, WorkerState& state);
+  std::mutex mutex_;
+  std::optional<Run> run_;
+  std::optional<ReadyCommit> ready_;
+  std::atomic<Timestamp> min_time_{0};
+};
+
+void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, WorkerState& state);
+
+}  // namespace flamestream

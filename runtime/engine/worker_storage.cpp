@@ -1,0 +1,71 @@
+#include "runtime/engine/worker_storage.h"
+
+#include <algorithm>
+
+namespace flamestream {
+
+namespace {
+
+wire::Limits snapshot_limits(const LogicalGraph& graph, std::size_t bytes) {
+  wire::Limits limits{graph.nodes().size(), 1};
+  limits.traversal_words = std::max<std::uint64_t>(limits.traversal_words, bytes / 2);
+  return limits;
+}
+
+}  // namespace
+
+WorkerStorage::WorkerStorage(std::filesystem::path dir, const LogicalGraph& graph,
+                             const Placement& placement, WorkerId self)
+    : dir_(std::move(dir)), graph_(graph), snapshots_(dir_ / "snapshots") {
+  for (const Node& n : graph.nodes()) {
+    if (placement.pinned_host[n.id] != self) continue;
+    if (n.is_front()) logs_[n.id] = std::make_unique<IngestionLog>(dir_ / ("front-" + n.name + ".log"));
+    if (n.is_sink()) outputs_[n.id] = std::make_unique<OutputLog>(dir_ / ("sink-" + n.name + ".out"));
+  }
+}
+
+void WorkerStorage::restore(WorkerGraph& graph, Timestamp committed) const {
+  if (committed == 0) return;  // nothing committed: every worker starts empty
+  const auto bytes = snapshots_.read(committed);
+  if (!bytes)
+    throw SnapshotError("no snapshot of the committed boundary " + std::to_string(committed) +
+                        " in '" + snapshots_.path_of(committed).parent_path().string() + "'");
+  wire::Message m;
+  try {
+    m = wire::decode(*bytes, snapshot_limits(graph_, bytes->size()));
+  } catch (const wire::WireError& e) {
+    throw SnapshotError("snapshot '" + snapshots_.path_of(committed).string() +
+                        "' passed its checksum but does not decode: " + e.what());
+  }
+  const auto* state = std::get_if<wire::ItemBatch>(&m.body);
+  if (!state) throw SnapshotError("snapshot '" + snapshots_.path_of(committed).string() + "' holds no state");
+  graph.restore_state(state->envelopes, committed);
+}
+
+std::vector<IngestionLog::Record> WorkerStorage::replay(NodeId front, Timestamp committed) const {
+  auto records = logs_.at(front)->read_from(committed);
+  std::erase_if(records, [](const IngestionLog::Record& r) { return r.close; });
+  return records;
+}
+
+wire::CommitAck WorkerStorage::commit(const WorkerGraph& graph, const wire::Commit& commit) {
+  wire::CommitAck ack{commit.end, {}, {}};
+  snapshots_.write(commit.end, wire::encode({0, 0, wire::ItemBatch{graph.committed_state(commit.end)}}));
+  ack.snapshot = snapshots_.path_of(commit.end).string();
+  for (auto& [sink, output] : outputs_) output->sync();
+  for (auto& [front, log] : logs_) {
+    const auto after = log->read_from(commit.end);
+    const bool has_line = !after.empty() && !after.front().close;
+    ack.fronts.push_back({front, has_line ? after.front().seq : log->next_seq()});
+    if (commit.committed > 0) log->truncate_below(commit.committed);
+  }
+  if (commit.committed > 0) snapshots_.prune_below(commit.committed);
+  return ack;
+}
+
+const OutputLog* WorkerStorage::find_output(NodeId sink) const {
+  auto it = outputs_.find(sink);
+  return it == outputs_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace flamestream

@@ -1,0 +1,52 @@
+// What one worker keeps on disk for exactly-once processing (DESIGN §3), in one directory per
+// deployment: the ingestion log of each front it hosts, the output log of each sink it hosts, and
+// its grouping snapshots, one per committed tick boundary.
+//
+//   DIR/front-NAME.log   every accepted line with its timestamp and line number (IngestionLog)
+//   DIR/sink-NAME.out    every released line with its meta (OutputLog)
+//   DIR/snapshots/       grouping state per commit end (SnapshotStore)
+//
+// Invariant: everything an acknowledged commit names stays until a later commit is durable — the
+// snapshot of the committed end, and every logged line at or above it — so a recovery to the last
+// durable commit always finds what it needs, or a checksum error that names the damaged file.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "front/ingestion_log.h"
+#include "runtime/wire/codec.h"
+#include "sink/output_log.h"
+#include "snapshot/snapshot_store.h"
+
+namespace flamestream {
+
+class WorkerStorage {
+ public:
+  WorkerStorage(std::filesystem::path dir, const LogicalGraph& graph, const Placement& placement,
+                WorkerId self);
+
+  // Recovery: puts the grouping state committed at `committed` (0: nothing committed yet) into a
+  // fresh `graph`. Throws SnapshotError if the snapshot is missing or damaged.
+  void restore(WorkerGraph& graph, Timestamp committed) const;
+  // The logged lines of `front` a recovery from `committed` replays, in order (no close records).
+  std::vector<IngestionLog::Record> replay(NodeId front, Timestamp committed) const;
+
+  // The commit protocol, worker side: the snapshot of what later windows need, outputs synced,
+  // what the last durable commit no longer needs removed. Returns the answer to the acker.
+  wire::CommitAck commit(const WorkerGraph& graph, const wire::Commit& commit);
+
+  IngestionLog& log(NodeId front) { return *logs_.at(front); }
+  OutputLog& output(NodeId sink) { return *outputs_.at(sink); }
+  const OutputLog* find_output(NodeId sink) const;
+
+ private:
+  std::filesystem::path dir_;
+  const LogicalGraph& graph_;
+  SnapshotStore snapshots_;
+  std::map<NodeId, std::unique_ptr<IngestionLog>> logs_;
+  std::map<NodeId, std::unique_ptr<OutputLog>> outputs_;
+};
+
+}  // namespace flamestream
