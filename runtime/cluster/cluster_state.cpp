@@ -1,6 +1,8 @@
 #include "runtime/cluster/cluster_state.h"
 
 #include <charconv>
+#include <cstdio>
+#include <random>
 #include <nlohmann/json.hpp>
 
 namespace flamestream {
@@ -41,6 +43,13 @@ void ensure_layout(ZkClient& zk) {
   zk.ensure_path("/flamestream/commits");
 }
 
+std::string random_id() {
+  std::random_device random;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%08x%08x", random(), random());
+  return hex;
+}
+
 std::string registration_data(const Registration& r) { return r.endpoint + "\n" + r.incarnation; }
 
 std::map<std::string, Registration> registered_workers(ZkClient& zk) {
@@ -57,11 +66,12 @@ std::map<std::string, Registration> registered_workers(ZkClient& zk) {
 
 std::vector<std::string> worker_names(ZkClient& zk) { return zk.children(kWorkersPath); }
 
-DeployedTick write_tick(ZkClient& zk, const TickSpec& spec) {
+DeployedTick write_tick(ZkClient& zk, TickSpec spec) {
+  if (spec.deployment.empty()) spec.deployment = random_id();
   const std::string path = zk.create(std::string(kTicksPath) + "/" + kTickPrefix, tick_to_json(spec),
                                      ZkMode::persistent_sequential);
   const std::string node = path.substr(path.rfind('/') + 1);
-  return DeployedTick{*tick_id_of(node), node, spec};
+  return DeployedTick{*tick_id_of(node), node, std::move(spec)};
 }
 
 std::vector<DeployedTick> all_ticks(ZkClient& zk) {

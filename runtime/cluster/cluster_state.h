@@ -41,13 +41,15 @@ struct Registration {
   std::string incarnation;
 };
 std::string registration_data(const Registration& r);
+// 16 random hex digits: incarnations, deployment ids.
+std::string random_id();
 
 // Registered workers by name.
 std::map<std::string, Registration> registered_workers(ZkClient& zk);
 std::vector<std::string> worker_names(ZkClient& zk);
 
-// Writes a validated tick; returns it with its id.
-DeployedTick write_tick(ZkClient& zk, const TickSpec& spec);
+// Writes a validated tick, with a fresh deployment id unless it has one; returns it with its id.
+DeployedTick write_tick(ZkClient& zk, TickSpec spec);
 // The tick with the highest id, if any.
 std::optional<DeployedTick> latest_tick(ZkClient& zk);
 std::vector<DeployedTick> all_ticks(ZkClient& zk);

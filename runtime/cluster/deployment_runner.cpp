@@ -83,7 +83,8 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     }
     context.transport.connect_peers(endpoints, self);
     std::optional<WorkerStorage> storage;
-    if (exactly_once) storage.emplace(context.data_dir / tick.node, job.graph, placement, self);
+    if (exactly_once)
+      storage.emplace(context.data_dir / (tick.node + "-" + tick.spec.deployment), job.graph, placement, self);
     auto output_of = [&](NodeId sink) -> OutputLog& {
       return storage ? storage->output(sink) : *memory_outputs.at(sink);
     };

@@ -143,7 +143,7 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   if (!doc.is_object()) throw TickError("tick must be a JSON object");
   static const std::set<std::string> known = {"graph", "params", "workers", "mapping", "fronts",
                                               "sinks", "acker", "start_ms", "duration_ms",
-                                              "exactly_once", "tick_ms"};
+                                              "exactly_once", "tick_ms", "deployment"};
   for (const auto& [key, value] : doc.items())
     if (!known.contains(key)) fail(key, "unknown field (valid: graph, params, workers, mapping, fronts, sinks, acker, start_ms, duration_ms, exactly_once, tick_ms)");
   if (!doc.contains("graph")) fail("graph", "is missing");
@@ -170,6 +170,12 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
     fail("acker", "'" + tick.acker + "' is not among the tick's workers (" + joined(tick.workers) + ")");
   if (doc.contains("start_ms")) tick.start_ms = unsigned_field(doc["start_ms"], "start_ms", kInfinity);
   if (doc.contains("duration_ms")) tick.duration_ms = unsigned_field(doc["duration_ms"], "duration_ms", kInfinity);
+  if (doc.contains("deployment")) {
+    tick.deployment = text_field(doc["deployment"], "deployment");
+    if (tick.deployment.size() > 32 ||
+        tick.deployment.find_first_not_of("0123456789abcdef") != std::string::npos)
+      fail("deployment", "must be up to 32 lowercase hex digits (submit assigns it)");
+  }
   if (doc.contains("exactly_once")) {
     if (!doc["exactly_once"].is_boolean()) fail("exactly_once", "must be true or false");
     tick.exactly_once = doc["exactly_once"].get<bool>();
@@ -199,6 +205,7 @@ std::string tick_to_json(const TickSpec& tick) {
   doc["start_ms"] = tick.start_ms;
   doc["duration_ms"] = tick.duration_ms;
   doc["exactly_once"] = tick.exactly_once;
+  if (!tick.deployment.empty()) doc["deployment"] = tick.deployment;
   doc["tick_ms"] = tick.tick_ms;
   return doc.dump(2);
 }

@@ -35,6 +35,9 @@ struct TickSpec {
   std::uint64_t duration_ms = 0;  // 0: until every front is closed
   bool exactly_once = true;       // commits, ingestion logs, recovery after a worker failure
   std::uint64_t tick_ms = 500;    // commit interval of front time, when exactly_once
+  // Unique per submission (write_tick assigns it): names the workers' files of this deployment, so
+  // a data dir reused with another ZooKeeper, whose tick ids start again at 1, is never mistaken.
+  std::string deployment;
 
   WorkerId worker_id(const std::string& name) const;  // throws TickError for a stranger
   Placement placement(const LogicalGraph& graph) const;

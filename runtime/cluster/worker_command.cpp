@@ -4,8 +4,6 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
-#include <random>
-#include <unistd.h>
 #include <thread>
 
 #include "runtime/cli/options.h"
@@ -62,14 +60,6 @@ void register_worker(ZkClient& zk, const std::string& name, const std::string& d
   }
 }
 
-std::string new_incarnation() {
-  std::random_device random;
-  const std::uint64_t id = (std::uint64_t{random()} << 32) ^ random() ^
-                           static_cast<std::uint64_t>(::getpid());
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(id));
-  return hex;
-}
 
 }  // namespace
 
@@ -126,7 +116,7 @@ int worker_command(const std::vector<std::string>& args) {
   const std::string endpoint = transport->endpoint();
   WorkerState state;
   state.name = name;
-  state.incarnation = new_incarnation();
+  state.incarnation = random_id();
   register_worker(*zk, name, registration_data({endpoint, state.incarnation}));
   std::signal(SIGTERM, on_terminate_signal);
   std::signal(SIGINT, on_terminate_signal);
