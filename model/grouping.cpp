@@ -23,8 +23,9 @@ void GroupingState::on_item(const Item& in, std::vector<Output>& out) {
   const std::uint64_t hash = key.hash();
   const auto [it, added] = buckets_.try_emplace(Key{std::move(key), hash});
   Slot& slot = it->second;
-  // Room for the w−1 final entries a bucket keeps and as many live ones: no regrowth in steady state.
-  if (added) slot.entries.reserve(2 * op_->window);
+  // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word
+  // count's steady state) without regrowth, and no more: memory is per live key.
+  if (added) slot.entries.reserve(op_->window + 1);
   if (in.tombstone) {
     cancel(slot.entries, in, out);
   } else {
