@@ -42,6 +42,7 @@ IngestionLog::IngestionLog(std::filesystem::path path) : path_(std::move(path)) 
   if (std::filesystem::exists(path_) && std::filesystem::file_size(path_) > whole_bytes)
     std::filesystem::resize_file(path_, whole_bytes);
   count_ = records.size();
+  for (const Record& r : records) index_.push_back({r.ts, r.seq, r.close});
   if (!records.empty()) last_ = {records.back().ts, records.back().seq, {}, records.back().close};
   open_for_append();
 }
@@ -93,6 +94,7 @@ void IngestionLog::append_record(const Record& record) {
   check_invariant(!closed(), "a line was logged after the input ended");
   check_invariant(count_ == 0 || record.ts > last_.ts, "ingestion log timestamps must increase");
   write_all(fd_, encode(record), path_);
+  index_.push_back({record.ts, record.seq, record.close});
   ++count_;
   last_ = {record.ts, record.seq, {}, record.close};
 }
@@ -128,7 +130,20 @@ void IngestionLog::truncate_below(Timestamp ts) {
   if (::rename(temp.c_str(), path_.c_str()) != 0)
     throw IngestionLogError("cannot replace '" + path_.string() + "': " + std::strerror(errno));
   count_ = kept.size();
+  index_.clear();
+  for (const Record& r : kept) index_.push_back({r.ts, r.seq, r.close});
   open_for_append();
+}
+
+std::size_t IngestionLog::count_below(Timestamp ts) const {
+  return static_cast<std::size_t>(std::lower_bound(index_.begin(), index_.end(), ts,
+                                                   [](const Entry& e, Timestamp t) { return e.ts < t; }) -
+                                  index_.begin());
+}
+
+std::uint64_t IngestionLog::first_seq_from(Timestamp ts) const {
+  const std::size_t at = count_below(ts);
+  return at < index_.size() && !index_[at].close ? index_[at].seq : next_seq();
 }
 
 }  // namespace flamestream

@@ -53,6 +53,10 @@ class IngestionLog {
   std::vector<Record> read_from(Timestamp from) const;
   // Drops every record below `ts` (they belong to committed ticks) except the last one.
   void truncate_below(Timestamp ts);
+  // How many records lie below `ts`, and the line number of the first line at or above it (the
+  // front's determinant for a commit ending at `ts`): from memory, without reading the file.
+  std::size_t count_below(Timestamp ts) const;
+  std::uint64_t first_seq_from(Timestamp ts) const;
 
   std::size_t size() const { return count_; }
   // The timestamp of the last record, 0 if the log is empty.
@@ -71,6 +75,12 @@ class IngestionLog {
   int fd_ = -1;
   std::size_t count_ = 0;
   Record last_;  // without its line
+  struct Entry {
+    Timestamp ts;
+    std::uint64_t seq;
+    bool close;
+  };
+  std::vector<Entry> index_;  // every record in the file, in order
 };
 
 }  // namespace flamestream

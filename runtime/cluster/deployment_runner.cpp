@@ -30,6 +30,7 @@ std::optional<CommitRecord> next_epoch(ZkClient& zk, const DeployedTick& tick,
     return std::nullopt;  // read it back, whoever created it
   }
   if (record->incarnations == incarnations && record->epoch != ran) return record;
+  if (record->committed == kInfinity && !ran) return record;  // complete: nothing to recover
   CommitRecord bumped = *record;
   ++bumped.epoch;
   bumped.incarnations = incarnations;
@@ -73,6 +74,12 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
         continue;
       }
       if (!exactly_once && ran) break;  // nothing to recover from: the deployment is over here
+      if (record && record->committed == kInfinity && !ran) {
+        // Everything is committed and released: a worker restarted after the end has no part left.
+        std::cerr << "flamestream worker " << state.name << ": " << tick.node
+                  << " is complete (everything committed); nothing to run\n";
+        break;
+      }
       endpoints = endpoints_of(zk, tick.spec);
     } catch (const ZkError& e) {
       std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << e.what() << "\n";

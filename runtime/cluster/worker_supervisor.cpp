@@ -21,6 +21,7 @@ std::string stop_reason(ZkClient& zk, const WorkerState::Run& run, const std::st
   if (!run.record) return {};
   const auto record = read_commit_record(zk, run.tick);
   if (record && record->epoch != run.record->epoch) return "recovery epoch " + std::to_string(record->epoch);
+  if (record && record->committed == kInfinity) return {};  // complete: a restart changes nothing
   const auto now = tick_incarnations(zk, run.tick);
   if (now.size() == run.tick.spec.workers.size() && now != run.record->incarnations)
     return "a worker restarted";

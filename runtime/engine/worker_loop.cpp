@@ -40,6 +40,9 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
   durable_ = durability.committed;
   if (storage_) {
     storage_->restore(graph_, durability.committed);
+    const auto logs = storage_->logs();
+    for (IngestionLog* log : logs) log->sync();  // whatever an earlier run wrote is durable now
+    if (!logs.empty()) syncer_.emplace(logs);
     for (NodeId front : job.graph.fronts()) {
       if (!graph_.hosts_front(front)) continue;
       auto records = storage_->replay(front, durability.committed);
@@ -79,6 +82,10 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
   }
   flush_pages();
   flush_acks();
+  if (syncer_) {
+    syncer_->wait_idle();
+    release_durable();
+  }
   refuse_pending();
   return std::move(later_tick_);
 }
@@ -199,6 +206,7 @@ void WorkerLoop::start_commit(const std::optional<wire::Commit>& commit) {
 void WorkerLoop::on_commit(const wire::Commit& commit) {
   if (!storage_) return drop("a commit reached a worker without exactly-once storage");
   if (commit.end > min_ts_) return drop("a commit ran ahead of the minimal time");
+  if (syncer_) syncer_->wait_idle();  // the commit may rewrite a log the syncer holds open
   send(placement_.acker_host, storage_->commit(graph_, commit));
 }
 
@@ -280,7 +288,7 @@ void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, No
     const std::uint64_t next = storage_->log(front).next_seq();
     if (lines.seq > next) {
       ack.retry = true;  // an earlier batch was not taken: the client must send from there
-      return transport_.reply(identity, wire::encode({config_.tick, self_, std::move(ack)}));
+      return reply_ingest(identity, std::move(ack));
     }
     from = static_cast<std::size_t>(std::min<std::uint64_t>(next - lines.seq, lines.lines.size()));
     ack.accepted = from;
@@ -291,7 +299,26 @@ void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, No
   } else if (more) {
     admit_lines(lines, front, from, ack);
   }
+  reply_ingest(identity, std::move(ack));
+}
+
+void WorkerLoop::reply_ingest(const std::string& identity, wire::IngestAck ack) {
+  // With a log, every line an acknowledgment covers must be durable first.
+  if (syncer_) return held_replies_.push_back({written_, identity, std::move(ack)});
   transport_.reply(identity, wire::encode({config_.tick, self_, std::move(ack)}));
+}
+
+void WorkerLoop::release_durable() {
+  const std::uint64_t synced = syncer_->synced();
+  while (!held_acks_.empty() && held_acks_.front().first <= synced) {
+    send(placement_.acker_host, std::move(held_acks_.front().second));
+    held_acks_.pop_front();
+  }
+  while (!held_replies_.empty() && held_replies_.front().written <= synced) {
+    HeldReply& r = held_replies_.front();
+    transport_.reply(r.identity, wire::encode({config_.tick, self_, std::move(r.ack)}));
+    held_replies_.pop_front();
+  }
 }
 
 void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from,
@@ -316,7 +343,7 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
     if (log) log->append_close(graph_.front_next_ts(front, wall_ns()));
     graph_.close_front(front);
   }
-  if (log) log->sync();  // acknowledged lines are never lost
+  if (log) syncer_->request(++written_);  // acknowledged once durable: never lost
   after_processing();
 }
 
@@ -349,12 +376,20 @@ void WorkerLoop::flush_pages() {
 
 void WorkerLoop::flush_acks() {
   AckDelta delta = graph_.acks().take();
-  if (!delta.empty()) send(placement_.acker_host, std::move(delta));
+  if (!syncer_) {
+    if (!delta.empty()) send(placement_.acker_host, std::move(delta));
+    return;
+  }
+  // A delta cut after a log write may register that line's items: it waits for the sync, and so
+  // does every later one, so the acker applies them in order.
+  if (!delta.empty()) held_acks_.push_back({written_, std::move(delta)});
+  release_durable();
 }
 
 void WorkerLoop::on_timers() {
   const auto now = Clock::now();
   if (pages_since_ && now - *pages_since_ >= config_.batch_timeout) flush_pages();
+  if (syncer_) release_durable();
   if (commits_ && durable_.load() > commits_->committed())
     start_commit(commits_->on_durable(durable_.load()));
   if (now >= next_ack_flush_) {
@@ -366,8 +401,11 @@ void WorkerLoop::on_timers() {
 
 std::chrono::microseconds WorkerLoop::until_next_timer() const {
   const auto now = Clock::now();
-  return std::max(std::chrono::microseconds(0),
-                  std::chrono::duration_cast<std::chrono::microseconds>(next_ack_flush_ - now));
+  auto wait = std::max(std::chrono::microseconds(0),
+                       std::chrono::duration_cast<std::chrono::microseconds>(next_ack_flush_ - now));
+  // Something waits for a sync: look again soon (the syncer cannot wake the socket poll).
+  if (!held_acks_.empty() || !held_replies_.empty()) wait = std::min(wait, std::chrono::microseconds(100));
+  return wait;
 }
 
 }  // namespace flamestream

@@ -25,6 +25,7 @@
 #include "graphs/catalog.h"
 #include "runtime/engine/commit_protocol.h"
 #include "runtime/engine/engine_config.h"
+#include "runtime/engine/log_syncer.h"
 #include "runtime/engine/worker_storage.h"
 #include "runtime/engine/transport.h"
 #include "runtime/wire/codec.h"
@@ -89,6 +90,8 @@ class WorkerLoop {
   void on_commit_ack(WorkerId from, wire::CommitAck& ack);
   void start_commit(const std::optional<wire::Commit>& commit);
   void refuse_pending();
+  void reply_ingest(const std::string& identity, wire::IngestAck ack);
+  void release_durable();
   void admit_pending();
   bool admission_open() const;
   bool valid_batch(const std::vector<Envelope>& envelopes) const;
@@ -113,6 +116,16 @@ class WorkerLoop {
   std::optional<AckTable> acker_;  // on the acker's host only
   std::optional<CommitProtocol> commits_;  // on the acker's host, with exactly-once on
   std::atomic<Timestamp> durable_{0};
+  // Exactly-once, with fronts here: what waits until the ingestion logs are synced (LogSyncer).
+  std::optional<LogSyncer> syncer_;
+  std::uint64_t written_ = 0;  // log writes numbered so far
+  std::deque<std::pair<std::uint64_t, AckDelta>> held_acks_;
+  struct HeldReply {
+    std::uint64_t written;
+    std::string identity;
+    wire::IngestAck ack;
+  };
+  std::deque<HeldReply> held_replies_;
   Outbox outbox_;
   std::optional<Clock::time_point> pages_since_;  // when the oldest unsent envelope was queued
   Clock::time_point next_ack_flush_;

@@ -54,13 +54,19 @@ wire::CommitAck WorkerStorage::commit(const WorkerGraph& graph, const wire::Comm
   ack.snapshot = snapshots_.path_of(commit.end).string();
   for (auto& [sink, output] : outputs_) output->sync();
   for (auto& [front, log] : logs_) {
-    const auto after = log->read_from(commit.end);
-    const bool has_line = !after.empty() && !after.front().close;
-    ack.fronts.push_back({front, has_line ? after.front().seq : log->next_seq()});
-    if (commit.committed > 0) log->truncate_below(commit.committed);
+    ack.fronts.push_back({front, log->first_seq_from(commit.end)});
+    // Rewriting the log costs a copy of what stays: worth it once most of it is committed.
+    if (commit.committed > 0 && 2 * log->count_below(commit.committed) > log->size())
+      log->truncate_below(commit.committed);
   }
   if (commit.committed > 0) snapshots_.prune_below(commit.committed);
   return ack;
+}
+
+std::vector<IngestionLog*> WorkerStorage::logs() const {
+  std::vector<IngestionLog*> out;
+  for (const auto& [front, log] : logs_) out.push_back(log.get());
+  return out;
 }
 
 const OutputLog* WorkerStorage::find_output(NodeId sink) const {

@@ -38,6 +38,7 @@ class WorkerStorage {
   wire::CommitAck commit(const WorkerGraph& graph, const wire::Commit& commit);
 
   IngestionLog& log(NodeId front) { return *logs_.at(front); }
+  std::vector<IngestionLog*> logs() const;
   OutputLog& output(NodeId sink) { return *outputs_.at(sink); }
   const OutputLog* find_output(NodeId sink) const;
 

@@ -118,6 +118,19 @@ TEST_F(IngestionLogTest, ACloseRecordEndsTheInputAcrossReopening) {
   EXPECT_TRUE(records[1].close);
 }
 
+TEST_F(IngestionLogTest, DeterminantsComeFromMemory) {
+  IngestionLog log(path_);
+  for (Timestamp t = 1; t <= 5; ++t) log.append(t * 10, t, "line");
+  EXPECT_EQ(log.count_below(30), 2u);
+  EXPECT_EQ(log.first_seq_from(30), 3u);
+  EXPECT_EQ(log.first_seq_from(31), 4u);
+  EXPECT_EQ(log.first_seq_from(1000), 6u);  // nothing there yet: the next line
+  log.truncate_below(40);
+  EXPECT_EQ(log.count_below(40), 0u);
+  EXPECT_EQ(log.first_seq_from(40), 4u);
+  EXPECT_EQ(IngestionLog(path_).first_seq_from(50), 5u);
+}
+
 TEST_F(IngestionLogTest, LineNumbersMustIncrease) {
   IngestionLog log(path_);
   log.append(1, 5, "a");
