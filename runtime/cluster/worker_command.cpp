@@ -15,6 +15,7 @@ namespace flamestream {
 namespace {
 
 std::atomic<bool> g_terminate{false};
+std::atomic<bool> g_session_expired{false};
 
 extern "C" void on_terminate_signal(int) { g_terminate = true; }
 
@@ -105,6 +106,12 @@ int worker_command(const std::vector<std::string>& args) {
   auto zk = connect_zk(opts.value("zk", ""), kWorkerSession);
   ensure_layout(*zk);
   zk->children_watch(kTicksPath, {});
+  // An expired session took the registration with it: the cluster already treats this process as
+  // dead and recovers without it. It stops; restarted, it rejoins.
+  zk->on_expired([] {
+    g_session_expired = true;
+    g_terminate = true;
+  });
   zmq::context_t context;
   std::unique_ptr<Transport> transport;
   try {
@@ -137,6 +144,10 @@ int worker_command(const std::vector<std::string>& args) {
   terminate_watch.request_stop();
   supervisor.request_stop();
   supervisor.join();
+  if (g_session_expired)
+    throw std::runtime_error("worker " + name + ": the ZooKeeper session expired, so its registration is "
+                             "gone and the cluster recovers without it; restart it with the same --name "
+                             "and --data-dir to rejoin");
   std::cerr << "flamestream worker " << name << ": stopped\n";
   return 0;
 }
