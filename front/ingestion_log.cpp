@@ -42,7 +42,7 @@ IngestionLog::IngestionLog(std::filesystem::path path) : path_(std::move(path)) 
   if (std::filesystem::exists(path_) && std::filesystem::file_size(path_) > whole_bytes)
     std::filesystem::resize_file(path_, whole_bytes);
   count_ = records.size();
-  for (const Record& r : records) index_.push_back({r.ts, r.seq, r.close});
+  for (const Record& r : records) index(r);
   if (!records.empty()) last_ = {records.back().ts, records.back().seq, {}, records.back().close};
   open_for_append();
 }
@@ -94,7 +94,7 @@ void IngestionLog::append_record(const Record& record) {
   check_invariant(!closed(), "a line was logged after the input ended");
   check_invariant(count_ == 0 || record.ts > last_.ts, "ingestion log timestamps must increase");
   write_all(fd_, encode(record), path_);
-  index_.push_back({record.ts, record.seq, record.close});
+  index(record);
   ++count_;
   last_ = {record.ts, record.seq, {}, record.close};
 }
@@ -131,8 +131,18 @@ void IngestionLog::truncate_below(Timestamp ts) {
     throw IngestionLogError("cannot replace '" + path_.string() + "': " + std::strerror(errno));
   count_ = kept.size();
   index_.clear();
-  for (const Record& r : kept) index_.push_back({r.ts, r.seq, r.close});
+  for (const Record& r : kept) index(r);
   open_for_append();
+}
+
+void IngestionLog::index(const Record& r) {
+  const std::uint64_t start = index_.empty() ? 0 : index_.back().end;
+  index_.push_back({r.ts, r.seq, r.close, start + kHeader + r.line.size()});
+}
+
+std::uint64_t IngestionLog::bytes_below(Timestamp ts) const {
+  const std::size_t n = count_below(ts);
+  return n == 0 ? 0 : index_[n - 1].end;
 }
 
 std::size_t IngestionLog::count_below(Timestamp ts) const {

@@ -56,6 +56,7 @@ class IngestionLog {
   // How many records lie below `ts`, and the line number of the first line at or above it (the
   // front's determinant for a commit ending at `ts`): from memory, without reading the file.
   std::size_t count_below(Timestamp ts) const;
+  std::uint64_t bytes_below(Timestamp ts) const;
   std::uint64_t first_seq_from(Timestamp ts) const;
 
   std::size_t size() const { return count_; }
@@ -79,7 +80,9 @@ class IngestionLog {
     Timestamp ts;
     std::uint64_t seq;
     bool close;
+    std::uint64_t end;  // file offset just past the record
   };
+  void index(const Record& r);
   std::vector<Entry> index_;  // every record in the file, in order
 };
 

@@ -35,10 +35,8 @@ void WorkerGraph::ingest_logged(NodeId front, Value payload, Timestamp ts, Outbo
 }
 
 void WorkerGraph::ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out) {
-  scratch_.clear();
-  scratch_.push_back({0, std::move(item)});
-  route(front, scratch_, out);
-  drain_local(out);
+  forward(front, 0, item, out);
+  drain(out);
   acks_.end_delta();
   acks_.report(front, fronts_[front]->promise(promise));
 }
@@ -60,58 +58,107 @@ void WorkerGraph::close_front(NodeId front) {
 void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
   for (const Envelope& env : batch) {
     acks_.add(env.item.meta.time.ts, env.ack_id);
-    run(env.node, env.item, out);
+    Item item = env.item;
+    arrive(env.node, item, out);
+    drain(out);
   }
   acks_.end_delta();
 }
 
-void WorkerGraph::run(NodeId node, Item item, Outbox& out) {
-  check_invariant(pending_.empty(), "WorkerGraph::run re-entered");
-  step(node, std::move(item), out);
-  drain_local(out);
+void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
+  for (Envelope& env : batch) {
+    acks_.add(env.item.meta.time.ts, env.ack_id);
+    arrive(env.node, env.item, out);
+    drain(out);
+  }
+  acks_.end_delta();
 }
 
-void WorkerGraph::drain_local(Outbox& out) {
-  while (!pending_.empty()) {
-    Envelope next = std::move(pending_.back());
-    pending_.pop_back();
-    step(next.node, std::move(next.item), out);
+// Items move as little as possible: an item is processed where it lies (an engine's page, an
+// operation's output buffer) and one-to-one operations (map, filter, merge) change it in place, so
+// a chain of them costs no move at all. An operation with several outputs, or one that stores its
+// input (grouping), writes to a new level; its outputs for other workers go to the outbox at once
+// and the rest are processed from the level, first output first, each to the end before the next —
+// the depth-first order of the reference executor, with the outbox and the ack ids in the same order
+// as one stack of pending envelopes would give them.
+void WorkerGraph::arrive(NodeId id, Item& item, Outbox& out) {
+  for (;;) {
+    const Node& node = graph_.node(id);
+    if (node.is_sink()) {
+      check_invariant(sinks_[id] != nullptr, "an item reached a sink on a worker not hosting it");
+      sinks_[id]->on_item(std::move(item));
+      return;
+    }
+    if (groupings_[id]) {
+      // `item` may lie in a level's buffer: opening a level can move the Level objects, never
+      // their buffers, so the reference stays valid.
+      Level& level = open_level(id);
+      groupings_[id]->on_item(std::move(item), level.outputs);
+      return dispatch(level, out);
+    }
+    if (!is_one_to_one(node.op)) {
+      Level& level = open_level(id);
+      apply_stateless(node.op, node.outputs.size(), std::move(item), level.outputs);
+      return dispatch(level, out);
+    }
+    if (!apply_in_place(node.op, item)) return;
+    const NodeId next = node.outputs[0];
+    const WorkerId dst = placement_.route(graph_, self_, next, item.payload);
+    if (dst != self_ || !depth_first_) return send(next, dst, std::move(item), out);
+    id = next;
   }
 }
 
-void WorkerGraph::step(NodeId id, Item&& item, Outbox& out) {
-  const Node& node = graph_.node(id);
-  if (node.is_sink()) {
-    check_invariant(sinks_[id] != nullptr, "an item reached a sink on a worker not hosting it");
-    sinks_[id]->on_item(item);
-    return;
-  }
-  scratch_.clear();
-  if (groupings_[id]) {
-    groupings_[id]->on_item(item, scratch_);
-  } else {
-    apply_stateless(node.op, node.outputs.size(), std::move(item), scratch_);
-  }
-  route(id, scratch_, out);
+void WorkerGraph::forward(NodeId from, std::size_t port, Item& item, Outbox& out) {
+  const NodeId next = graph_.node(from).outputs[port];
+  const WorkerId dst = placement_.route(graph_, self_, next, item.payload);
+  if (dst != self_ || !depth_first_) return send(next, dst, std::move(item), out);
+  arrive(next, item, out);
 }
 
-void WorkerGraph::route(NodeId from, std::vector<Output>& outputs, Outbox& out) {
-  const Node& node = graph_.node(from);
-  const std::size_t local_begin = pending_.size();
-  for (Output& o : outputs) {
+void WorkerGraph::send(NodeId next, WorkerId dst, Item&& item, Outbox& out) {
+  // An output processed here is registered and acked within one delta, so its id would XOR away:
+  // only the ones that leave through the outbox get one.
+  const std::uint64_t id = ids_();
+  acks_.add(item.meta.time.ts, id);
+  out[dst].push_back(Envelope{next, std::move(item), id});
+}
+
+WorkerGraph::Level& WorkerGraph::open_level(NodeId node) {
+  if (depth_ == levels_.size()) levels_.emplace_back();
+  Level& level = levels_[depth_++];
+  level.node = node;
+  level.outputs.clear();
+  level.local.clear();
+  level.next = 0;
+  return level;
+}
+
+void WorkerGraph::dispatch(Level& level, Outbox& out) {
+  const Node& node = graph_.node(level.node);
+  for (std::size_t i = 0; i < level.outputs.size(); ++i) {
+    Output& o = level.outputs[i];
     const NodeId next = node.outputs[o.port];
     const WorkerId dst = placement_.route(graph_, self_, next, o.item.payload);
     if (dst == self_ && depth_first_) {
-      // Registered and acked within this one delta, an id would XOR away: it needs none.
-      pending_.push_back(Envelope{next, std::move(o.item), 0});
+      level.local.push_back(static_cast<std::uint32_t>(i));
+    } else {
+      send(next, dst, std::move(o.item), out);
+    }
+  }
+}
+
+void WorkerGraph::drain(Outbox& out) {
+  while (depth_ > 0) {
+    Level& level = levels_[depth_ - 1];
+    if (level.next == level.local.size()) {
+      level.outputs.clear();  // what the level still holds (dropped or moved-from items) goes now
+      --depth_;
       continue;
     }
-    const std::uint64_t id = ids_();
-    acks_.add(o.item.meta.time.ts, id);
-    out[dst].push_back(Envelope{next, std::move(o.item), id});
+    Output& o = level.outputs[level.local[level.next++]];
+    arrive(graph_.node(level.node).outputs[o.port], o.item, out);
   }
-  // The stack pops from the back: reversed, the first output is processed first, depth first.
-  std::reverse(pending_.begin() + static_cast<std::ptrdiff_t>(local_begin), pending_.end());
 }
 
 void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release, Timestamp trim_below) {

@@ -73,6 +73,9 @@ class WorkerGraph {
   // Runs one batch through the graph as one acker delta; outputs go to `out`, sink arrivals are
   // buffered in their barrier until on_min_time releases them.
   void process(std::span<const Envelope> batch, Outbox& out);
+  // The same, consuming the batch's items (left moved-from): an engine that decoded the page
+  // hands the items on instead of having them copied.
+  void process(std::vector<Envelope>& batch, Outbox& out);
 
   // The minimal time moved: trims groupings below `trim_below` (at most min_ts; lower while a
   // commit may still need the entries) and releases from the sinks hosted here.
@@ -92,11 +95,25 @@ class WorkerGraph {
   std::size_t sink_buffered() const;
 
  private:
+  // The local outputs of one operation step that fans out (flat map, broadcast, grouping), in
+  // order; the ones for other workers are already in the outbox.
+  struct Level {
+    NodeId node = 0;              // the step's node
+    std::vector<Output> outputs;  // as the operation wrote them
+    std::vector<std::uint32_t> local;  // indices of the outputs to process here, in order
+    std::size_t next = 0;              // into `local`
+  };
+
   void ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out);
-  void run(NodeId node, Item item, Outbox& out);
-  void drain_local(Outbox& out);
-  void step(NodeId node, Item&& item, Outbox& out);
-  void route(NodeId from, std::vector<Output>& outputs, Outbox& out);
+  // `item`, produced by `from` on its port `port`, goes on: processed here or put in the outbox.
+  void forward(NodeId from, std::size_t port, Item& item, Outbox& out);
+  // Runs `item` from `node` on this worker, consuming it; see worker_graph.cpp.
+  void arrive(NodeId node, Item& item, Outbox& out);
+  // Processes the outputs of every open level, depth first; returns with no level open.
+  void drain(Outbox& out);
+  Level& open_level(NodeId node);
+  void dispatch(Level& level, Outbox& out);
+  void send(NodeId next, WorkerId dst, Item&& item, Outbox& out);
 
   const LogicalGraph& graph_;
   const Placement& placement_;
@@ -104,11 +121,12 @@ class WorkerGraph {
   DeltaAggregator acks_;
   std::mt19937_64 ids_;
   bool depth_first_;
-  std::vector<Envelope> pending_;  // local outputs still to process, a stack
+  // Open levels, a stack: levels_[0, depth_). Kept with their buffers from one item to the next.
+  std::vector<Level> levels_;
+  std::size_t depth_ = 0;
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
   std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here
-  std::vector<Output> scratch_;
 };
 
 }  // namespace flamestream

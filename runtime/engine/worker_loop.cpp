@@ -43,6 +43,7 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
     const auto logs = storage_->logs();
     for (IngestionLog* log : logs) log->sync();  // whatever an earlier run wrote is durable now
     if (!logs.empty()) syncer_.emplace(logs);
+    writer_.emplace(*storage_);
     for (NodeId front : job.graph.fronts()) {
       if (!graph_.hosts_front(front)) continue;
       auto records = storage_->replay(front, durability.committed);
@@ -146,7 +147,7 @@ void WorkerLoop::handle(const std::string& identity, wire::Message& message) {
                    transport_.reply(identity, wire::encode({config_.tick, self_, hooks_.tail(r)}));
                  },
                  [&](wire::Stop&) { stopped_ = true; },
-                 [&](wire::Commit& c) { on_commit(c); },
+                 [&](wire::Commit& c) { on_commit(message.sender, c); },
                  [&](wire::CommitAck& a) { on_commit_ack(message.sender, a); },
                  [&](auto&) { drop("a reply reached a worker"); },
              },
@@ -203,11 +204,24 @@ void WorkerLoop::start_commit(const std::optional<wire::Commit>& commit) {
   if (commit) broadcast(*commit);
 }
 
-void WorkerLoop::on_commit(const wire::Commit& commit) {
+void WorkerLoop::on_commit(WorkerId from, const wire::Commit& commit) {
   if (!storage_) return drop("a commit reached a worker without exactly-once storage");
+  if (from != placement_.acker_host) return drop("a commit came from a worker that is not the acker");
   if (commit.end > min_ts_) return drop("a commit ran ahead of the minimal time");
-  if (syncer_) syncer_->wait_idle();  // the commit may rewrite a log the syncer holds open
-  send(placement_.acker_host, storage_->commit(graph_, commit));
+  if (commit_ack_) return drop("a commit came while the previous one was still being written");
+  storage_->bound_logs(commit.committed, [&] {
+    if (syncer_) syncer_->wait_idle();  // a log is rewritten: no sync may hold it open
+  });
+  commit_ack_ = wire::CommitAck{commit.end, {}, storage_->determinants(commit.end)};
+  writer_->submit(commit.end, commit.committed, graph_.committed_state(commit.end));
+}
+
+void WorkerLoop::answer_commit() {
+  auto done = writer_->done();
+  if (!done) return;
+  commit_ack_->snapshot = std::move(done->snapshot);
+  send(placement_.acker_host, std::move(*commit_ack_));
+  commit_ack_.reset();
 }
 
 void WorkerLoop::on_commit_ack(WorkerId from, wire::CommitAck& ack) {
@@ -390,6 +404,7 @@ void WorkerLoop::on_timers() {
   const auto now = Clock::now();
   if (pages_since_ && now - *pages_since_ >= config_.batch_timeout) flush_pages();
   if (syncer_) release_durable();
+  if (commit_ack_) answer_commit();
   if (commits_ && durable_.load() > commits_->committed())
     start_commit(commits_->on_durable(durable_.load()));
   if (now >= next_ack_flush_) {
@@ -405,6 +420,7 @@ std::chrono::microseconds WorkerLoop::until_next_timer() const {
                        std::chrono::duration_cast<std::chrono::microseconds>(next_ack_flush_ - now));
   // Something waits for a sync: look again soon (the syncer cannot wake the socket poll).
   if (!held_acks_.empty() || !held_replies_.empty()) wait = std::min(wait, std::chrono::microseconds(100));
+  if (commit_ack_) wait = std::min(wait, std::chrono::microseconds(1000));
   return wait;
 }
 

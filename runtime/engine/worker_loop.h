@@ -26,6 +26,7 @@
 #include "runtime/engine/commit_protocol.h"
 #include "runtime/engine/engine_config.h"
 #include "runtime/engine/log_syncer.h"
+#include "runtime/engine/snapshot_writer.h"
 #include "runtime/engine/worker_storage.h"
 #include "runtime/engine/transport.h"
 #include "runtime/wire/codec.h"
@@ -86,7 +87,8 @@ class WorkerLoop {
   void admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from, wire::IngestAck& ack);
   void replay_logged();
   void start_replay();
-  void on_commit(const wire::Commit& commit);
+  void on_commit(WorkerId from, const wire::Commit& commit);
+  void answer_commit();
   void on_commit_ack(WorkerId from, wire::CommitAck& ack);
   void start_commit(const std::optional<wire::Commit>& commit);
   void refuse_pending();
@@ -126,6 +128,9 @@ class WorkerLoop {
     wire::IngestAck ack;
   };
   std::deque<HeldReply> held_replies_;
+  // Exactly-once: commits made durable off the loop; the answer waits for its snapshot.
+  std::optional<SnapshotWriter> writer_;
+  std::optional<wire::CommitAck> commit_ack_;
   Outbox outbox_;
   std::optional<Clock::time_point> pages_since_;  // when the oldest unsent envelope was queued
   Clock::time_point next_ack_flush_;

@@ -48,19 +48,30 @@ std::vector<IngestionLog::Record> WorkerStorage::replay(NodeId front, Timestamp 
   return records;
 }
 
-wire::CommitAck WorkerStorage::commit(const WorkerGraph& graph, const wire::Commit& commit) {
-  wire::CommitAck ack{commit.end, {}, {}};
-  snapshots_.write(commit.end, wire::encode({0, 0, wire::ItemBatch{graph.committed_state(commit.end)}}));
-  ack.snapshot = snapshots_.path_of(commit.end).string();
+std::vector<wire::FrontDeterminant> WorkerStorage::determinants(Timestamp end) const {
+  std::vector<wire::FrontDeterminant> out;
+  for (const auto& [front, log] : logs_) out.push_back({front, log->first_seq_from(end)});
+  return out;
+}
+
+void WorkerStorage::bound_logs(Timestamp committed, const std::function<void()>& before_rewrite) {
+  // Rewriting a log copies what stays and stalls the loop for an fsync: only once the committed
+  // part is both most of the log and large.
+  constexpr std::uint64_t kRewriteBytes = 16 << 20;
+  for (auto& [front, log] : logs_)
+    if (committed > 0 && 2 * log->count_below(committed) > log->size() &&
+        log->bytes_below(committed) >= kRewriteBytes) {
+      before_rewrite();
+      log->truncate_below(committed);
+    }
+}
+
+std::string WorkerStorage::persist(Timestamp end, Timestamp committed,
+                                   const std::vector<Envelope>& state) {
+  snapshots_.write(end, wire::encode({0, 0, wire::ItemBatch{state}}));
   for (auto& [sink, output] : outputs_) output->sync();
-  for (auto& [front, log] : logs_) {
-    ack.fronts.push_back({front, log->first_seq_from(commit.end)});
-    // Rewriting the log costs a copy of what stays: worth it once most of it is committed.
-    if (commit.committed > 0 && 2 * log->count_below(commit.committed) > log->size())
-      log->truncate_below(commit.committed);
-  }
-  if (commit.committed > 0) snapshots_.prune_below(commit.committed);
-  return ack;
+  if (committed > 0) snapshots_.prune_below(committed);
+  return snapshots_.path_of(end).string();
 }
 
 std::vector<IngestionLog*> WorkerStorage::logs() const {

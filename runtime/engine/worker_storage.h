@@ -12,6 +12,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -33,9 +34,15 @@ class WorkerStorage {
   // The logged lines of `front` a recovery from `committed` replays, in order (no close records).
   std::vector<IngestionLog::Record> replay(NodeId front, Timestamp committed) const;
 
-  // The commit protocol, worker side: the snapshot of what later windows need, outputs synced,
-  // what the last durable commit no longer needs removed. Returns the answer to the acker.
-  wire::CommitAck commit(const WorkerGraph& graph, const wire::Commit& commit);
+  // The commit protocol, worker side, in two halves. On the event loop (cheap, from memory): the
+  // fronts' determinants at `end`, and the logs' committed part dropped once it is most of them.
+  std::vector<wire::FrontDeterminant> determinants(Timestamp end) const;
+  // `before_rewrite` runs first when a log is about to be rewritten (no sync may run meanwhile).
+  void bound_logs(Timestamp committed, const std::function<void()>& before_rewrite);
+  // Off the loop (SnapshotWriter): the snapshot of `state` made durable, the outputs synced, and
+  // snapshots below the last durable commit deleted. Returns the snapshot file. Thread-safe
+  // against the loop: it touches only snapshot files and syncs output files the loop appends to.
+  std::string persist(Timestamp end, Timestamp committed, const std::vector<Envelope>& state);
 
   IngestionLog& log(NodeId front) { return *logs_.at(front); }
   std::vector<IngestionLog*> logs() const;

@@ -122,6 +122,7 @@ TEST_F(IngestionLogTest, DeterminantsComeFromMemory) {
   IngestionLog log(path_);
   for (Timestamp t = 1; t <= 5; ++t) log.append(t * 10, t, "line");
   EXPECT_EQ(log.count_below(30), 2u);
+  EXPECT_EQ(log.bytes_below(30), std::filesystem::file_size(path_) * 2 / 5);  // equal records
   EXPECT_EQ(log.first_seq_from(30), 3u);
   EXPECT_EQ(log.first_seq_from(31), 4u);
   EXPECT_EQ(log.first_seq_from(1000), 6u);  // nothing there yet: the next line
