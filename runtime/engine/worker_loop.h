@@ -1,6 +1,8 @@
 // The event loop of one real worker: receives pages, acker deltas, minimal-time updates and client
 // requests, runs them through its WorkerGraph, and sends what comes out.
 //
+// (worker_loop.cpp: messages, timers, the commit protocol; worker_loop_ingest.cpp: input.)
+//
 // One instance per worker, one thread each, no shared state: everything between workers is a
 // message (Seastar's shard-per-core discipline). Outgoing envelopes are batched per destination
 // into pages; acker deltas are aggregated and flushed on a timer; a front admits input only while
