@@ -27,6 +27,13 @@ void encode(const Meta& meta, const std::string& line, std::string& out) {
   for (int i = 0; i < 8; ++i) out[4 + static_cast<std::size_t>(i)] = static_cast<char>(sum >> (8 * i));
 }
 
+// The meta with every logical time (grouping version) zeroed: what names a released item.
+Meta release_key(const Meta& meta) {
+  Meta key{meta.time, {}};
+  for (std::size_t i = 0; i < meta.trace.size(); ++i) key.trace.push_back({0, meta.trace[i].child});
+  return key;
+}
+
 }  // namespace
 
 OutputLog::OutputLog(std::filesystem::path path) : path_(std::move(path)) {
@@ -60,6 +67,7 @@ void OutputLog::load() {
       meta.trace.push_back({static_cast<std::uint32_t>(get_le(file, t, 4)),
                             static_cast<std::uint32_t>(get_le(file, t + 4, 4))});
     }
+    meta = release_key(meta);
     if (last_ && !(*last_ < meta))
       throw OutputLogError("output log '" + path_.string() + "' is out of order at byte " +
                            std::to_string(at));
@@ -71,12 +79,13 @@ void OutputLog::load() {
 }
 
 bool OutputLog::release(const Meta& meta, const std::string& line) {
-  if (last_ && !(*last_ < meta)) return false;
+  Meta key = release_key(meta);
+  if (last_ && !(*last_ < key)) return false;
   if (file_.is_open()) {
     encode(meta, line, record_);
     file_.append(record_);
   }
-  last_ = meta;
+  last_ = std::move(key);
   lines_.push_back(line);
   return true;
 }

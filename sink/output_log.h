@@ -1,7 +1,11 @@
 // A sink's released output, durable and idempotent (DESIGN §3).
 //
 // Releases come in meta order, so the meta of the last line written says exactly what was
-// released. Every line is written with its meta; after a recovery the replay releases again what
+// released. Metas are compared without their logical times: those are grouping versions, which
+// count replays and so depend on timing — a window released before a failure may come again with
+// another version after it. Without them a released item's meta still names it (one final window
+// ends at each item) and orders releases the same way (two released items differ first at a
+// child id or a timestamp, before any version). Every line is written with its meta; after a recovery the replay releases again what
 // lies between the last commit and the crash, and release() skips everything at or below the last
 // meta on record, so each line is written once. Records: [length u32][xxh64 u64][ts u64][front
 // u32][trace length u32][(logical u32, child u32)...][line], the checksum covering what follows it.
@@ -40,6 +44,7 @@ class OutputLog {
   void sync();
 
   const std::vector<std::string>& lines() const { return lines_; }
+  // The meta of the last line written, logical times zeroed.
   const std::optional<Meta>& last() const { return last_; }
 
  private:

@@ -16,7 +16,7 @@ std::vector<Item>::iterator position(std::vector<Item>& buffer, std::size_t head
 
 }  // namespace
 
-void SinkBarrier::on_item(const Item& item) {
+void SinkBarrier::on_item(Item&& item) {
   check_invariant(item.meta.time.ts >= min_ts_,
                   "an item below the minimal time reached the sink: it may have been released past");
   if (item.tombstone) {
@@ -31,12 +31,12 @@ void SinkBarrier::on_item(const Item& item) {
   }
   ++stats_.arrived;
   if (buffer_.size() == head_ || buffer_.back().meta < item.meta) {
-    buffer_.push_back(item);  // the common case: arrivals come nearly in meta order
+    buffer_.push_back(std::move(item));  // the common case: arrivals come nearly in meta order
   } else {
     const auto it = position(buffer_, head_, item.meta);
     check_invariant(it == buffer_.end() || it->meta != item.meta,
                     "two live items with one meta reached the sink");
-    buffer_.insert(it, item);
+    buffer_.insert(it, std::move(item));
   }
   stats_.peak_buffered = std::max(stats_.peak_buffered, buffered());
 }

@@ -29,7 +29,9 @@ class SinkBarrier {
 
   // Buffers an item, or removes the one a tombstone cancels. An item below the last minimal time
   // is a broken invariant: releases may already have passed it.
-  void on_item(const Item& item);
+  void on_item(const Item& item) { on_item(Item(item)); }
+  // The same, consuming `item`: the buffer keeps the item itself instead of a copy.
+  void on_item(Item&& item);
 
   // Releases, in meta order, every buffered item with a timestamp below `min_ts`.
   void release(Timestamp min_ts, const std::function<void(const Item&)>& emit);

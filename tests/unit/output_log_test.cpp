@@ -12,7 +12,10 @@
 namespace flamestream {
 namespace {
 
-Meta meta(Timestamp ts, std::uint32_t logical = 0) { return Meta{{ts, 0}, {LocalTime{logical, 1}}}; }
+// A released item: child `child` of the input at `ts`, out of a grouping at `version`.
+Meta meta(Timestamp ts, std::uint32_t child = 1, std::uint32_t version = 1) {
+  return Meta{{ts, 0}, {LocalTime{0, child}, LocalTime{version, 0}}};
+}
 
 class OutputLogTest : public testing::Test {
  protected:
@@ -37,11 +40,25 @@ TEST_F(OutputLogTest, AReplayedReleaseIsWrittenOnce) {
   OutputLog log(path_);
   EXPECT_EQ(log.lines(), (std::vector<std::string>{"a", "b", "c"}));
   ASSERT_TRUE(log.last());
-  EXPECT_EQ(*log.last(), meta(20));
+  EXPECT_EQ(*log.last(), meta(20, 1, 0));  // kept without its version
   EXPECT_FALSE(log.release(meta(10, 2), "b"));  // the replay: already written
   EXPECT_FALSE(log.release(meta(20), "c"));
   EXPECT_TRUE(log.release(meta(30), "d"));
   EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"a", "b", "c", "d"}));
+}
+
+TEST_F(OutputLogTest, AWindowReleasedAgainUnderAnotherVersionIsStillWrittenOnce) {
+  {
+    OutputLog log(path_);
+    EXPECT_TRUE(log.release(meta(10, 1, 1), "a"));
+    EXPECT_TRUE(log.release(meta(10, 2, 3), "b"));
+  }
+  OutputLog log(path_);
+  // After a recovery the same windows come with other versions (fewer or more replays).
+  EXPECT_FALSE(log.release(meta(10, 1, 4), "a"));
+  EXPECT_FALSE(log.release(meta(10, 2, 1), "b"));
+  EXPECT_TRUE(log.release(meta(10, 3, 2), "c"));
+  EXPECT_EQ(log.lines(), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST_F(OutputLogTest, ATornLastRecordIsCut) {
