@@ -38,8 +38,7 @@ void encode_lines(const std::vector<std::string>& lines, capnp::List<capnp::Data
   for (unsigned i = 0; i < lines.size(); ++i) out.set(i, as_data(lines[i]));
 }
 
-void encode_items(const std::vector<Envelope>& envelopes, schema::Message::Body::Builder body) {
-  auto list = body.initItems(list_size(envelopes.size(), "envelopes"));
+void encode_envelopes(const std::vector<Envelope>& envelopes, capnp::List<schema::Envelope>::Builder list) {
   for (unsigned i = 0; i < envelopes.size(); ++i) {
     const Envelope& e = envelopes[i];
     auto out = list[i];
@@ -63,7 +62,25 @@ void encode_items(const std::vector<Envelope>& envelopes, schema::Message::Body:
 void encode_body(const Body& body, schema::Message::Body::Builder out) {
   std::visit(
       Overloaded{
-          [&](const ItemBatch& b) { encode_items(b.envelopes, out); },
+          [&](const ItemBatch& b) {
+            encode_envelopes(b.envelopes, out.initItems(list_size(b.envelopes.size(), "envelopes")));
+          },
+          [&](const StateRequest& r) {
+            auto o = out.initStateRequest();
+            o.setStateTick(capnp::Text::Reader(r.state_tick.c_str(), r.state_tick.size()));
+            o.setEnd(r.end);
+            auto ranges = o.initRanges(list_size(r.ranges.size(), "ranges"));
+            for (unsigned i = 0; i < r.ranges.size(); ++i) {
+              ranges[i].setFrom(r.ranges[i].first);
+              ranges[i].setTo(r.ranges[i].second);
+            }
+          },
+          [&](const StateReply& r) {
+            auto o = out.initStateReply();
+            o.setEnd(r.end);
+            encode_envelopes(r.items, o.initItems(list_size(r.items.size(), "envelopes")));
+            o.setError(capnp::Text::Reader(r.error.c_str(), r.error.size()));
+          },
           [&](const AckDelta& d) {
             auto a = out.initAckDelta();
             auto slots = a.initSlots(list_size(d.slots.size(), "ack slots"));
@@ -128,6 +145,8 @@ unsigned first_segment_words(const Body& body) {
   std::size_t words = 64;
   if (const auto* b = std::get_if<ItemBatch>(&body)) {
     for (const Envelope& e : b->envelopes) words += 16 + e.item.meta.trace.size();
+  } else if (const auto* r = std::get_if<StateReply>(&body)) {
+    for (const Envelope& e : r->items) words += 16 + e.item.meta.trace.size();
   } else if (const auto* l = std::get_if<IngestLines>(&body)) {
     for (const auto& line : l->lines) words += 2 + line.size() / 8;
   } else if (const auto* r = std::get_if<TailReply>(&body)) {
@@ -183,6 +202,18 @@ class Decoder {
       case W::STOP: return Stop{};
       case W::COMMIT: return Commit{in.getCommit().getEnd(), in.getCommit().getCommitted()};
       case W::COMMIT_ACK: return commit_ack(in.getCommitAck());
+      case W::STATE_REQUEST: {
+        auto r = in.getStateRequest();
+        StateRequest out{text(r.getStateTick(), "state tick"), r.getEnd(), {}};
+        auto ranges = r.getRanges();
+        budget_.elements(ranges.size(), "ranges");
+        for (auto range : ranges) out.ranges.emplace_back(range.getFrom(), range.getTo());
+        return out;
+      }
+      case W::STATE_REPLY: {
+        auto r = in.getStateReply();
+        return StateReply{r.getEnd(), items(r.getItems()).envelopes, text(r.getError(), "error text")};
+      }
     }
     throw WireError("unknown message body " + std::to_string(static_cast<unsigned>(in.which())));
   }

@@ -91,8 +91,21 @@ struct CommitAck {
   std::vector<FrontDeterminant> fronts;
 };
 
+// Rescaling (a tick that continues another with a new mapping): the grouping entries of the
+// snapshot committed at `end` by a worker of `state_tick` whose key hashes lie in `ranges`.
+struct StateRequest {
+  std::string state_tick;
+  Timestamp end = 0;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;  // inclusive
+};
+struct StateReply {
+  Timestamp end = 0;
+  std::vector<Envelope> items;
+  std::string error;
+};
+
 using Body = std::variant<ItemBatch, AckDelta, MinTimeUpdate, IngestLines, IngestAck, TailRequest,
-                          TailReply, Stop, Commit, CommitAck>;
+                          TailReply, Stop, Commit, CommitAck, StateRequest, StateReply>;
 
 // `tick` is the deployment; `epoch` counts its recoveries: a worker-to-worker message of an
 // earlier epoch is stale (the state it refers to was rolled back). Clients send epoch 0.

@@ -93,6 +93,24 @@ struct CommitAck {
   fronts @2 :List(FrontDeterminant);
 }
 
+# Rescaling: a worker of a new tick asks a worker of the tick that holds the committed state for
+# the grouping entries of its snapshot at `end` whose key hashes fall in `ranges`.
+struct StateRequest {
+  struct Range {
+    from @0 :UInt32;
+    to @1 :UInt32;      # inclusive
+  }
+  stateTick @0 :Text;   # the tick node whose workers wrote the snapshots
+  end @1 :UInt64;
+  ranges @2 :List(Range);
+}
+
+struct StateReply {
+  end @0 :UInt64;
+  items @1 :List(Envelope);
+  error @2 :Text;       # empty on success
+}
+
 struct Message {
   tick @0 :UInt64;
   sender @1 :UInt32;
@@ -108,6 +126,8 @@ struct Message {
     stop @10 :Void;             # control: shut the worker down
     commit @12 :Commit;         # acker -> every worker
     commitAck @13 :CommitAck;   # worker -> acker
+    stateRequest @14 :StateRequest;  # new tick's worker -> old tick's worker
+    stateReply @15 :StateReply;
   }
   epoch @11 :UInt64;            # recovery epoch of worker-to-worker messages; clients send 0
 }

@@ -89,6 +89,9 @@ inline std::vector<Message> sample_messages() {
   out.push_back({15, 1, CommitAck{5'000'000, "/data/w1/snapshots/5000000.snap", {{0, 1025}, {1, 1}}}, 7});
   out.push_back({16, 1, CommitAck{kInfinity, "", {}}, 0});
   out.push_back({17, 1, IngestAck{1025, 0, "", true}});
+  out.push_back({18, 0, StateRequest{"tick-0000000003", 5'000'000, {{0, 99}, {1000, 4294967295u}}}});
+  out.push_back({19, 2, StateReply{5'000'000, sample_batch().envelopes, ""}});
+  out.push_back({20, 2, StateReply{7, {}, "no snapshot of 7"}});
   return out;
 }
 
