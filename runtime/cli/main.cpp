@@ -8,6 +8,7 @@
 #include "runtime/cli/options.h"
 #include "runtime/cli/run_command.h"
 #include "runtime/cluster/client_commands.h"
+#include "runtime/cluster/rescale.h"
 #include "runtime/cluster/worker_command.h"
 
 namespace {
@@ -23,7 +24,8 @@ const char* kUsage =
     "  submit        validate a tick and hand it to the cluster\n"
     "  ingest        stream lines into a front of the running tick\n"
     "  tail          print what a sink of the running tick releases\n"
-    "  status        workers, ticks and minimal time of a cluster\n"
+    "  rescale       move the running job onto other workers, live\n"
+    "  status        workers, ticks, commits and recoveries of a cluster\n"
     "\n"
     "flamestream COMMAND --help shows the options of a command.\n";
 
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
     if (command == "run") return run_command(args);
     if (command == "worker") return worker_command(args);
     if (command == "submit") return submit_command(args);
+    if (command == "rescale") return rescale_command(args);
     if (command == "ingest") return ingest_command(args);
     if (command == "tail") return tail_command(args);
     if (command == "status") return status_command(args);

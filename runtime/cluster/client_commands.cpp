@@ -11,6 +11,7 @@
 #include "runtime/cli/options.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/commit_record.h"
+#include "runtime/cluster/rescale.h"
 #include "runtime/engine/ingest_client.h"
 #include "runtime/wire/codec.h"
 
@@ -80,12 +81,26 @@ std::string format_ts(Timestamp t) {
   return std::string(when) + ms + " UTC (" + std::to_string(lag) + " ms ago)";
 }
 
+void print_mapping(const DeployedTick& t) {
+  std::cout << "    mapping:";
+  std::uint64_t from = 0;
+  for (const auto& r : t.spec.mapping) {
+    std::cout << " " << t.spec.workers[r.worker] << " " << from << ".." << r.end - 1;
+    from = r.end;
+  }
+  std::cout << "\n";
+}
+
 void print_commits(ZkClient& zk, const DeployedTick& t) {
   if (!t.spec.exactly_once) {
     std::cout << "    exactly-once: off\n";
     return;
   }
   const auto record = read_commit_record(zk, t);
+  if (!t.spec.continues.empty()) {
+    std::cout << "    continues " << t.spec.continues << " (live rescale): "
+              << (record ? "switched at " + format_ts(record->started) : std::string("pending")) << "\n";
+  }
   std::cout << "    exactly-once: on, commit every " << t.spec.tick_ms << " ms\n";
   if (!record || record->commits == 0) {
     std::cout << "    last committed tick: none yet\n";
@@ -117,6 +132,8 @@ std::string submit_usage() {
          "  exactly_once true|false (default true): ingestion logs, commits, snapshots in each\n"
          "               worker's --data-dir, and recovery when a worker dies and comes back\n"
          "  tick_ms      commit interval in milliseconds of input time (default 500)\n"
+         "A tick with the running job's graph and params continues that job live under its new\n"
+         "mapping (see flamestream rescale --help); fronts and sinks must stay on their workers.\n"
          "Any error names the field, exits 2 and writes nothing.\n";
 }
 
@@ -130,10 +147,12 @@ int submit_command(const std::vector<std::string>& args) {
   TickSpec spec;
   try {
     spec = parse_tick(text, worker_names(*zk));
+    continue_running_job(*zk, spec);
   } catch (const TickError& e) {
     throw UsageError(e.what());
   }
   const DeployedTick tick = write_tick(*zk, spec);
+  if (!spec.continues.empty()) std::cerr << "flamestream submit: continues " << spec.continues << " (live rescale)\n";
   std::cout << tick.node << "\n";
   return 0;
 }
@@ -260,6 +279,7 @@ int status_command(const std::vector<std::string>& args) {
     std::cout << "  " << t.node << "  graph " << t.spec.graph << "  workers";
     for (const auto& w : t.spec.workers) std::cout << ' ' << w;
     std::cout << "  acker " << t.spec.acker << "\n";
+    print_mapping(t);
     for (const auto& [node, worker] : t.spec.fronts) std::cout << "    front " << node << " on " << worker << "\n";
     for (const auto& [node, worker] : t.spec.sinks) std::cout << "    sink " << node << " on " << worker << "\n";
     const auto progress = read_progress(*zk, t);

@@ -1,5 +1,6 @@
 #include "runtime/cluster/cluster_state.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <random>
@@ -20,15 +21,6 @@ std::optional<std::uint64_t> tick_id_of(const std::string& node) {
   return id;
 }
 
-std::optional<DeployedTick> read_tick(ZkClient& zk, const std::string& node) {
-  const auto id = tick_id_of(node);
-  if (!id) return std::nullopt;
-  const auto data = zk.get(std::string(kTicksPath) + "/" + node);
-  if (!data) return std::nullopt;
-  // A stored tick was validated when it was written; its workers need not be up any more.
-  TickSpec spec = parse_tick(*data, nlohmann::json::parse(*data).value("workers", std::vector<std::string>{}));
-  return DeployedTick{*id, node, std::move(spec)};
-}
 
 }  // namespace
 
@@ -77,14 +69,30 @@ DeployedTick write_tick(ZkClient& zk, TickSpec spec) {
 std::vector<DeployedTick> all_ticks(ZkClient& zk) {
   std::vector<DeployedTick> ticks;
   for (const std::string& node : zk.children(kTicksPath))
-    if (auto t = read_tick(zk, node)) ticks.push_back(std::move(*t));
+    if (auto t = find_tick(zk, node)) ticks.push_back(std::move(*t));
   return ticks;  // children are sorted, and sequence numbers are zero-padded
+}
+
+std::optional<DeployedTick> find_tick(ZkClient& zk, const std::string& node) {
+  const auto id = tick_id_of(node);
+  if (!id) return std::nullopt;
+  const auto data = zk.get(std::string(kTicksPath) + "/" + node);
+  if (!data) return std::nullopt;
+  // A stored tick was validated when it was written; its workers need not be up any more.
+  TickSpec spec = parse_tick(*data, nlohmann::json::parse(*data).value("workers", std::vector<std::string>{}));
+  return DeployedTick{*id, node, std::move(spec)};
+}
+
+bool supersedes(const DeployedTick& newer, const DeployedTick& older, const std::string& worker) {
+  if (newer.id <= older.id) return false;
+  return newer.spec.continues == older.node ||
+         std::count(newer.spec.workers.begin(), newer.spec.workers.end(), worker) > 0;
 }
 
 std::optional<DeployedTick> latest_tick(ZkClient& zk) {
   auto nodes = zk.children(kTicksPath);
   for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
-    if (auto t = read_tick(zk, *it)) return t;
+    if (auto t = find_tick(zk, *it)) return t;
   return std::nullopt;
 }
 

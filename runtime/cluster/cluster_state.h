@@ -50,6 +50,11 @@ std::vector<std::string> worker_names(ZkClient& zk);
 
 // Writes a validated tick, with a fresh deployment id unless it has one; returns it with its id.
 DeployedTick write_tick(ZkClient& zk, TickSpec spec);
+// The tick stored under `node` (tick-NNNNNNNNNN), if any.
+std::optional<DeployedTick> find_tick(ZkClient& zk, const std::string& node);
+// Whether `newer` ends `older`'s run on `worker`: it names the worker, or continues `older` (then a
+// worker it leaves out stops too, after handing its state over on request).
+bool supersedes(const DeployedTick& newer, const DeployedTick& older, const std::string& worker);
 // The tick with the highest id, if any.
 std::optional<DeployedTick> latest_tick(ZkClient& zk);
 std::vector<DeployedTick> all_ticks(ZkClient& zk);

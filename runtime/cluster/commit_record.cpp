@@ -23,6 +23,8 @@ std::optional<CommitRecord> read_commit_record(ZkClient& zk, const DeployedTick&
   r.commits = j.value("commits", std::uint64_t{0});
   r.snapshots = j.value("snapshots", std::map<std::string, std::string>{});
   r.fronts = j.value("fronts", std::map<std::string, std::uint64_t>{});
+  r.state_tick = j.value("state_tick", std::string());
+  r.started = j.value("started", Timestamp{0});
   r.version = node->version;
   return r;
 }
@@ -33,7 +35,9 @@ bool write_commit_record(ZkClient& zk, const DeployedTick& tick, const CommitRec
                                           {"committed", record.committed},
                                           {"commits", record.commits},
                                           {"snapshots", record.snapshots},
-                                          {"fronts", record.fronts}}
+                                          {"fronts", record.fronts},
+                                          {"state_tick", record.state_tick},
+                                          {"started", record.started}}
                                .dump();
   if (record.version >= 0) return zk.set_if_version(path_of(tick), data, record.version);
   try {

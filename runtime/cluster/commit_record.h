@@ -26,6 +26,10 @@ struct CommitRecord {
   std::uint64_t commits = 0;
   std::map<std::string, std::string> snapshots;  // worker -> snapshot file of `committed`
   std::map<std::string, std::uint64_t> fronts;   // front -> next input line at `committed`
+  // A tick that continues another starts from that one's commit: `state_tick` names the tick whose
+  // workers hold the snapshots of `committed` (empty: this tick's own), `started` when it took over.
+  std::string state_tick;
+  Timestamp started = 0;
   std::int32_t version = -1;  // ZooKeeper's version of the node read; -1: not written yet
 };
 

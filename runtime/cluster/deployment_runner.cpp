@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "runtime/cluster/sink_log.h"
+#include "runtime/cluster/state_transfer.h"
 
 namespace flamestream {
 
@@ -13,8 +14,26 @@ constexpr auto kRetry = std::chrono::milliseconds(100);
 
 bool superseded(ZkClient& zk, const DeployedTick& tick, const std::string& name) {
   auto latest = latest_tick(zk);
-  return latest && latest->id > tick.id &&
-         std::count(latest->spec.workers.begin(), latest->spec.workers.end(), name) > 0;
+  return latest && supersedes(*latest, tick, name);
+}
+
+// A new tick's commit record: empty, or — for a tick that continues another — starting from
+// that one's last commit, whose snapshots its workers hold.
+CommitRecord first_record(ZkClient& zk, const DeployedTick& tick,
+                          const std::map<std::string, std::string>& incarnations) {
+  CommitRecord first;
+  first.incarnations = incarnations;
+  first.started = static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+  if (tick.spec.continues.empty()) return first;
+  const auto previous = find_tick(zk, tick.spec.continues);
+  const auto before = previous ? read_commit_record(zk, *previous) : std::nullopt;
+  if (!before || before->committed == 0) return first;  // nothing committed: replay it all
+  first.committed = before->committed;
+  first.fronts = before->fronts;
+  first.state_tick = before->state_tick.empty() ? previous->node : before->state_tick;
+  return first;
 }
 
 // The commit record the next epoch runs from, once every worker of the tick is registered; bumps
@@ -26,7 +45,7 @@ std::optional<CommitRecord> next_epoch(ZkClient& zk, const DeployedTick& tick,
   if (incarnations.size() != tick.spec.workers.size()) return std::nullopt;
   auto record = read_commit_record(zk, tick);
   if (!record) {
-    write_commit_record(zk, tick, CommitRecord{0, incarnations, 0, 0, {}, {}, -1});
+    write_commit_record(zk, tick, first_record(zk, tick, incarnations));
     return std::nullopt;  // read it back, whoever created it
   }
   if (record->incarnations == incarnations && record->epoch != ran) return record;
@@ -36,6 +55,18 @@ std::optional<CommitRecord> next_epoch(ZkClient& zk, const DeployedTick& tick,
   bumped.incarnations = incarnations;
   write_commit_record(zk, tick, bumped);  // a lost race is fine: someone else bumped
   return std::nullopt;
+}
+
+// The ids of the ticks `tick` continues, transitively.
+std::vector<std::uint64_t> lineage_of(ZkClient& zk, const DeployedTick& tick) {
+  std::vector<std::uint64_t> ids;
+  for (std::string node = tick.spec.continues; !node.empty() && ids.size() < 1000;) {
+    const auto previous = find_tick(zk, node);
+    if (!previous) break;
+    ids.push_back(previous->id);
+    node = previous->spec.continues;
+  }
+  return ids;
 }
 
 std::vector<std::string> endpoints_of(ZkClient& zk, const TickSpec& spec) {
@@ -70,7 +101,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     try {
       if (superseded(zk, tick, state.name)) break;
       if (exactly_once && !(record = next_epoch(zk, tick, ran))) {
-        std::this_thread::sleep_for(kRetry);
+        serve_while_waiting(zk, context.transport, context.data_dir, kRetry, backlog);
         continue;
       }
       if (!exactly_once && ran) break;  // nothing to recover from: the deployment is over here
@@ -84,14 +115,14 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     } catch (const ZkError& e) {
       std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << e.what() << "\n";
     }
-    if (endpoints.empty()) {
-      std::this_thread::sleep_for(kRetry);  // a peer is (re)starting, or ZooKeeper is away
+    if (endpoints.empty()) {  // a peer is (re)starting, or ZooKeeper is away
+      serve_while_waiting(zk, context.transport, context.data_dir, kRetry, backlog);
       continue;
     }
     context.transport.connect_peers(endpoints, self);
     std::optional<WorkerStorage> storage;
     if (exactly_once)
-      storage.emplace(context.data_dir / (tick.node + "-" + tick.spec.deployment), job.graph, placement, self);
+      storage.emplace(context.data_dir / tick.spec.storage_name(tick.node), job.graph, placement, self);
     auto output_of = [&](NodeId sink) -> OutputLog& {
       return storage ? storage->output(sink) : *memory_outputs.at(sink);
     };
@@ -116,13 +147,24 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
           return tail_reply(output_of(sink), r.offset, finished);
         },
         [&](Timestamp t) { state.on_min_time(t); },
-        [&](const ReadyCommit& c) { state.on_commit_ready(c); }};
+        [&](const ReadyCommit& c) { state.on_commit_ready(c); },
+        [&](const wire::StateRequest& r) { return serve_state_request(zk, context.data_dir, r); }};
+    // A tick that continues another takes the committed state of the keys it now owns from the
+    // workers that wrote it; a tick's own commits are restored from this worker's snapshots.
+    std::vector<Envelope> handed_over;
+    const bool inherited = record && record->committed > 0 && !record->state_tick.empty() &&
+                           record->state_tick != tick.node;
+    if (inherited)
+      handed_over = pull_state(zk, context.context, context.transport, context.data_dir, tick, self,
+                               *record, backlog);
     EngineConfig config = context.config;
     config.tick = tick.id;
+    config.lineage = lineage_of(zk, tick);
     config.epoch = record ? record->epoch : 0;
     config.tick_length = exactly_once ? tick.spec.tick_ms * 1'000'000 : 0;
     WorkerLoop loop(job, placement, self, context.transport, config, std::move(hooks),
-                    Durability{storage ? &*storage : nullptr, record ? record->committed : 0});
+                    Durability{storage ? &*storage : nullptr, record ? record->committed : 0,
+                               inherited ? &handed_over : nullptr});
     state.start_run({tick, record, &loop, placement.acker_host == self});
     std::cerr << "flamestream worker " << state.name << ": running " << tick.node << " epoch "
               << config.epoch << " (" << tick.spec.graph << ", worker " << self + 1 << " of "

@@ -18,6 +18,7 @@ namespace flamestream {
 
 struct DeploymentContext {
   ZkClient& zk;
+  zmq::context_t& context;
   Transport& transport;
   WorkerState& state;
   EngineConfig config;

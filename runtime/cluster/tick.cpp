@@ -143,7 +143,8 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   if (!doc.is_object()) throw TickError("tick must be a JSON object");
   static const std::set<std::string> known = {"graph", "params", "workers", "mapping", "fronts",
                                               "sinks", "acker", "start_ms", "duration_ms",
-                                              "exactly_once", "tick_ms", "deployment"};
+                                              "exactly_once", "tick_ms", "deployment",
+                                              "continues", "lineage"};
   for (const auto& [key, value] : doc.items())
     if (!known.contains(key)) fail(key, "unknown field (valid: graph, params, workers, mapping, fronts, sinks, acker, start_ms, duration_ms, exactly_once, tick_ms)");
   if (!doc.contains("graph")) fail("graph", "is missing");
@@ -176,6 +177,14 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
         tick.deployment.find_first_not_of("0123456789abcdef") != std::string::npos)
       fail("deployment", "must be up to 32 lowercase hex digits (submit assigns it)");
   }
+  for (const char* field : {"continues", "lineage"}) {
+    if (!doc.contains(field)) continue;
+    const std::string v = text_field(doc[field], field);
+    if (v.rfind("tick-", 0) != 0 || v.size() > 64 ||
+        v.find_first_not_of("0123456789abcdef-tick") != std::string::npos)
+      fail(field, "is filled in by submit for a tick that continues a running one");
+    (std::string(field) == "continues" ? tick.continues : tick.lineage) = v;
+  }
   if (doc.contains("exactly_once")) {
     if (!doc["exactly_once"].is_boolean()) fail("exactly_once", "must be true or false");
     tick.exactly_once = doc["exactly_once"].get<bool>();
@@ -206,6 +215,8 @@ std::string tick_to_json(const TickSpec& tick) {
   doc["duration_ms"] = tick.duration_ms;
   doc["exactly_once"] = tick.exactly_once;
   if (!tick.deployment.empty()) doc["deployment"] = tick.deployment;
+  if (!tick.continues.empty()) doc["continues"] = tick.continues;
+  if (!tick.lineage.empty()) doc["lineage"] = tick.lineage;
   doc["tick_ms"] = tick.tick_ms;
   return doc.dump(2);
 }

@@ -38,6 +38,15 @@ struct TickSpec {
   // Unique per submission (write_tick assigns it): names the workers' files of this deployment, so
   // a data dir reused with another ZooKeeper, whose tick ids start again at 1, is never mistaken.
   std::string deployment;
+  // Rescaling: the tick this one continues (same job, new mapping; submit fills it in), and the
+  // name of the job's files in every worker's data dir, shared by the ticks that continue it.
+  std::string continues;
+  std::string lineage;
+
+  // The directory, under a worker's data dir, of the job this tick (node `node`) runs.
+  std::string storage_name(const std::string& node) const {
+    return lineage.empty() ? node + "-" + deployment : lineage;
+  }
 
   WorkerId worker_id(const std::string& name) const;  // throws TickError for a stranger
   Placement placement(const LogicalGraph& graph) const;

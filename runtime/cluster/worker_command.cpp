@@ -9,6 +9,7 @@
 #include "runtime/cli/options.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/deployment_runner.h"
+#include "runtime/cluster/state_transfer.h"
 
 namespace flamestream {
 
@@ -27,18 +28,20 @@ bool valid_name(const std::string& name) {
 }
 
 // Waits for a tick newer than `after` that names this worker; nullopt once told to terminate.
-std::optional<DeployedTick> next_tick(ZkClient& zk, const std::string& name, std::uint64_t after) {
+// Meanwhile it answers state requests: a worker no longer in the mapping still hands its committed
+// state over to the new owners.
+std::optional<DeployedTick> next_tick(DeploymentContext& d, std::uint64_t after,
+                                      std::vector<Transport::Incoming>& backlog) {
   while (!g_terminate) {
-    const std::uint64_t seen = zk.watch_version();
     try {
-      auto latest = latest_tick(zk);
+      auto latest = latest_tick(d.zk);
       if (latest && latest->id > after &&
-          std::count(latest->spec.workers.begin(), latest->spec.workers.end(), name) > 0)
+          std::count(latest->spec.workers.begin(), latest->spec.workers.end(), d.state.name) > 0)
         return latest;
     } catch (const ZkError& e) {
-      std::cerr << "flamestream worker " << name << ": ZooKeeper: " << e.what() << "\n";
+      std::cerr << "flamestream worker " << d.state.name << ": ZooKeeper: " << e.what() << "\n";
     }
-    zk.wait_for_change(seen, std::chrono::milliseconds(200));
+    serve_while_waiting(d.zk, d.transport, d.data_dir, std::chrono::milliseconds(100), backlog);
   }
   return std::nullopt;
 }
@@ -134,10 +137,10 @@ int worker_command(const std::vector<std::string>& args) {
     while (!quit.stop_requested() && !g_terminate) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     state.terminate = true;
   });
-  DeploymentContext deployment{*zk, *transport, state, config, data_dir};
+  DeploymentContext deployment{*zk, context, *transport, state, config, data_dir};
   std::vector<Transport::Incoming> backlog;
   std::uint64_t deployed = 0;
-  while (auto tick = next_tick(*zk, name, deployed)) {
+  while (auto tick = next_tick(deployment, deployed, backlog)) {
     backlog = run_deployment(*tick, deployment, std::move(backlog));
     deployed = tick->id;
   }

@@ -10,14 +10,11 @@ namespace {
 constexpr auto kPoll = std::chrono::milliseconds(20);
 constexpr auto kCheck = std::chrono::milliseconds(100);
 
-bool names(const DeployedTick& tick, const std::string& worker) {
-  return std::count(tick.spec.workers.begin(), tick.spec.workers.end(), worker) > 0;
-}
 
 // Why the running loop must stop, or empty if it runs on.
 std::string stop_reason(ZkClient& zk, const WorkerState::Run& run, const std::string& name) {
   auto latest = latest_tick(zk);
-  if (latest && latest->id > run.tick.id && names(*latest, name)) return "a newer tick";
+  if (latest && supersedes(*latest, run.tick, name)) return "superseded by " + latest->node;
   if (!run.record) return {};
   const auto record = read_commit_record(zk, run.tick);
   if (record && record->epoch != run.record->epoch) return "recovery epoch " + std::to_string(record->epoch);
@@ -54,6 +51,7 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
                                           const ReadyCommit& ready) {
   CommitRecord next = *run.record;
   next.committed = ready.end;
+  next.state_tick.clear();  // this tick's workers hold the snapshots of its own commits
   ++next.commits;
   next.snapshots.clear();
   for (std::size_t w = 0; w < ready.snapshots.size(); ++w)

@@ -81,7 +81,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   std::vector<std::unique_ptr<WorkerLoop>> loops;
   for (WorkerId w = 0; w < n; ++w) {
     WorkerLoop::Hooks hooks{release, [&] { ++finished; }, {},
-                            w == sink_host ? options.on_min_time : std::function<void(Timestamp)>{}, {}};
+                            w == sink_host ? options.on_min_time : std::function<void(Timestamp)>{}, {}, {}};
     loops.push_back(std::make_unique<WorkerLoop>(job, placement, w, *transports[w], options.engine,
                                                  std::move(hooks)));
   }

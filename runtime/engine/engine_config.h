@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <vector>
 
 #include "model/meta.h"
 
@@ -24,6 +25,9 @@ struct EngineConfig {
   bool depth_first_local = true;
   // The tick this deployment runs; messages of other ticks are not its business.
   std::uint64_t tick = 0;
+  // Earlier ticks of the same job (this one continues them): their clients' input and tail
+  // requests are this deployment's.
+  std::vector<std::uint64_t> lineage;
   // The recovery epoch of this run of the deployment: worker-to-worker messages of an earlier
   // epoch refer to state that was rolled back and are dropped.
   std::uint64_t epoch = 0;

@@ -1,5 +1,6 @@
 #include "runtime/engine/worker_loop.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "model/errors.h"
@@ -39,7 +40,11 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
   }
   durable_ = durability.committed;
   if (storage_) {
-    storage_->restore(graph_, durability.committed);
+    if (durability.handed_over) {
+      graph_.restore_state(*durability.handed_over, durability.committed);
+    } else {
+      storage_->restore(graph_, durability.committed);
+    }
     const auto logs = storage_->logs();
     for (IngestionLog* log : logs) log->sync();  // whatever an earlier run wrote is durable now
     if (!logs.empty()) syncer_.emplace(logs);
@@ -104,12 +109,20 @@ void WorkerLoop::handle_bytes(Transport::Incoming& in) {
     drop(e.what());
     return;
   }
+  if (auto* request = std::get_if<wire::StateRequest>(&message.body)) {
+    // A worker of a newer tick gathers the state it takes over, whatever tick runs here.
+    wire::StateReply reply{request->end, {}, "this worker keeps no snapshots"};
+    if (hooks_.serve_state) reply = hooks_.serve_state(*request);
+    return transport_.reply(in.identity, wire::encode({message.tick, self_, std::move(reply)}));
+  }
   if (wire::between_workers(message.body) && message.epoch != config_.epoch) {
     // A peer that recovered first already runs the next epoch: keep it for ours. An earlier
     // epoch's message refers to rolled-back state.
     if (message.epoch > config_.epoch) keep_for_later_tick(in);
     return;
   }
+  const bool same_job = std::count(config_.lineage.begin(), config_.lineage.end(), message.tick) > 0;
+  if (same_job && !wire::between_workers(message.body)) message.tick = config_.tick;  // continued
   if (message.tick < config_.tick) {
     if (auto* lines = std::get_if<wire::IngestLines>(&message.body))
       transport_.reply(in.identity, wire::encode({message.tick, self_,

@@ -40,6 +40,9 @@ namespace flamestream {
 struct Durability {
   WorkerStorage* storage = nullptr;  // null: exactly-once off
   Timestamp committed = 0;
+  // Set when this tick continues another under a new mapping: the committed state of the keys
+  // this worker owns now, gathered from the workers that owned them (instead of own snapshots).
+  const std::vector<Envelope>* handed_over = nullptr;
 };
 
 class WorkerLoop {
@@ -50,6 +53,7 @@ class WorkerLoop {
     std::function<wire::TailReply(const wire::TailRequest&)> tail;  // serves tail clients
     std::function<void(Timestamp)> on_min_time;  // every advance of the minimal time here
     std::function<void(const ReadyCommit&)> commit_ready;  // acker host: record it, then note_durable
+    std::function<wire::StateReply(const wire::StateRequest&)> serve_state;  // rescaling peers
   };
 
   struct Counters {
