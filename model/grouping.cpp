@@ -16,12 +16,10 @@ auto position(Bucket& bucket, const Meta& meta) {
 
 }  // namespace
 
-void GroupingState::on_item(const Item& in, std::vector<Output>& out) {
+void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& out) {
   check_invariant(in.meta.time.ts >= min_ts_,
                   "an item below the minimal time reached a grouping: the acker released too early");
-  Value key = op_->key(in.payload);
-  const std::uint64_t hash = key.hash();
-  const auto [it, added] = buckets_.try_emplace(Key{std::move(key), hash});
+  const auto [it, added] = buckets_.try_emplace(Key{op_->key(in.payload), hash});
   Slot& slot = it->second;
   // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word
   // count's steady state) without regrowth, and no more: memory is per live key.
@@ -29,7 +27,7 @@ void GroupingState::on_item(const Item& in, std::vector<Output>& out) {
   if (in.tombstone) {
     cancel(slot.entries, in, out);
   } else {
-    insert(slot.entries, in, out);
+    insert(slot.entries, std::move(in), out);
   }
   if (slot.unsettled) return;  // on_min_time trims it, and drops it if empty
   if (slot.entries.empty()) {
@@ -40,14 +38,18 @@ void GroupingState::on_item(const Item& in, std::vector<Output>& out) {
   }
 }
 
-void GroupingState::insert(Bucket& bucket, const Item& in, std::vector<Output>& out) {
+void GroupingState::insert(Bucket& bucket, Item&& in, std::vector<Output>& out) {
   const auto p = static_cast<std::size_t>(position(bucket, in.meta) - bucket.begin());
   check_invariant(p == bucket.size() || bucket[p].item.meta != in.meta,
                   "two live items with one meta reached a grouping");
   const std::size_t shifted_end = std::min(bucket.size(), p + op_->window - 1);
   cancel_windows(bucket, p, shifted_end, out);
-  bucket.insert(bucket.begin() + static_cast<std::ptrdiff_t>(p), Entry{in, 1});
-  bucket[p].item.tombstone = false;
+  in.tombstone = false;
+  if (p == bucket.size()) {
+    bucket.emplace_back(std::move(in), 1u);  // the common case: items arrive in meta order
+  } else {
+    bucket.insert(bucket.begin() + static_cast<std::ptrdiff_t>(p), Entry{std::move(in), 1});
+  }
   out.push_back({0, window(bucket, p, false)});
   ++stats_.windows;
   replay(bucket, p + 1, shifted_end + 1, out);

@@ -30,7 +30,14 @@ class GroupingState {
   explicit GroupingState(const GroupingOp& op) : op_(&op) {}
 
   // Handles one item or tombstone; appends windows and tombstones to `out` (port 0).
-  void on_item(const Item& in, std::vector<Output>& out);
+  void on_item(const Item& in, std::vector<Output>& out) { on_item(Item(in), out); }
+  // The same, consuming `in`: the bucket keeps the item itself instead of a copy.
+  void on_item(Item&& in, std::vector<Output>& out) { on_item(std::move(in), key_hash(in.payload), out); }
+  // The same with the item's key hash (key_hash()) already known, e.g. from routing.
+  void on_item(Item&& in, std::uint64_t key_hash, std::vector<Output>& out);
+
+  // The hash of the grouping key of `payload`: what on_item and the partitioning use.
+  std::uint64_t key_hash(const Value& payload) const { return op_->key(payload).hash(); }
 
   // Every item with a timestamp below `min_ts` is final: trims the buckets touched since last time.
   void on_min_time(Timestamp min_ts);
@@ -71,7 +78,7 @@ class GroupingState {
   };
   using Buckets = std::unordered_map<Key, Slot, KeyHash>;
 
-  void insert(Bucket& bucket, const Item& in, std::vector<Output>& out);
+  void insert(Bucket& bucket, Item&& in, std::vector<Output>& out);
   void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);
   Item window(const Bucket& bucket, std::size_t end, bool tombstone) const;
   // Re-emits the windows of entries [from, to) under new versions.

@@ -36,6 +36,23 @@ const char* operation_name(const Operation& op) {
                     op);
 }
 
+bool is_one_to_one(const Operation& op) {
+  return std::holds_alternative<MapOp>(op) || std::holds_alternative<FilterOp>(op) ||
+         std::holds_alternative<MergeOp>(op);
+}
+
+bool apply_in_place(const Operation& op, Item& item) {
+  if (const auto* m = std::get_if<MapOp>(&op)) {
+    item.payload = m->fn(item.payload);
+  } else if (const auto* f = std::get_if<FilterOp>(&op)) {
+    if (!f->keep(item.payload)) return false;
+  } else if (!std::holds_alternative<MergeOp>(op)) {
+    on_internal_error(std::string("apply_in_place called on a ") + operation_name(op) + " node");
+  }
+  item.meta.trace.push_back({0, 0});
+  return true;
+}
+
 void apply_stateless(const Operation& op, std::size_t fanout, const Item& in,
                      std::vector<Output>& out) {
   apply_stateless(op, fanout, Item(in), out);
@@ -47,7 +64,7 @@ void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::ve
   auto pass_on = [&](Value payload) {
     in.payload = std::move(payload);
     in.meta.trace.push_back({0, 0});
-    out.push_back({0, std::move(in)});
+    out.emplace_back(0, std::move(in));
   };
   std::visit(Overloaded{
                  [&](const MapOp& m) { pass_on(m.fn(in.payload)); },

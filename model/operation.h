@@ -51,4 +51,11 @@ void apply_stateless(const Operation& op, std::size_t fanout, const Item& in,
 // The same, consuming `in`: cheaper on a hot path that no longer needs the input.
 void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::vector<Output>& out);
 
+// Map, filter and merge: exactly one output on port 0, or none (a filter that drops its input).
+bool is_one_to_one(const Operation& op);
+// Applies a one-to-one operation in place: `item` becomes its own output, with the same payload,
+// meta and flag apply_stateless would give it. Returns false when a filter drops it (`item` is then
+// left as it was). A hot path that runs one operation after another keeps one Item and moves nothing.
+bool apply_in_place(const Operation& op, Item& item);
+
 }  // namespace flamestream
