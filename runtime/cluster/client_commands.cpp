@@ -100,6 +100,11 @@ void print_commits(ZkClient& zk, const DeployedTick& t) {
   if (!t.spec.continues.empty()) {
     std::cout << "    continues " << t.spec.continues << " (live rescale): "
               << (record ? "switched at " + format_ts(record->started) : std::string("pending")) << "\n";
+    if (record && !record->state_tick.empty())
+      std::cout << "    committed state held by the workers of " << record->state_tick
+                << " until this tick commits: keep them running\n";
+    else if (record)
+      std::cout << "    committed state held by this tick's workers: workers it left out may stop\n";
   }
   std::cout << "    exactly-once: on, commit every " << t.spec.tick_ms << " ms\n";
   if (!record || record->commits == 0) {
