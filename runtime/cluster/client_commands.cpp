@@ -137,8 +137,10 @@ std::string submit_usage() {
          "  exactly_once true|false (default true): ingestion logs, commits, snapshots in each\n"
          "               worker's --data-dir, and recovery when a worker dies and comes back\n"
          "  tick_ms      commit interval in milliseconds of input time (default 500)\n"
-         "A tick with the running job's graph and params continues that job live under its new\n"
-         "mapping (see flamestream rescale --help); fronts and sinks must stay on their workers.\n"
+         "  continues    \"running\" (or the running tick's node): continue that job live under\n"
+         "               this tick's mapping and workers, moving grouping state to the new owners;\n"
+         "               same graph and params, fronts and sinks on the same workers (see\n"
+         "               flamestream rescale --help). Without it a tick is a new job.\n"
          "Any error names the field, exits 2 and writes nothing.\n";
 }
 

@@ -31,12 +31,18 @@ void keep_hosts(const std::map<std::string, std::string>& now, const std::map<st
 }  // namespace
 
 void continue_running_job(ZkClient& zk, TickSpec& spec) {
+  if (spec.continues.empty()) return;  // a job of its own: the running one stops, this one starts
   const auto running = latest_tick(zk);
-  if (!running || running->spec.graph != spec.graph || running->spec.params != spec.params ||
-      !running->spec.exactly_once || !spec.exactly_once)
-    return;  // another job: the running one stops, this one starts afresh
-  const auto record = read_commit_record(zk, *running);
-  if (record && record->committed == kInfinity) return;  // that job is complete
+  const auto record = running ? read_commit_record(zk, *running) : std::nullopt;
+  const auto fail = [](const std::string& why) { throw TickError("tick field 'continues': " + why); };
+  if (!running) fail("no tick is running");
+  if (spec.continues != "running" && spec.continues != running->node)
+    fail("'" + spec.continues + "' is not the running tick (" + running->node + ")");
+  if (running->spec.graph != spec.graph || running->spec.params != spec.params)
+    fail(running->node + " runs another job (graph and params must be the same)");
+  if (!running->spec.exactly_once || !spec.exactly_once)
+    fail("moving state needs exactly-once on both ticks");
+  if (record && record->committed == kInfinity) fail(running->node + " is complete");
   keep_hosts(spec.fronts, running->spec.fronts, "fronts", *running);
   keep_hosts(spec.sinks, running->spec.sinks, "sinks", *running);
   if (spec.start_ms != 0 && spec.start_ms < now_ms())
@@ -78,7 +84,7 @@ int rescale_command(const std::vector<std::string>& args) {
   nlohmann::json tick = nlohmann::json::parse(tick_to_json(running->spec));
   tick["workers"] = workers;
   tick.erase("mapping");  // an even split over the new workers
-  tick.erase("continues");
+  tick["continues"] = running->node;
   tick.erase("lineage");
   tick.erase("deployment");
   tick["start_ms"] = 0;

@@ -180,9 +180,12 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   for (const char* field : {"continues", "lineage"}) {
     if (!doc.contains(field)) continue;
     const std::string v = text_field(doc[field], field);
-    if (v.rfind("tick-", 0) != 0 || v.size() > 64 ||
-        v.find_first_not_of("0123456789abcdef-tick") != std::string::npos)
-      fail(field, "is filled in by submit for a tick that continues a running one");
+    const bool running = std::string(field) == "continues" && v == "running";
+    if (!running && (v.rfind("tick-", 0) != 0 || v.size() > 64 ||
+                     v.find_first_not_of("0123456789abcdef-tick") != std::string::npos))
+      fail(field, std::string(field) == "continues"
+                      ? "names the running tick (tick-NNNNNNNNNN, or \"running\") this one continues"
+                      : "is filled in by submit");
     (std::string(field) == "continues" ? tick.continues : tick.lineage) = v;
   }
   if (doc.contains("exactly_once")) {

@@ -80,15 +80,18 @@ TEST_F(RescaleTest, BadRescalesExit2NamingTheProblemAndLeaveTheRunningTickAlone)
       {{"rescale", "--zk", zk_, "--workers", "w2"}, "", "in"},  // the front's worker left out
       {{"submit", "--zk", zk_, "-"},
        R"({"graph": "wordcount", "workers": ["w1", "w2"], "fronts": {"in": "w1"}, "sinks": {"out": "w2"},
-           "mapping": [{"worker": "w1", "from": 0, "to": 99}, {"worker": "w2", "from": 200, "to": 4294967295}]})",
+           "continues": "running", "mapping": [{"worker": "w1", "from": 0, "to": 99}, {"worker": "w2", "from": 200, "to": 4294967295}]})",
        "mapping"},
       {{"submit", "--zk", zk_, "-"},
        R"({"graph": "wordcount", "workers": ["w1", "w2"], "fronts": {"in": "w1"}, "sinks": {"out": "w2"},
-           "start_ms": 1000})",
+           "continues": "running", "start_ms": 1000})",
        "start_ms"},
       {{"submit", "--zk", zk_, "-"},
-       R"({"graph": "wordcount", "workers": ["w1", "w2"], "fronts": {"in": "w2"}, "sinks": {"out": "w2"}})",
+       R"({"graph": "wordcount", "workers": ["w1", "w2"], "fronts": {"in": "w2"}, "sinks": {"out": "w2"},
+           "continues": "running"})",
        "fronts"},
+      {{"submit", "--zk", zk_, "-"},
+       R"({"graph": "inverted-index", "workers": ["w1", "w2"], "continues": "running"})", "another job"},
   };
   for (const Case& c : cases) {
     const RunResult r = flamestream(c.args, c.stdin_text);
