@@ -33,8 +33,9 @@ class RescaleTest : public FaultTest {
 };
 
 TEST_F(RescaleTest, TwoToThreeAndBackWhileRunningKeepsTheOutputExactWithoutARecovery) {
-  Job job = start_job(21, {"w1", "w2", "w3"}, kTwoWorkers, {"w1", "w2"});
+  Job job = start_job(21, {"w1", "w2"}, kTwoWorkers);
   wait_for_output(*job.tail, job.expected.size() / 5);
+  job.workers.push_back(start_worker("w3"));  // a new machine joins mid-run
   const std::string three = rescale("w1,w2,w3");
   wait_until_running(job.workers, three);
   wait_for_output(*job.tail, job.expected.size() / 2);
