@@ -5,12 +5,11 @@ namespace flamestream::mapreduce {
 namespace {
 
 Value to_mapped(const Value& record) {
-  const Value::Tuple& fields = record.as_tuple();
-  Value::Tuple t;
-  t.reserve(fields.size() + 1);  // one allocation, not a regrowth per field
-  t.emplace_back(kMapped);
-  t.insert(t.end(), fields.begin(), fields.end());
-  return Value::tuple(std::move(t));
+  const Value::Elements fields = record.as_tuple();
+  Value::TupleBuilder t(fields.size() + 1);
+  t.add(kMapped);
+  for (const Value& f : fields) t.add(f);
+  return t.build();
 }
 
 bool valid_window(const Value& window) {

@@ -12,11 +12,9 @@ using namespace mapreduce;
 
 void split_words(const Value& line, std::vector<Value>& records) {
   for_each_word(line.as_string(), [&](std::string word) {
-    Value::Tuple record;  // not an initializer list: its elements could only be copied
-    record.reserve(2);
-    record.emplace_back(std::move(word));
-    record.emplace_back(1);
-    records.push_back(Value::tuple(std::move(record)));
+    Value::TupleBuilder record(2);  // not an initializer list: its elements could only be copied
+    record.add(std::move(word)).add(1);
+    records.push_back(record.build());
   });
 }
 
@@ -26,7 +24,9 @@ Value reduce(const Value& window) {
   const auto& w = window.as_tuple();
   const Value& last = w.back();
   const std::int64_t before = w.size() == 2 ? count_of(w[0]) : 0;
-  return Value::tuple({kReduced, key_of(last), before + count_of(last)});
+  Value::TupleBuilder reduced(3);
+  reduced.add(kReduced).add(key_of(last)).add(before + count_of(last));
+  return reduced.build();
 }
 
 void format_count(const Value& reduced, std::string& out) {

@@ -73,11 +73,9 @@ NodeId LogicalGraph::find(std::string_view name) const {
   throw GraphError("unknown node '" + std::string(name) + "'");
 }
 
-std::uint32_t LogicalGraph::partition_hash(NodeId id, const Value& payload) const {
+std::uint64_t LogicalGraph::item_hash(NodeId id, const Value& payload) const {
   const Node& n = nodes_[id];
-  const std::uint64_t h = n.is_grouping() ? std::get<GroupingOp>(n.op).key(payload).hash()
-                                          : payload.hash();
-  return static_cast<std::uint32_t>(h ^ (h >> 32));
+  return n.is_grouping() ? std::get<GroupingOp>(n.op).key_hash(payload) : payload.hash();
 }
 
 GraphBuilder& GraphBuilder::add(std::string name, Operation op, Partitioning p) {
@@ -105,6 +103,11 @@ GraphBuilder& GraphBuilder::merge(std::string name, Partitioning p) {
 }
 GraphBuilder& GraphBuilder::grouping(std::string name, std::size_t window, KeyFn key) {
   return add(std::move(name), GroupingOp{window, std::move(key)}, Partitioning::by_key);
+}
+GraphBuilder& GraphBuilder::grouping(std::string name, std::size_t window, KeyProjection key) {
+  KeyFn copy;
+  if (key) copy = [key](const Value& payload) { return key(payload); };
+  return add(std::move(name), GroupingOp{window, std::move(copy), key}, Partitioning::by_key);
 }
 GraphBuilder& GraphBuilder::sink(std::string name) {
   return add(std::move(name), SinkOp{}, Partitioning::pinned);

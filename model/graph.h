@@ -52,7 +52,13 @@ class LogicalGraph {
 
   // The 32-bit partition hash of an item entering `id`: the key hash for a grouping, the payload
   // hash otherwise (used by by_payload and by_key nodes).
-  std::uint32_t partition_hash(NodeId id, const Value& payload) const;
+  std::uint32_t partition_hash(NodeId id, const Value& payload) const {
+    return fold(item_hash(id, payload));
+  }
+  // The 64-bit hash partition_hash folds: for a grouping, its key's hash, which is what
+  // GroupingState::on_item needs, so a worker that routed an item hands it on.
+  std::uint64_t item_hash(NodeId id, const Value& payload) const;
+  static std::uint32_t fold(std::uint64_t h) { return static_cast<std::uint32_t>(h ^ (h >> 32)); }
 
  private:
   friend class GraphBuilder;
@@ -73,6 +79,8 @@ class GraphBuilder {
   GraphBuilder& broadcast(std::string name, Partitioning p = Partitioning::forward);
   GraphBuilder& merge(std::string name, Partitioning p = Partitioning::forward);
   GraphBuilder& grouping(std::string name, std::size_t window, KeyFn key);
+  // The same with a key that is a part of the payload (GroupingOp::key_part).
+  GraphBuilder& grouping(std::string name, std::size_t window, KeyProjection key);
   GraphBuilder& sink(std::string name);
 
   GraphBuilder& edge(std::string from, std::string to);

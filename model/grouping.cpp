@@ -1,6 +1,7 @@
 #include "model/grouping.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "model/errors.h"
 
@@ -19,7 +20,19 @@ auto position(Bucket& bucket, const Meta& meta) {
 void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& out) {
   check_invariant(in.meta.time.ts >= min_ts_,
                   "an item below the minimal time reached a grouping: the acker released too early");
-  const auto [it, added] = buckets_.try_emplace(Key{op_->key(in.payload), hash});
+  Buckets::iterator it;
+  bool added = false;
+  if (op_->key_part) {
+    // The key is copied only for a new bucket.
+    const Value& key = op_->key_part(in.payload);
+    it = buckets_.find(KeyRef{key, hash});
+    if (it == buckets_.end()) {
+      it = buckets_.try_emplace(Key{key, hash}).first;
+      added = true;
+    }
+  } else {
+    std::tie(it, added) = buckets_.try_emplace(Key{op_->key(in.payload), hash});
+  }
   Slot& slot = it->second;
   // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word
   // count's steady state) without regrowth, and no more: memory is per live key.
@@ -89,11 +102,10 @@ void GroupingState::replay(Bucket& bucket, std::size_t from, std::size_t to,
 
 Item GroupingState::window(const Bucket& bucket, std::size_t end, bool tombstone) const {
   const std::size_t begin = end + 1 >= op_->window ? end + 1 - op_->window : 0;
-  Value::Tuple tuple;
-  tuple.reserve(end + 1 - begin);
-  for (std::size_t i = begin; i <= end; ++i) tuple.push_back(bucket[i].item.payload);
+  Value::TupleBuilder tuple(end + 1 - begin);
+  for (std::size_t i = begin; i <= end; ++i) tuple.add(bucket[i].item.payload);
   const Entry& last = bucket[end];
-  return Item{Value::tuple(std::move(tuple)), last.item.meta.extended({last.version, 0}), tombstone};
+  return Item{tuple.build(), last.item.meta.extended({last.version, 0}), tombstone};
 }
 
 void GroupingState::on_min_time(Timestamp min_ts) {
@@ -150,7 +162,7 @@ void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
     check_invariant(item.meta.time.ts < end && !item.tombstone,
                     "a committed grouping state holds only live items below its tick end");
     Value key = op_->key(item.payload);
-    const std::uint64_t hash = key.hash();
+    const std::uint64_t hash = key.hash();  // = op_->key_hash(item.payload)
     Bucket& bucket = buckets_[Key{std::move(key), hash}].entries;
     check_invariant(bucket.empty() || bucket.back().item.meta < item.meta,
                     "a committed grouping state lists each bucket in meta order");

@@ -37,7 +37,7 @@ class GroupingState {
   void on_item(Item&& in, std::uint64_t key_hash, std::vector<Output>& out);
 
   // The hash of the grouping key of `payload`: what on_item and the partitioning use.
-  std::uint64_t key_hash(const Value& payload) const { return op_->key(payload).hash(); }
+  std::uint64_t key_hash(const Value& payload) const { return op_->key_hash(payload); }
 
   // Every item with a timestamp below `min_ts` is final: trims the buckets touched since last time.
   void on_min_time(Timestamp min_ts);
@@ -69,14 +69,27 @@ class GroupingState {
       return a.hash == b.hash && a.value == b.value;
     }
   };
+  // A key not copied yet, for looking it up (heterogeneous lookup).
+  struct KeyRef {
+    const Value& value;
+    std::uint64_t hash;
+  };
   struct KeyHash {
+    using is_transparent = void;
     std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.hash); }
+    std::size_t operator()(const KeyRef& k) const { return static_cast<std::size_t>(k.hash); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    bool operator()(const Key& a, const Key& b) const { return a == b; }
+    bool operator()(const KeyRef& a, const Key& b) const { return a.hash == b.hash && a.value == b.value; }
+    bool operator()(const Key& a, const KeyRef& b) const { return (*this)(b, a); }
   };
   struct Slot {
     Bucket entries;
     bool unsettled = false;  // listed in unsettled_
   };
-  using Buckets = std::unordered_map<Key, Slot, KeyHash>;
+  using Buckets = std::unordered_map<Key, Slot, KeyHash, KeyEq>;
 
   void insert(Bucket& bucket, Item&& in, std::vector<Output>& out);
   void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);

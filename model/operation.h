@@ -20,6 +20,9 @@ using MapFn = std::function<Value(const Value&)>;
 using FlatMapFn = std::function<void(const Value&, std::vector<Value>& out)>;
 using FilterFn = std::function<bool(const Value&)>;
 using KeyFn = std::function<Value(const Value&)>;
+// A key that is a part of the payload, returned by reference: grouping looks its bucket up without
+// copying the key (word count's key is a string inside the tuple).
+using KeyProjection = const Value& (*)(const Value&);
 
 struct FrontOp {};
 struct MapOp { MapFn fn; };
@@ -30,6 +33,12 @@ struct MergeOp {};
 struct GroupingOp {
   std::size_t window = 0;
   KeyFn key;
+  KeyProjection key_part = nullptr;  // optional; when set, `key` returns a copy of what it returns
+
+  // The hash of `payload`'s key: what grouping and the partitioning by key use.
+  std::uint64_t key_hash(const Value& payload) const {
+    return key_part ? key_part(payload).hash() : key(payload).hash();
+  }
 };
 struct SinkOp {};
 

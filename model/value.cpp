@@ -5,15 +5,16 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <new>
+#include <stdexcept>
 
 #include "model/errors.h"
 
 namespace flamestream {
 
 namespace {
-
-const Value::Tuple kEmptyTuple;
 
 [[noreturn]] void wrong_kind(Value::Kind expected, Value::Kind actual) {
   throw ValueError(std::string("expected a ") + kind_name(expected) + " value, got " +
@@ -60,10 +61,68 @@ const char* kind_name(Value::Kind kind) {
   return "?";
 }
 
-Value Value::tuple(Tuple elements) {
+namespace detail {
+
+static_assert(sizeof(TupleBlock) % alignof(Value) == 0, "tuple elements must be aligned in the block");
+
+TupleBlock* TupleRef::allocate(std::size_t size) {
+  if (size > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("tuple too long");
+  void* memory = ::operator new(sizeof(TupleBlock) + size * sizeof(Value));
+  auto* block = static_cast<TupleBlock*>(memory);
+  block->refs.store(1, std::memory_order_relaxed);
+  block->size = 0;
+  return block;
+}
+
+void TupleRef::destroy(TupleBlock* block) noexcept {
+  Value* elements = block->elements();
+  for (std::uint32_t i = 0; i < block->size; ++i) elements[i].~Value();
+  ::operator delete(block);
+}
+
+}  // namespace detail
+
+Value::TupleBuilder::TupleBuilder(std::size_t size)
+    : block_(size ? detail::TupleRef::allocate(size) : nullptr), capacity_(size) {}
+
+Value::TupleBuilder::~TupleBuilder() {
+  if (block_) detail::TupleRef::destroy(block_);
+}
+
+Value::TupleBuilder& Value::TupleBuilder::add(Value element) {
+  if (!block_ || block_->size == capacity_) on_internal_error("TupleBuilder: more elements than its size");
+  new (block_->elements() + block_->size) Value(std::move(element));
+  ++block_->size;
+  return *this;
+}
+
+Value Value::TupleBuilder::build() {
+  if ((block_ ? block_->size : 0) != capacity_) on_internal_error("TupleBuilder: fewer elements than its size");
   Value v;
-  v.v_ = std::make_shared<const Tuple>(std::move(elements));
+  v.v_ = detail::TupleRef(block_);
+  block_ = nullptr;
   return v;
+}
+
+Value Value::tuple(Tuple elements) {
+  TupleBuilder b(elements.size());
+  for (Value& e : elements) b.add(std::move(e));
+  return b.build();
+}
+
+Value Value::tuple(std::initializer_list<Value> elements) {
+  TupleBuilder b(elements.size());
+  for (const Value& e : elements) b.add(e);
+  return b.build();
+}
+
+const Value& Value::Elements::at(std::size_t i) const {
+  if (i >= size_) throw std::out_of_range("tuple element " + std::to_string(i) + " of " + std::to_string(size_));
+  return data_[i];
+}
+
+bool operator==(const Value::Elements& a, const Value::Elements& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
 
 bool Value::as_bool() const {
@@ -86,8 +145,8 @@ const std::string& Value::as_string() const {
   wrong_kind(Kind::string, kind());
 }
 
-const Value::Tuple& Value::as_tuple() const {
-  if (auto* t = std::get_if<std::shared_ptr<const Tuple>>(&v_)) return *t ? **t : kEmptyTuple;
+Value::Elements Value::as_tuple() const {
+  if (auto* t = std::get_if<detail::TupleRef>(&v_)) return {t->data(), t->size()};
   wrong_kind(Kind::tuple, kind());
 }
 
@@ -139,12 +198,16 @@ std::uint64_t Value::hash() const {
       return XXH3_64bits_withSeed(s.data(), s.size(), seed_of(Kind::string));
     }
     case Kind::tuple: {
-      const Tuple& t = as_tuple();
-      std::vector<std::uint64_t> parts;
-      parts.reserve(t.size());
-      for (const Value& e : t) parts.push_back(e.hash());
-      return XXH3_64bits_withSeed(parts.data(), parts.size() * sizeof(std::uint64_t),
-                                  seed_of(Kind::tuple));
+      const Elements t = as_tuple();
+      std::uint64_t small[16];
+      std::vector<std::uint64_t> large;
+      std::uint64_t* parts = small;
+      if (t.size() > std::size(small)) {
+        large.resize(t.size());
+        parts = large.data();
+      }
+      for (std::size_t i = 0; i < t.size(); ++i) parts[i] = t[i].hash();
+      return XXH3_64bits_withSeed(parts, t.size() * sizeof(std::uint64_t), seed_of(Kind::tuple));
     }
   }
   return 0;

@@ -3,21 +3,113 @@
 // Values are immutable once built; a tuple shares its elements, so copying a value (grouping copies
 // every item into several windows) never copies a tuple's contents. The text form is stable: it is
 // what sinks print and what tests compare, so it must not depend on the platform.
+//
+// A tuple is one heap block: a reference count, the size and the elements themselves. Word count
+// builds about five tuples a word; a shared_ptr to a vector cost two allocations each.
 #pragma once
 
+#include <atomic>
 #include <concepts>
 #include <cstdint>
-#include <memory>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 namespace flamestream {
 
+class Value;
+
+namespace detail {
+
+// The shared block of a tuple, with its elements right behind it.
+struct TupleBlock {
+  std::atomic<std::uint32_t> refs;
+  std::uint32_t size;
+  Value* elements() { return reinterpret_cast<Value*>(this + 1); }
+};
+
+// An intrusive, reference-counted pointer to a TupleBlock; null is the empty tuple.
+class TupleRef {
+ public:
+  TupleRef() = default;
+  explicit TupleRef(TupleBlock* block) : block_(block) {}  // adopts a block with refs = 1
+  TupleRef(const TupleRef& other) noexcept : block_(other.block_) {
+    if (block_) block_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  TupleRef(TupleRef&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
+  TupleRef& operator=(const TupleRef& other) noexcept {
+    TupleRef(other).swap(*this);
+    return *this;
+  }
+  TupleRef& operator=(TupleRef&& other) noexcept {
+    TupleRef(std::move(other)).swap(*this);
+    return *this;
+  }
+  ~TupleRef() {
+    if (block_ && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(block_);
+  }
+  void swap(TupleRef& other) noexcept { std::swap(block_, other.block_); }
+
+  const Value* data() const { return block_ ? block_->elements() : nullptr; }
+  std::size_t size() const { return block_ ? block_->size : 0; }
+
+  // A block for `size` elements, refs = 1, elements not constructed yet (size 0 until they are).
+  static TupleBlock* allocate(std::size_t size);
+  // Destroys the constructed elements and frees the block.
+  static void destroy(TupleBlock* block) noexcept;
+
+  // Compared as identities only by std::variant's defaulted machinery, which Value never uses.
+  friend bool operator==(const TupleRef& a, const TupleRef& b) { return a.block_ == b.block_; }
+
+ private:
+  TupleBlock* block_ = nullptr;
+};
+
+}  // namespace detail
+
 class Value {
  public:
+  // What tuples are built from.
   using Tuple = std::vector<Value>;
+
+  // A tuple's elements, a view that lives as long as the value it came from (or a copy of it).
+  class Elements {
+   public:
+    Elements(const Value* data, std::size_t size) : data_(data), size_(size) {}
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    const Value* data() const { return data_; }
+    const Value* begin() const { return data_; }
+    const Value* end() const { return data_ + size_; }
+    const Value& operator[](std::size_t i) const { return data_[i]; }
+    const Value& at(std::size_t i) const;  // throws std::out_of_range
+    const Value& front() const { return data_[0]; }
+    const Value& back() const { return data_[size_ - 1]; }
+    friend bool operator==(const Elements& a, const Elements& b);
+
+   private:
+    const Value* data_;
+    std::size_t size_;
+  };
+
+  // Builds a tuple of a known size in its block, element by element: no vector in between.
+  class TupleBuilder {
+   public:
+    explicit TupleBuilder(std::size_t size);
+    TupleBuilder(const TupleBuilder&) = delete;
+    TupleBuilder& operator=(const TupleBuilder&) = delete;
+    ~TupleBuilder();
+    TupleBuilder& add(Value element);
+    // Every element must have been added.
+    Value build();
+
+   private:
+    detail::TupleBlock* block_;
+    std::size_t capacity_;
+  };
   enum class Kind : std::uint8_t { null, boolean, integer, real, string, tuple };
 
   Value() = default;
@@ -30,6 +122,7 @@ class Value {
   Value(std::string_view s) : v_(std::string(s)) {}
   Value(const char* s) : v_(std::string(s)) {}
   static Value tuple(Tuple elements);
+  static Value tuple(std::initializer_list<Value> elements);
 
   Kind kind() const { return static_cast<Kind>(v_.index()); }
   bool is_null() const { return kind() == Kind::null; }
@@ -39,7 +132,7 @@ class Value {
   std::int64_t as_int() const;
   double as_double() const;
   const std::string& as_string() const;
-  const Tuple& as_tuple() const;
+  Elements as_tuple() const;
 
   std::string to_text() const;
   void append_text(std::string& out) const;
@@ -51,8 +144,7 @@ class Value {
   friend std::strong_ordering operator<=>(const Value& a, const Value& b);
 
  private:
-  using Repr = std::variant<std::monostate, bool, std::int64_t, double, std::string,
-                            std::shared_ptr<const Tuple>>;
+  using Repr = std::variant<std::monostate, bool, std::int64_t, double, std::string, detail::TupleRef>;
   Repr v_;
 };
 
