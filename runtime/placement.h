@@ -47,21 +47,34 @@ struct Placement {
   // Fronts on worker 0, sinks on worker 1, the acker on the last worker (all on 0 when alone).
   static Placement spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward = false);
 
+  // Where an item goes, and the hash that decided it (LogicalGraph::item_hash) when one was
+  // computed: for a grouping, its key hash, which the grouping can use instead of hashing again.
+  struct Route {
+    WorkerId worker;
+    bool hashed = false;
+    std::uint64_t hash = 0;
+  };
+
   // The worker that runs `node` for an item with `payload` produced on worker `here`.
-  WorkerId route(const LogicalGraph& graph, WorkerId here, NodeId node, const Value& payload) const {
+  Route route_hashed(const LogicalGraph& graph, WorkerId here, NodeId node, const Value& payload) const {
     switch (graph.node(node).partitioning) {
-      case Partitioning::pinned: return pinned_host[node];
+      case Partitioning::pinned: return {pinned_host[node]};
       case Partitioning::forward:
-        if (!scatter_forward) return here;
+        if (!scatter_forward) return {here};
         [[fallthrough]];
       case Partitioning::by_payload:
-      case Partitioning::by_key:
+      case Partitioning::by_key: {
         // One range owns the whole key space: every hash lands there, so skip computing it (a
         // grouping's key function and a hash per item).
-        if (mapping.ranges().size() == 1) return mapping.ranges().front().worker;
-        return mapping.worker_for(graph.partition_hash(node, payload));
+        if (mapping.ranges().size() == 1) return {mapping.ranges().front().worker};
+        const std::uint64_t h = graph.item_hash(node, payload);
+        return {mapping.worker_for(LogicalGraph::fold(h)), true, h};
+      }
     }
-    return here;
+    return {here};
+  }
+  WorkerId route(const LogicalGraph& graph, WorkerId here, NodeId node, const Value& payload) const {
+    return route_hashed(graph, here, node, payload).worker;
   }
 };
 

@@ -59,7 +59,7 @@ void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
   for (const Envelope& env : batch) {
     acks_.add(env.item.meta.time.ts, env.ack_id);
     Item item = env.item;
-    arrive(env.node, item, out);
+    arrive(env.node, item, nullptr, out);
     drain(out);
   }
   acks_.end_delta();
@@ -68,7 +68,7 @@ void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
 void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
   for (Envelope& env : batch) {
     acks_.add(env.item.meta.time.ts, env.ack_id);
-    arrive(env.node, env.item, out);
+    arrive(env.node, env.item, nullptr, out);
     drain(out);
   }
   acks_.end_delta();
@@ -81,7 +81,8 @@ void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
 // and the rest are processed from the level, first output first, each to the end before the next —
 // the depth-first order of the reference executor, with the outbox and the ack ids in the same order
 // as one stack of pending envelopes would give them.
-void WorkerGraph::arrive(NodeId id, Item& item, Outbox& out) {
+void WorkerGraph::arrive(NodeId id, Item& item, const std::uint64_t* key_hash, Outbox& out) {
+  std::uint64_t routed_hash = 0;
   for (;;) {
     const Node& node = graph_.node(id);
     if (node.is_sink()) {
@@ -93,7 +94,11 @@ void WorkerGraph::arrive(NodeId id, Item& item, Outbox& out) {
       // `item` may lie in a level's buffer: opening a level can move the Level objects, never
       // their buffers, so the reference stays valid.
       Level& level = open_level(id);
-      groupings_[id]->on_item(std::move(item), level.outputs);
+      if (key_hash) {
+        groupings_[id]->on_item(std::move(item), *key_hash, level.outputs);
+      } else {
+        groupings_[id]->on_item(std::move(item), level.outputs);
+      }
       return dispatch(level, out);
     }
     if (!is_one_to_one(node.op)) {
@@ -103,17 +108,18 @@ void WorkerGraph::arrive(NodeId id, Item& item, Outbox& out) {
     }
     if (!apply_in_place(node.op, item)) return;
     const NodeId next = node.outputs[0];
-    const WorkerId dst = placement_.route(graph_, self_, next, item.payload);
-    if (dst != self_ || !depth_first_) return send(next, dst, std::move(item), out);
+    const Placement::Route r = placement_.route_hashed(graph_, self_, next, item.payload);
+    if (r.worker != self_ || !depth_first_) return send(next, r.worker, std::move(item), out);
     id = next;
+    key_hash = r.hashed ? &(routed_hash = r.hash) : nullptr;
   }
 }
 
 void WorkerGraph::forward(NodeId from, std::size_t port, Item& item, Outbox& out) {
   const NodeId next = graph_.node(from).outputs[port];
-  const WorkerId dst = placement_.route(graph_, self_, next, item.payload);
-  if (dst != self_ || !depth_first_) return send(next, dst, std::move(item), out);
-  arrive(next, item, out);
+  const Placement::Route r = placement_.route_hashed(graph_, self_, next, item.payload);
+  if (r.worker != self_ || !depth_first_) return send(next, r.worker, std::move(item), out);
+  arrive(next, item, r.hashed ? &r.hash : nullptr, out);
 }
 
 void WorkerGraph::send(NodeId next, WorkerId dst, Item&& item, Outbox& out) {
@@ -139,11 +145,11 @@ void WorkerGraph::dispatch(Level& level, Outbox& out) {
   for (std::size_t i = 0; i < level.outputs.size(); ++i) {
     Output& o = level.outputs[i];
     const NodeId next = node.outputs[o.port];
-    const WorkerId dst = placement_.route(graph_, self_, next, o.item.payload);
-    if (dst == self_ && depth_first_) {
-      level.local.push_back(static_cast<std::uint32_t>(i));
+    const Placement::Route r = placement_.route_hashed(graph_, self_, next, o.item.payload);
+    if (r.worker == self_ && depth_first_) {
+      level.local.push_back({static_cast<std::uint32_t>(i), r.hashed, r.hash});
     } else {
-      send(next, dst, std::move(o.item), out);
+      send(next, r.worker, std::move(o.item), out);
     }
   }
 }
@@ -156,8 +162,9 @@ void WorkerGraph::drain(Outbox& out) {
       --depth_;
       continue;
     }
-    Output& o = level.outputs[level.local[level.next++]];
-    arrive(graph_.node(level.node).outputs[o.port], o.item, out);
+    const Local l = level.local[level.next++];
+    Output& o = level.outputs[l.index];
+    arrive(graph_.node(level.node).outputs[o.port], o.item, l.hashed ? &l.hash : nullptr, out);
   }
 }
 

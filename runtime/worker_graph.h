@@ -97,18 +97,24 @@ class WorkerGraph {
  private:
   // The local outputs of one operation step that fans out (flat map, broadcast, grouping), in
   // order; the ones for other workers are already in the outbox.
+  struct Local {
+    std::uint32_t index;  // into Level::outputs
+    bool hashed;          // routing computed the item's hash for its next node (Placement::Route)
+    std::uint64_t hash;
+  };
   struct Level {
     NodeId node = 0;              // the step's node
     std::vector<Output> outputs;  // as the operation wrote them
-    std::vector<std::uint32_t> local;  // indices of the outputs to process here, in order
-    std::size_t next = 0;              // into `local`
+    std::vector<Local> local;     // the outputs to process here, in order
+    std::size_t next = 0;         // into `local`
   };
 
   void ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out);
   // `item`, produced by `from` on its port `port`, goes on: processed here or put in the outbox.
   void forward(NodeId from, std::size_t port, Item& item, Outbox& out);
-  // Runs `item` from `node` on this worker, consuming it; see worker_graph.cpp.
-  void arrive(NodeId node, Item& item, Outbox& out);
+  // Runs `item` from `node` on this worker, consuming it; see worker_graph.cpp. `key_hash`, when
+  // routing computed it, is the item's LogicalGraph::item_hash for `node`.
+  void arrive(NodeId node, Item& item, const std::uint64_t* key_hash, Outbox& out);
   // Processes the outputs of every open level, depth first; returns with no level open.
   void drain(Outbox& out);
   Level& open_level(NodeId node);

@@ -21,7 +21,7 @@ void encode_value(const Value& value, schema::Value::Builder out) {
     case Value::Kind::real: out.setReal(value.as_double()); return;
     case Value::Kind::string: out.setBytes(as_data(value.as_string())); return;
     case Value::Kind::tuple: {
-      const Value::Tuple& elements = value.as_tuple();
+      const Value::Elements elements = value.as_tuple();
       auto list = out.initTuple(static_cast<unsigned>(elements.size()));
       for (unsigned i = 0; i < elements.size(); ++i) encode_value(elements[i], list[i]);
       return;
@@ -47,11 +47,9 @@ Value decode_value(schema::Value::Reader in, const Limits& limits, DecodeBudget&
         throw WireError("tuples nested deeper than " + std::to_string(limits.max_tuple_depth));
       auto list = in.getTuple();
       budget.elements(list.size(), "tuple elements");
-      Value::Tuple elements;
-      elements.reserve(list.size());
-      for (auto element : list)
-        elements.push_back(decode_value(element, limits, budget, depth + 1));
-      return Value::tuple(std::move(elements));
+      Value::TupleBuilder elements(list.size());
+      for (auto element : list) elements.add(decode_value(element, limits, budget, depth + 1));
+      return elements.build();
     }
   }
   throw WireError("unknown value kind " + std::to_string(static_cast<unsigned>(in.which())));

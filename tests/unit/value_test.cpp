@@ -90,7 +90,7 @@ TEST(Value, OrderingIsKindThenValue) {
 TEST(Value, CopiesShareTupleContents) {
   const Value a = Value::tuple({1, 2, 3});
   const Value b = a;  // NOLINT(performance-unnecessary-copy-initialization)
-  EXPECT_EQ(&a.as_tuple(), &b.as_tuple());
+  EXPECT_EQ(a.as_tuple().data(), b.as_tuple().data());
 }
 
 TEST(Value, EqualValuesHashEqual) {
