@@ -12,6 +12,7 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,7 +28,9 @@ namespace detail {
 // The shared block of a tuple, with its elements right behind it.
 struct TupleBlock {
   std::atomic<std::uint32_t> refs;
-  std::uint32_t size;
+  std::uint32_t size;      // elements constructed
+  std::uint32_t capacity;  // elements the block has room for
+  std::uint32_t unused;
   Value* elements() { return reinterpret_cast<Value*>(this + 1); }
 };
 
@@ -57,6 +60,7 @@ class TupleRef {
   std::size_t size() const { return block_ ? block_->size : 0; }
 
   // A block for `size` elements, refs = 1, elements not constructed yet (size 0 until they are).
+  // Small blocks come from a per-thread free list (see value.cpp).
   static TupleBlock* allocate(std::size_t size);
   // Destroys the constructed elements and frees the block.
   static void destroy(TupleBlock* block) noexcept;
@@ -102,11 +106,18 @@ class Value {
     TupleBuilder(const TupleBuilder&) = delete;
     TupleBuilder& operator=(const TupleBuilder&) = delete;
     ~TupleBuilder();
-    TupleBuilder& add(Value element);
+    template <class V>
+    TupleBuilder& add(V&& element) {
+      if (block_ == nullptr || block_->size == capacity_) overflow();
+      new (block_->elements() + block_->size) Value(std::forward<V>(element));
+      ++block_->size;
+      return *this;
+    }
     // Every element must have been added.
     Value build();
 
    private:
+    [[noreturn]] static void overflow();
     detail::TupleBlock* block_;
     std::size_t capacity_;
   };
