@@ -1,4 +1,5 @@
 #include "runtime/coordination/zk_client.h"
+#include "runtime/coordination/zk_fail.h"
 
 #include <zookeeper/zookeeper.h>
 
@@ -41,21 +42,7 @@ void configure_c_client_logging() {
 // Set while this thread runs one of a client's callbacks (see unwatch()).
 thread_local const ZkClient* t_in_callback_of = nullptr;
 
-[[noreturn]] void fail(const char* op, const std::string& path, int rc) {
-  throw ZkError(std::string("ZooKeeper ") + op + " " + path + ": " + zerror(rc) + " (rc " +
-                    std::to_string(rc) + ")",
-                rc);
-}
 
-int c_mode(ZkMode mode) {
-  switch (mode) {
-    case ZkMode::persistent: return ZOO_PERSISTENT;
-    case ZkMode::ephemeral: return ZOO_EPHEMERAL;
-    case ZkMode::persistent_sequential: return ZOO_PERSISTENT_SEQUENTIAL;
-    case ZkMode::ephemeral_sequential: return ZOO_EPHEMERAL_SEQUENTIAL;
-  }
-  return ZOO_PERSISTENT;
-}
 
 std::string seconds_text(std::chrono::milliseconds d) {
   char buf[32];
@@ -63,21 +50,15 @@ std::string seconds_text(std::chrono::milliseconds d) {
   return buf;
 }
 
-std::string child_path(const std::string& parent, const std::string& child) {
-  return parent == "/" ? "/" + child : parent + "/" + child;
-}
 
-int checked_length(const std::string& data, const std::string& path) {
-  // The server rejects anything above jute.maxbuffer (~1 MB) anyway; guard the int conversion.
-  if (data.size() > static_cast<std::size_t>(64) * 1024 * 1024) {
-    throw ZkError("ZooKeeper " + path + ": value of " + std::to_string(data.size()) +
-                      " bytes is too large",
-                  ZBADARGUMENTS);
-  }
-  return static_cast<int>(data.size());
-}
 
 }  // namespace
+
+void zk_fail(const char* op, const std::string& path, int rc) {
+  throw ZkError(std::string("ZooKeeper ") + op + " " + path + ": " + zerror(rc) + " (rc " +
+                    std::to_string(rc) + ")",
+                rc);
+}
 
 ZkClient::ZkClient(std::string hosts) : hosts_(std::move(hosts)) {}
 
@@ -196,7 +177,7 @@ bool ZkClient::arm(Watch* watch) {
           rc == ZINVALIDSTATE || rc == ZSESSIONEXPIRED) {
         return false;
       }
-      fail("data watch", watch->path, rc);
+      zk_fail("data watch", watch->path, rc);
     }
     String_vector strings{};
     int rc = zoo_wget_children(zh_, watch->path.c_str(), &ZkClient::node_watcher, watch, &strings);
@@ -214,7 +195,7 @@ bool ZkClient::arm(Watch* watch) {
         rc == ZINVALIDSTATE || rc == ZSESSIONEXPIRED) {
       return false;
     }
-    fail("children watch", watch->path, rc);
+    zk_fail("children watch", watch->path, rc);
   }
   return false;  // the node kept appearing and disappearing; the exists watch will bring us back
 }
@@ -341,113 +322,5 @@ std::chrono::milliseconds ZkClient::session_timeout() const {
 }
 
 // ---- data operations ----
-
-std::string ZkClient::create(const std::string& path, const std::string& data, ZkMode mode) {
-  std::vector<char> created(path.size() + 64);
-  const int rc = zoo_create(zh_, path.c_str(), data.data(), checked_length(data, path),
-                            &ZOO_OPEN_ACL_UNSAFE, c_mode(mode), created.data(),
-                            static_cast<int>(created.size()));
-  if (rc != ZOK) fail("create", path, rc);
-  return std::string(created.data());
-}
-
-void ZkClient::ensure_path(const std::string& path) {
-  if (path.empty() || path[0] != '/') {
-    throw ZkError("ZooKeeper ensure_path " + path + ": not an absolute path", ZBADARGUMENTS);
-  }
-  if (path == "/" || exists(path)) return;
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    const std::string prefix = path.substr(0, pos);
-    const int rc = zoo_create(zh_, prefix.c_str(), nullptr, -1, &ZOO_OPEN_ACL_UNSAFE,
-                              ZOO_PERSISTENT, nullptr, 0);
-    if (rc != ZOK && rc != ZNODEEXISTS) fail("create", prefix, rc);
-  }
-}
-
-std::optional<std::string> ZkClient::get(const std::string& path) {
-  auto v = get_versioned(path);
-  if (!v) return std::nullopt;
-  return std::move(v->data);
-}
-
-std::optional<ZkClient::Versioned> ZkClient::get_versioned(const std::string& path) {
-  // Most values are small: try a modest buffer, and if the stat says the value is larger, read
-  // again with a buffer of exactly that size (the C client truncates silently otherwise).
-  std::vector<char> buffer(4096);
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    struct Stat stat;
-    int length = static_cast<int>(buffer.size());
-    const int rc = zoo_get(zh_, path.c_str(), 0, buffer.data(), &length, &stat);
-    if (rc == ZNONODE) return std::nullopt;
-    if (rc != ZOK) fail("get", path, rc);
-    if (length < 0) return Versioned{{}, stat.version};  // a node created with null data
-    if (stat.dataLength > static_cast<int>(buffer.size())) {
-      buffer.resize(static_cast<std::size_t>(stat.dataLength));
-      continue;  // grew between calls or larger than the first guess
-    }
-    return Versioned{std::string(buffer.data(), static_cast<std::size_t>(length)), stat.version};
-  }
-  throw ZkError("ZooKeeper get " + path + ": value keeps growing", ZSYSTEMERROR);
-}
-
-void ZkClient::set(const std::string& path, const std::string& data) {
-  const int rc = zoo_set(zh_, path.c_str(), data.data(), checked_length(data, path), -1);
-  if (rc != ZOK) fail("set", path, rc);
-}
-
-static_assert(ZkError::kNodeExists == ZNODEEXISTS);
-
-bool ZkClient::set_if_version(const std::string& path, const std::string& data,
-                              std::int32_t version) {
-  const int rc = zoo_set(zh_, path.c_str(), data.data(), checked_length(data, path), version);
-  if (rc == ZBADVERSION) return false;
-  if (rc != ZOK) fail("set", path, rc);
-  return true;
-}
-
-bool ZkClient::exists(const std::string& path) {
-  struct Stat stat;
-  const int rc = zoo_exists(zh_, path.c_str(), 0, &stat);
-  if (rc == ZOK) return true;
-  if (rc == ZNONODE) return false;
-  fail("exists", path, rc);
-}
-
-std::vector<std::string> ZkClient::children(const std::string& path) {
-  String_vector strings{};
-  const int rc = zoo_get_children(zh_, path.c_str(), 0, &strings);
-  if (rc != ZOK) fail("children", path, rc);
-  std::vector<std::string> result;
-  result.reserve(static_cast<std::size_t>(strings.count));
-  for (int i = 0; i < strings.count; ++i) result.emplace_back(strings.data[i]);
-  deallocate_String_vector(&strings);
-  std::sort(result.begin(), result.end());
-  return result;
-}
-
-void ZkClient::remove(const std::string& path) {
-  const int rc = zoo_delete(zh_, path.c_str(), -1);
-  if (rc != ZOK) fail("remove", path, rc);
-}
-
-void ZkClient::remove_recursive(const std::string& path) {
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    String_vector strings{};
-    int rc = zoo_get_children(zh_, path.c_str(), 0, &strings);
-    if (rc == ZNONODE) return;
-    if (rc != ZOK) fail("children", path, rc);
-    std::vector<std::string> kids;
-    for (int i = 0; i < strings.count; ++i) kids.emplace_back(strings.data[i]);
-    deallocate_String_vector(&strings);
-    for (const auto& kid : kids) remove_recursive(child_path(path, kid));
-    rc = zoo_delete(zh_, path.c_str(), -1);
-    if (rc == ZOK || rc == ZNONODE) return;
-    if (rc != ZNOTEMPTY) fail("remove", path, rc);
-    // someone added a child meanwhile: go again
-  }
-  throw ZkError("ZooKeeper remove " + path + ": children keep appearing", ZNOTEMPTY);
-}
 
 }  // namespace flamestream
