@@ -52,7 +52,10 @@ void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& 
 }
 
 void GroupingState::insert(Bucket& bucket, Item&& in, std::vector<Output>& out) {
-  const auto p = static_cast<std::size_t>(position(bucket, in.meta) - bucket.begin());
+  // Items almost always arrive in meta order: check the tail before searching.
+  const std::size_t p = bucket.empty() || bucket.back().item.meta < in.meta
+                            ? bucket.size()
+                            : static_cast<std::size_t>(position(bucket, in.meta) - bucket.begin());
   check_invariant(p == bucket.size() || bucket[p].item.meta != in.meta,
                   "two live items with one meta reached a grouping");
   const std::size_t shifted_end = std::min(bucket.size(), p + op_->window - 1);
