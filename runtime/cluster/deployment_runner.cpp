@@ -98,6 +98,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
   while (!state.terminate) {
     std::optional<CommitRecord> record;
     std::vector<std::string> endpoints;
+    std::vector<std::uint64_t> lineage;
     try {
       if (superseded(zk, tick, state.name)) break;
       if (exactly_once && !(record = next_epoch(zk, tick, ran))) {
@@ -111,6 +112,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
                   << " is complete (everything committed); nothing to run\n";
         break;
       }
+      lineage = lineage_of(zk, tick);
       endpoints = endpoints_of(zk, tick.spec);
     } catch (const ZkError& e) {
       std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << e.what() << "\n";
@@ -154,12 +156,19 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     std::vector<Envelope> handed_over;
     const bool inherited = record && record->committed > 0 && !record->state_tick.empty() &&
                            record->state_tick != tick.node;
-    if (inherited)
-      handed_over = pull_state(zk, context.context, context.transport, context.data_dir, tick, self,
-                               *record, backlog);
+    if (inherited) {
+      try {
+        handed_over = pull_state(zk, context.context, context.transport, context.data_dir, tick,
+                                 self, *record, backlog);
+      } catch (const ZkError& e) {  // ZooKeeper away: try this epoch again
+        std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << e.what() << "\n";
+        serve_while_waiting(zk, context.transport, context.data_dir, kRetry, backlog);
+        continue;
+      }
+    }
     EngineConfig config = context.config;
     config.tick = tick.id;
-    config.lineage = lineage_of(zk, tick);
+    config.lineage = std::move(lineage);
     config.epoch = record ? record->epoch : 0;
     config.tick_length = exactly_once ? tick.spec.tick_ms * 1'000'000 : 0;
     WorkerLoop loop(job, placement, self, context.transport, config, std::move(hooks),
