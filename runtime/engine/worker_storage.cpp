@@ -80,9 +80,4 @@ std::vector<IngestionLog*> WorkerStorage::logs() const {
   return out;
 }
 
-const OutputLog* WorkerStorage::find_output(NodeId sink) const {
-  auto it = outputs_.find(sink);
-  return it == outputs_.end() ? nullptr : it->second.get();
-}
-
 }  // namespace flamestream

@@ -47,7 +47,6 @@ class WorkerStorage {
   IngestionLog& log(NodeId front) { return *logs_.at(front); }
   std::vector<IngestionLog*> logs() const;
   OutputLog& output(NodeId sink) { return *outputs_.at(sink); }
-  const OutputLog* find_output(NodeId sink) const;
 
  private:
   std::filesystem::path dir_;
