@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "runtime/wire/item_page.h"
 #include "runtime/wire/value_codec.h"
 
 namespace flamestream::wire {
@@ -38,33 +39,18 @@ void encode_lines(const std::vector<std::string>& lines, capnp::List<capnp::Data
   for (unsigned i = 0; i < lines.size(); ++i) out.set(i, as_data(lines[i]));
 }
 
-void encode_envelopes(const std::vector<Envelope>& envelopes, capnp::List<schema::Envelope>::Builder list) {
-  for (unsigned i = 0; i < envelopes.size(); ++i) {
-    const Envelope& e = envelopes[i];
-    auto out = list[i];
-    out.setNode(e.node);
-    out.setAckId(e.ack_id);
-    out.setTs(e.item.meta.time.ts);
-    out.setFront(e.item.meta.time.front);
-    out.setTombstone(e.item.tombstone);
-    const Trace& trace = e.item.meta.trace;
-    if (!trace.empty()) {
-      auto t = out.initTrace(list_size(trace.size(), "local times"));
-      for (unsigned j = 0; j < trace.size(); ++j) {
-        t[j].setLogical(trace[j].logical);
-        t[j].setChild(trace[j].child);
-      }
-    }
-    encode_value(e.item.payload, out.initPayload());
-  }
+// The flat page of `envelopes`, in a buffer reused by every encode on this thread.
+capnp::Data::Reader page_of(const std::vector<Envelope>& envelopes) {
+  thread_local std::string page;
+  page.clear();
+  encode_page(envelopes, page);
+  return as_data(page);
 }
 
 void encode_body(const Body& body, schema::Message::Body::Builder out) {
   std::visit(
       Overloaded{
-          [&](const ItemBatch& b) {
-            encode_envelopes(b.envelopes, out.initItems(list_size(b.envelopes.size(), "envelopes")));
-          },
+          [&](const ItemBatch& b) { out.setPage(page_of(b.envelopes)); },
           [&](const StateRequest& r) {
             auto o = out.initStateRequest();
             o.setStateTick(capnp::Text::Reader(r.state_tick.c_str(), r.state_tick.size()));
@@ -78,7 +64,7 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
           [&](const StateReply& r) {
             auto o = out.initStateReply();
             o.setEnd(r.end);
-            encode_envelopes(r.items, o.initItems(list_size(r.items.size(), "envelopes")));
+            o.setPage(page_of(r.items));
             o.setError(capnp::Text::Reader(r.error.c_str(), r.error.size()));
           },
           [&](const AckDelta& d) {
@@ -144,9 +130,9 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
 unsigned first_segment_words(const Body& body) {
   std::size_t words = 64;
   if (const auto* b = std::get_if<ItemBatch>(&body)) {
-    for (const Envelope& e : b->envelopes) words += 16 + e.item.meta.trace.size();
+    for (const Envelope& e : b->envelopes) words += 4 + e.item.meta.trace.size() / 4;
   } else if (const auto* r = std::get_if<StateReply>(&body)) {
-    for (const Envelope& e : r->items) words += 16 + e.item.meta.trace.size();
+    for (const Envelope& e : r->items) words += 4 + e.item.meta.trace.size() / 4;
   } else if (const auto* l = std::get_if<IngestLines>(&body)) {
     for (const auto& line : l->lines) words += 2 + line.size() / 8;
   } else if (const auto* r = std::get_if<TailReply>(&body)) {
@@ -180,6 +166,7 @@ class Decoder {
     switch (in.which()) {
       case W::NONE: throw WireError("message has no body");
       case W::ITEMS: return items(in.getItems());
+      case W::PAGE: return ItemBatch{page(in.getPage())};
       case W::ACK_DELTA: return ack_delta(in.getAckDelta());
       case W::MIN_TIME: return MinTimeUpdate{in.getMinTime()};
       case W::INGEST: {
@@ -212,7 +199,8 @@ class Decoder {
       }
       case W::STATE_REPLY: {
         auto r = in.getStateReply();
-        return StateReply{r.getEnd(), items(r.getItems()).envelopes, text(r.getError(), "error text")};
+        auto envelopes = r.hasPage() ? page(r.getPage()) : items(r.getItems()).envelopes;
+        return StateReply{r.getEnd(), std::move(envelopes), text(r.getError(), "error text")};
       }
     }
     throw WireError("unknown message body " + std::to_string(static_cast<unsigned>(in.which())));
@@ -224,6 +212,13 @@ class Decoder {
                       std::to_string(limits_.node_count) + " nodes)");
   }
 
+  std::vector<Envelope> page(capnp::Data::Reader bytes) {
+    budget_.blob(bytes.size(), "page bytes");
+    return decode_page(std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()),
+                       limits_);
+  }
+
+  // The Cap'n Proto list form of a page, which older encoders wrote.
   ItemBatch items(capnp::List<schema::Envelope>::Reader list) {
     budget_.elements(list.size(), "envelopes");
     ItemBatch batch;

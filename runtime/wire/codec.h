@@ -1,8 +1,9 @@
-// The wire format of worker-to-worker and client-to-worker messages (schema: messages.capnp).
+// The wire format of worker-to-worker and client-to-worker messages (schema: messages.capnp; pages
+// of items inside it are flat bytes: item_page.h).
 //
 // decode() is the trust boundary: bytes from the network become a Message only if every field is
-// in range for this job (node ids, sender, trace length, tuple depth) and the decoded data is no
-// larger than the bytes that carried it. Anything else, however mangled, is a WireError and never a
+// in range for this job (node ids, sender, trace length, tuple depth) and the decoded data is at
+// most a small constant factor larger than the bytes that carried it. Anything else, however mangled, is a WireError and never a
 // crash, a different exception or an unbounded allocation. encode() of a Message that decode()
 // returned yields a message that decodes to the same value again.
 #pragma once
@@ -126,7 +127,8 @@ struct Limits {
   std::uint64_t traversal_words = 8 << 20;  // Cap'n Proto traversal limit (8-byte words)
 };
 
-// Serializes `message` as one Cap'n Proto message in flat (segment table + segments) form.
+// Serializes `message` as one Cap'n Proto message in flat (segment table + segments) form; items
+// go as a flat page.
 std::string encode(const Message& message);
 
 // Parses and validates one message; throws WireError naming the problem on any malformed input.

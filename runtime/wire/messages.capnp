@@ -107,8 +107,9 @@ struct StateRequest {
 
 struct StateReply {
   end @0 :UInt64;
-  items @1 :List(Envelope);
+  items @1 :List(Envelope);  # older encoders; newer ones write `page`
   error @2 :Text;       # empty on success
+  page @3 :Data;        # the items as a flat page (runtime/wire/item_page.h)
 }
 
 struct Message {
@@ -116,7 +117,7 @@ struct Message {
   sender @1 :UInt32;
   body :union {
     none @2 :Void;              # never written: a message without a body is malformed
-    items @3 :List(Envelope);   # worker -> worker: a page of items
+    items @3 :List(Envelope);   # a page of items, from older encoders (and older snapshots)
     ackDelta @4 :AckDelta;      # worker -> acker
     minTime @5 :UInt64;         # acker -> every worker
     ingest @6 :Ingest;          # client -> the front's worker
@@ -128,6 +129,7 @@ struct Message {
     commitAck @13 :CommitAck;   # worker -> acker
     stateRequest @14 :StateRequest;  # new tick's worker -> old tick's worker
     stateReply @15 :StateReply;
+    page @16 :Data;             # worker -> worker: a page of items, flat (runtime/wire/item_page.h)
   }
   epoch @11 :UInt64;            # recovery epoch of worker-to-worker messages; clients send 0
 }

@@ -1,4 +1,4 @@
-// Payload values to and from their Cap'n Proto form (see value_codec.h for the invariants).
+// Payload values from their Cap'n Proto form (see value_codec.h for the invariants).
 #include "runtime/wire/value_codec.h"
 
 #include <utility>
@@ -11,22 +11,6 @@ void DecodeBudget::charge(std::uint64_t words, const char* what) {
     throw WireError(std::string("message decodes to more than it holds (aliased or zero-sized ") +
                     what + ")");
   words_ -= words;
-}
-
-void encode_value(const Value& value, schema::Value::Builder out) {
-  switch (value.kind()) {
-    case Value::Kind::null: out.setNull(); return;
-    case Value::Kind::boolean: out.setBoolean(value.as_bool()); return;
-    case Value::Kind::integer: out.setInteger(value.as_int()); return;
-    case Value::Kind::real: out.setReal(value.as_double()); return;
-    case Value::Kind::string: out.setBytes(as_data(value.as_string())); return;
-    case Value::Kind::tuple: {
-      const Value::Elements elements = value.as_tuple();
-      auto list = out.initTuple(static_cast<unsigned>(elements.size()));
-      for (unsigned i = 0; i < elements.size(); ++i) encode_value(elements[i], list[i]);
-      return;
-    }
-  }
 }
 
 Value decode_value(schema::Value::Reader in, const Limits& limits, DecodeBudget& budget,

@@ -1,4 +1,5 @@
-// Payload values to and from their Cap'n Proto form, and the decode budget every reader shares.
+// Payload values from their Cap'n Proto form (the item lists of older encoders), and the decode
+// budget every reader shares.
 //
 // Decoding keeps two invariants of codec.h: tuples nest no deeper than Limits::max_tuple_depth (so
 // the recursion is bounded), and every decoded element and byte is charged to a budget of the
@@ -31,8 +32,6 @@ class DecodeBudget {
   void charge(std::uint64_t words, const char* what);
   std::uint64_t words_;
 };
-
-void encode_value(const Value& value, schema::Value::Builder out);
 
 // `depth`: how many tuples enclose `in`.
 Value decode_value(schema::Value::Reader in, const Limits& limits, DecodeBudget& budget,

@@ -1,0 +1,257 @@
+// Pages of envelopes to and from their flat bytes (format and invariants in item_page.h).
+#include "runtime/wire/item_page.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <limits>
+
+namespace flamestream::wire {
+
+namespace {
+
+enum Tag : std::uint8_t { kNull, kFalse, kTrue, kInteger, kReal, kBytes, kTuple };
+constexpr std::uint8_t kTombstone = 1;
+constexpr std::size_t kMaxVarint = 10;
+// node, ack id (8), ts, front, flags, trace length, value tag
+constexpr std::size_t kMinEnvelopeBytes = 14;
+
+// Appends to a string through a raw cursor: capacity is made once per value, not per byte.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out), used_(out.size()) {}
+  ~Writer() { out_.resize(used_); }
+
+  // Room for `n` more bytes; the cursor stays valid until the next call.
+  char* room(std::size_t n) {
+    if (out_.size() < used_ + n) out_.resize(std::max(used_ + n, out_.size() * 2 + 64));
+    return out_.data() + used_;
+  }
+  void advance(char* to) { used_ = static_cast<std::size_t>(to - out_.data()); }
+
+ private:
+  std::string& out_;
+  std::size_t used_;
+};
+
+char* put_varint(char* p, std::uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* put_u64(char* p, std::uint64_t v) {
+  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+  return p + 8;
+}
+
+void put_tag(Writer& w, Tag tag) {
+  char* p = w.room(1);
+  *p = static_cast<char>(tag);
+  w.advance(p + 1);
+}
+
+void put_value(Writer& w, const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::null: put_tag(w, kNull); return;
+    case Value::Kind::boolean: put_tag(w, value.as_bool() ? kTrue : kFalse); return;
+    case Value::Kind::integer: {
+      const auto i = value.as_int();
+      const auto zigzag = (static_cast<std::uint64_t>(i) << 1) ^ static_cast<std::uint64_t>(i >> 63);
+      char* p = w.room(1 + kMaxVarint);
+      *p++ = kInteger;
+      w.advance(put_varint(p, zigzag));
+      return;
+    }
+    case Value::Kind::real: {
+      char* p = w.room(9);
+      *p++ = kReal;
+      w.advance(put_u64(p, std::bit_cast<std::uint64_t>(value.as_double())));
+      return;
+    }
+    case Value::Kind::string: {
+      const std::string& s = value.as_string();
+      char* p = w.room(1 + kMaxVarint + s.size());
+      *p++ = kBytes;
+      p = put_varint(p, s.size());
+      std::memcpy(p, s.data(), s.size());
+      w.advance(p + s.size());
+      return;
+    }
+    case Value::Kind::tuple: {
+      const Value::Elements elements = value.as_tuple();
+      char* p = w.room(1 + kMaxVarint);
+      *p++ = kTuple;
+      w.advance(put_varint(p, elements.size()));
+      for (const Value& e : elements) put_value(w, e);
+      return;
+    }
+  }
+}
+
+void put_envelope(Writer& w, const Envelope& e) {
+  const Trace& trace = e.item.meta.trace;
+  char* p = w.room(5 * kMaxVarint + 9 + 2 * kMaxVarint * trace.size());
+  p = put_varint(p, e.node);
+  p = put_u64(p, e.ack_id);
+  p = put_varint(p, e.item.meta.time.ts);
+  p = put_varint(p, e.item.meta.time.front);
+  *p++ = static_cast<char>(e.item.tombstone ? kTombstone : 0);
+  p = put_varint(p, trace.size());
+  for (const LocalTime& t : trace) {
+    p = put_varint(p, t.logical);
+    p = put_varint(p, t.child);
+  }
+  w.advance(p);
+  put_value(w, e.item.payload);
+}
+
+// Reads a page front to back; every read checks the bytes left.
+class Reader {
+ public:
+  Reader(std::string_view bytes, const Limits& limits)
+      : p_(reinterpret_cast<const unsigned char*>(bytes.data())), end_(p_ + bytes.size()),
+        limits_(limits) {}
+
+  std::vector<Envelope> page() {
+    const std::uint64_t count = varint("envelope count");
+    if (count > left() / kMinEnvelopeBytes)
+      fail(std::to_string(count) + " envelopes claimed with " + std::to_string(left()) + " bytes left");
+    std::vector<Envelope> out;
+    out.reserve(count);
+    for (std::uint64_t i = 0; i < count; ++i) envelope(out.emplace_back());
+    if (p_ != end_) fail(std::to_string(end_ - p_) + " trailing bytes after the page's envelopes");
+    return out;
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& what) { throw WireError("item page: " + what); }
+
+  std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+
+  std::uint8_t byte(const char* what) {
+    if (p_ == end_) fail(std::string("truncated before ") + what);
+    return *p_++;
+  }
+
+  // Most varints here (ids, trace entries, lengths) fit one byte.
+  std::uint64_t varint(const char* what) {
+    if (p_ != end_ && *p_ < 0x80) return *p_++;
+    return long_varint(what);
+  }
+
+  std::uint64_t long_varint(const char* what) {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+      const std::uint8_t b = byte(what);
+      if (shift == 63 && b > 1) break;
+      v |= std::uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) return v;
+    }
+    fail(std::string("varint of ") + what + " longer than 64 bits");
+  }
+
+  std::uint32_t u32(const char* what) {
+    const std::uint64_t v = varint(what);
+    if (v > std::numeric_limits<std::uint32_t>::max()) fail(std::string(what) + " out of range");
+    return static_cast<std::uint32_t>(v);
+  }
+
+  // A count of elements that each take at least one more byte: never more than the bytes left.
+  std::uint64_t length(const char* what) {
+    const std::uint64_t n = varint(what);
+    if (n > left())
+      fail(std::to_string(n) + " " + what + " claimed with " + std::to_string(left()) + " bytes left");
+    return n;
+  }
+
+  std::uint64_t u64le(const char* what) {
+    if (left() < 8) fail(std::string("truncated in ") + what);
+    std::uint64_t v;
+    std::memcpy(&v, p_, 8);
+    p_ += 8;
+    if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
+    return v;
+  }
+
+  std::uint32_t node_id(const char* what) {
+    const std::uint64_t id = varint(what);
+    if (id >= limits_.node_count)
+      throw WireError(std::string(what) + " " + std::to_string(id) + " out of range (" +
+                      std::to_string(limits_.node_count) + " nodes)");
+    return static_cast<std::uint32_t>(id);
+  }
+
+  void envelope(Envelope& e) {
+    e.node = node_id("node id");
+    e.ack_id = u64le("ack id");
+    e.item.meta.time.ts = varint("timestamp");
+    e.item.meta.time.front = node_id("front id");
+    const std::uint8_t flags = byte("flags");
+    if (flags & ~kTombstone) fail("unknown flags " + std::to_string(flags));
+    e.item.tombstone = (flags & kTombstone) != 0;
+    const std::uint64_t n = length("local times");
+    if (n > limits_.max_trace)
+      throw WireError("trace of " + std::to_string(n) + " local times exceeds " +
+                      std::to_string(limits_.max_trace));
+    Trace& trace = e.item.meta.trace;
+    trace.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint32_t logical = u32("logical time");
+      trace.push_back(LocalTime{logical, u32("child id")});
+    }
+    e.item.payload = value(0);
+  }
+
+  Value value(std::size_t depth) {
+    switch (byte("value")) {
+      case kNull: return Value();
+      case kFalse: return Value(false);
+      case kTrue: return Value(true);
+      case kInteger: {
+        const std::uint64_t z = varint("integer");
+        return Value(static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1)));
+      }
+      case kReal: return Value(std::bit_cast<double>(u64le("real")));
+      case kBytes: {
+        const std::uint64_t n = varint("string length");
+        if (n > left()) fail("string of " + std::to_string(n) + " bytes with " +
+                             std::to_string(left()) + " left");
+        Value v(std::string_view(reinterpret_cast<const char*>(p_), n));
+        p_ += n;
+        return v;
+      }
+      case kTuple: {
+        if (depth >= limits_.max_tuple_depth)
+          throw WireError("tuples nested deeper than " + std::to_string(limits_.max_tuple_depth));
+        const std::uint64_t n = length("tuple elements");
+        Value::TupleBuilder elements(n);
+        for (std::uint64_t i = 0; i < n; ++i) elements.add(value(depth + 1));
+        return elements.build();
+      }
+      default: fail("unknown value kind " + std::to_string(p_[-1]));
+    }
+  }
+
+  const unsigned char* p_;
+  const unsigned char* end_;
+  const Limits& limits_;
+};
+
+}  // namespace
+
+void encode_page(const std::vector<Envelope>& envelopes, std::string& out) {
+  Writer w(out);
+  w.advance(put_varint(w.room(kMaxVarint), envelopes.size()));
+  for (const Envelope& e : envelopes) put_envelope(w, e);
+}
+
+std::vector<Envelope> decode_page(std::string_view bytes, const Limits& limits) {
+  return Reader(bytes, limits).page();
+}
+
+}  // namespace flamestream::wire

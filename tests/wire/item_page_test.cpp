@@ -1,0 +1,174 @@
+// The flat item page inside a message: its validation rules one by one, mutations of valid pages,
+// and the Cap'n Proto item list that older encoders (and older snapshots) still use.
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "runtime/wire/codec.h"
+#include "runtime/wire/messages.capnp.h"
+#include "tests/wire/samples.h"
+
+namespace flamestream::wire {
+namespace {
+
+using namespace samples;
+using ::testing::HasSubstr;
+
+std::string flat(capnp::MessageBuilder& builder) {
+  auto words = capnp::messageToFlatArray(builder);
+  return std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+}
+
+// A message whose body is `page`, byte for byte.
+std::string message_with_page(const std::string& page) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<schema::Message>();
+  root.initBody().setPage(
+      capnp::Data::Reader(reinterpret_cast<const kj::byte*>(page.data()), page.size()));
+  return flat(builder);
+}
+
+// The page inside an encoded ItemBatch.
+std::string page_of(const ItemBatch& batch) {
+  const std::string bytes = encode({0, 0, batch});
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / 8);
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  capnp::FlatArrayMessageReader reader(words.asPtr());
+  auto page = reader.getRoot<schema::Message>().getBody().getPage();
+  return std::string(reinterpret_cast<const char*>(page.begin()), page.size());
+}
+
+void expect_rejected(const std::string& page, const std::string& problem,
+                     const Limits& limits = default_limits()) {
+  try {
+    decode(message_with_page(page), limits);
+    ADD_FAILURE() << "a page that should fail with '" << problem << "' decoded";
+  } catch (const WireError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(problem));
+  }
+}
+
+// One envelope: node 1, ack id 0, ts 5, front 2, then `rest` (flags, trace, value).
+std::string one_envelope(const std::string& rest) {
+  return std::string("\x01\x01", 2) + std::string(8, '\0') + "\x05\x02" + rest;
+}
+
+TEST(ItemPage, IsWhatAnItemBatchEncodesTo) {
+  const ItemBatch batch = sample_batch();
+  const std::string page = page_of(batch);
+  const auto got = std::get<ItemBatch>(decode(message_with_page(page), default_limits()).body);
+  ASSERT_EQ(got.envelopes.size(), batch.envelopes.size());
+  EXPECT_EQ(page_of(got), page);
+  // A word-count item (a word and a count, a trace of four) takes some forty bytes.
+  Envelope e = envelope(3, Value::tuple({Value("whatever"), Value(std::int64_t{1})}),
+                        {{0, 0}, {0, 1}, {0, 0}, {1, 0}});
+  EXPECT_LT(page_of(ItemBatch{{e}}).size(), 48u);
+}
+
+TEST(ItemPage, MinimalEnvelopeDecodes) {
+  const auto got = decode(message_with_page(one_envelope(std::string("\x00\x00\x03\x07", 4))),
+                          default_limits());
+  const auto& e = std::get<ItemBatch>(got.body).envelopes.at(0);
+  EXPECT_EQ(e.node, 1u);
+  EXPECT_EQ(e.item.meta.time.ts, 5u);
+  EXPECT_EQ(e.item.meta.time.front, 2u);
+  EXPECT_EQ(e.item.payload, Value(std::int64_t{-4}));  // zigzag 7
+}
+
+TEST(ItemPage, Validation) {
+  const std::string ok_value("\x00\x00\x00", 3);  // flags, no trace, null
+  expect_rejected("", "truncated before envelope count");
+  expect_rejected("\x05", "5 envelopes claimed with 0 bytes left");
+  expect_rejected(one_envelope(ok_value) + "x", "1 trailing bytes");
+  expect_rejected(one_envelope(std::string("\x00\x01\x00\x00", 4)), "truncated before value");
+  expect_rejected(std::string("\x01\x0a", 2) + std::string(20, '\0'), "node id 10 out of range");
+  std::string far_front = one_envelope(ok_value);
+  far_front[11] = 0x7f;
+  expect_rejected(far_front, "front id 127 out of range");
+  expect_rejected(one_envelope(std::string("\x04\x00\x00", 3)), "unknown flags 4");
+  expect_rejected(one_envelope(std::string("\x00\x00\x09", 3)), "unknown value kind 9");
+  expect_rejected(one_envelope(std::string("\x00\x00\x05\x40xy", 6)), "string of 64 bytes with 2 left");
+  expect_rejected(one_envelope(std::string("\x00\x00\x06\x40\x00", 5)), "64 tuple elements claimed");
+  expect_rejected(one_envelope(std::string("\x00\x02\x01\x01\x01", 5)), "truncated before child id");
+  expect_rejected(one_envelope(std::string("\x00\x01\x80\x80\x80\x80\x10\x00\x00", 9)),
+                  "logical time out of range");
+  expect_rejected(one_envelope(std::string("\x00\x00\x03", 3) + std::string(10, '\xff') + "\x01"),
+                  "varint of integer longer than 64 bits");
+  Limits short_traces = default_limits();
+  short_traces.max_trace = 1;
+  expect_rejected(one_envelope(std::string("\x00\x02\x00\x00\x00\x00\x00", 7)),
+                  "trace of 2 local times exceeds 1", short_traces);
+  Limits shallow = default_limits();
+  shallow.max_tuple_depth = 1;
+  expect_rejected(one_envelope(std::string("\x00\x00\x06\x01\x06\x00", 6)),
+                  "tuples nested deeper than 1", shallow);
+}
+
+// Random edits of valid pages inside a valid frame: each decodes or is a WireError, and what
+// decodes encodes to a page that decodes to the same again.
+TEST(ItemPage, MutationsDecodeOrFailCleanly) {
+  const std::string seed = page_of(sample_batch());
+  std::mt19937_64 rng(4242);
+  int accepted = 0;
+  int rejected = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string page = seed;
+    for (int k = 1 + static_cast<int>(rng() % 4); k > 0; --k) {
+      const std::size_t at = rng() % page.size();
+      switch (rng() % 3) {
+        case 0: page[at] = static_cast<char>(rng()); break;
+        case 1: page[at] = static_cast<char>(rng() % 8); break;
+        case 2: page.resize(at); break;
+      }
+      if (page.empty()) break;
+    }
+    Message m;
+    try {
+      m = decode(message_with_page(page), default_limits());
+    } catch (const WireError&) {
+      ++rejected;
+      continue;
+    }
+    ++accepted;
+    const std::string again = encode(m);
+    EXPECT_EQ(encode(decode(again, default_limits())), again);
+  }
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(rejected, 100);
+}
+
+// Snapshots written before pages were flat hold the Cap'n Proto list form: it still decodes.
+TEST(ItemPage, OlderItemListStillDecodes) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<schema::Message>();
+  auto list = root.initBody().initItems(2);
+  list[0].setNode(4);
+  list[0].setAckId(99);
+  list[0].setTs(1000);
+  list[0].setFront(1);
+  auto trace = list[0].initTrace(2);
+  trace[1].setLogical(3);
+  trace[1].setChild(1);
+  auto tuple = list[0].initPayload().initTuple(2);
+  tuple[0].setBytes(capnp::Data::Reader(reinterpret_cast<const kj::byte*>("word"), 4));
+  tuple[1].setInteger(7);
+  list[1].setNode(2);
+  list[1].setTombstone(true);
+  list[1].initPayload().setReal(0.5);
+  const auto got = std::get<ItemBatch>(decode(flat(builder), default_limits()).body).envelopes;
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].node, 4u);
+  EXPECT_EQ(got[0].ack_id, 99u);
+  EXPECT_EQ(got[0].item.meta, (Meta{{1000, 1}, {{0, 0}, {3, 1}}}));
+  EXPECT_EQ(got[0].item.payload, Value::tuple({Value("word"), Value(std::int64_t{7})}));
+  EXPECT_TRUE(got[1].item.tombstone);
+  EXPECT_EQ(got[1].item.payload, Value(0.5));
+}
+
+}  // namespace
+}  // namespace flamestream::wire
