@@ -13,11 +13,12 @@ AckTable::AckTable(const std::vector<FrontId>& fronts, Timestamp slot_width)
 }
 
 bool AckTable::apply(const AckDelta& delta) {
+  // A delta's slots ascend, so each one is inserted right before where the last one ended.
+  auto next = slots_.begin();
   for (const AckDelta::Slot& s : delta.slots) {
-    const Timestamp slot = slot_of(s.slot_ts);
-    auto [it, inserted] = slots_.try_emplace(slot, 0);
+    auto it = slots_.try_emplace(next, slot_of(s.slot_ts), 0);
     it->second ^= s.xor_ids;
-    if (it->second == 0) slots_.erase(it);
+    next = it->second == 0 ? slots_.erase(it) : std::next(it);
   }
   for (const FrontReport& r : delta.reports) {
     auto it = reports_.find(r.front);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "acker/ack_delta.h"
 
@@ -18,7 +19,16 @@ class DeltaAggregator {
       : slot_width_(slot_width), max_deltas_(max_deltas) {}
 
   // XORs one item id into the slot of its timestamp (a registration or an ack: both are XORs).
-  void add(Timestamp ts, std::uint64_t id) { slots_[ts - ts % slot_width_] ^= id; }
+  // Timestamps mostly come in runs of one slot, so a run folds into the last entry; take() folds
+  // the rest.
+  void add(Timestamp ts, std::uint64_t id) {
+    const Timestamp slot = ts - ts % slot_width_;
+    if (!slots_.empty() && slots_.back().slot_ts == slot) {
+      slots_.back().xor_ids ^= id;
+    } else {
+      slots_.push_back({slot, id});
+    }
+  }
   // Marks the end of one atomic delta (one processed batch).
   void end_delta() { ++deltas_; }
   // Records a front's promise; it is sent after every XOR added before it.
@@ -34,7 +44,7 @@ class DeltaAggregator {
   Timestamp slot_width_;
   std::size_t max_deltas_;
   std::size_t deltas_ = 0;
-  std::map<Timestamp, std::uint64_t> slots_;
+  std::vector<AckDelta::Slot> slots_;  // unsorted, a slot possibly several times
   std::map<FrontId, Timestamp> reports_;
 };
 

@@ -16,11 +16,14 @@ struct EngineConfig {
   // A worker sends its aggregated acker delta this often, or once it folded ack_flush_deltas.
   std::chrono::microseconds ack_flush{1000};
   std::size_t ack_flush_deltas = 1024;
-  // Nanoseconds of front time that share one ack-table slot.
-  Timestamp slot_width = 1000;
+  // Nanoseconds of front time that share one ack-table slot. A slot per ~40 words at 400 k words/s
+  // keeps acker deltas and the ack table small; the minimal time moves in steps of 100 µs.
+  Timestamp slot_width = 100000;
   // Back-pressure: a front stops admitting input while this many of its inputs are not yet below
-  // the minimal time; the ingesting client then waits for its acknowledgment.
-  std::size_t max_inputs_in_flight = 1024;
+  // the minimal time; the ingesting client then waits for its acknowledgment. The minimal time
+  // moves about once an acker flush (1 ms) plus a round trip, so this must cover a few
+  // milliseconds of input at full speed (1,024 capped one-word lines at ~300 k/s).
+  std::size_t max_inputs_in_flight = 16384;
   // See WorkerGraph::Config::depth_first_local.
   bool depth_first_local = true;
   // The tick this deployment runs; messages of other ticks are not its business.
