@@ -5,9 +5,12 @@
 // nothing can cancel it any more: it is released, and releases come out in meta order, which makes
 // the output totally ordered and deterministic.
 //
-// The buffer is a vector sorted by meta, not a tree: items reach the sink nearly in meta order, so
-// an arrival is almost always an append (no node allocation, no rebalancing), a tombstone a binary
-// search, and a release walks a contiguous prefix and hands out the buffered items themselves.
+// The buffer is a few vectors sorted by meta (runs), not a tree: a sink hears from every worker, and
+// each worker's items come nearly in meta order, so an arrival is almost always an append to the run
+// the last one joined (no node allocation, no rebalancing, no shifting of later items), a tombstone
+// a binary search per run, and a release merges the runs' releasable prefixes. An arrival that
+// extends no run starts one; past kMaxRuns it is inserted in place instead. Two live items with one
+// meta are caught on arrival when they meet in one run, and on release otherwise.
 #pragma once
 
 #include <cstdint>
@@ -36,13 +39,27 @@ class SinkBarrier {
   // Releases, in meta order, every buffered item with a timestamp below `min_ts`.
   void release(Timestamp min_ts, const std::function<void(const Item&)>& emit);
 
-  std::size_t buffered() const { return buffer_.size() - head_; }
+  std::size_t buffered() const { return buffered_; }
   Timestamp min_time() const { return min_ts_; }
   const Stats& stats() const { return stats_; }
 
  private:
-  std::vector<Item> buffer_;  // sorted by meta; [head_, end) is buffered, the rest released
-  std::size_t head_ = 0;
+  static constexpr std::size_t kMaxRuns = 16;
+
+  struct Run {
+    std::vector<Item> items;  // sorted by meta; [head, end) is buffered, the rest released
+    std::size_t head = 0;
+    bool empty() const { return head == items.size(); }
+  };
+
+  void add_to_some_run(Item&& item);
+  void cancel(const Item& tombstone);
+  void release_merged(Timestamp min_ts, const std::function<void(const Item&)>& emit);
+  void compact();
+
+  std::vector<Run> runs_ = std::vector<Run>(1);  // never empty
+  std::size_t last_run_ = 0;                     // the run the last arrival joined
+  std::size_t buffered_ = 0;
   Timestamp min_ts_ = 0;
   Stats stats_;
 };

@@ -6,10 +6,13 @@
 //   Streaming         — arrival and release interleaved: after each chunk of arrivals the minimal
 //                       time moves to the start of that chunk, so at most two chunks are buffered;
 //   StreamingTombstones — as Streaming, but every 10th item is followed, a few items later, by
-//                       the tombstone that cancels it (as a replay would send).
+//                       the tombstone that cancels it (as a replay would send);
+//   Interleaved       — as Streaming, but the items come from `sources` workers, each in meta
+//                       order, in pages of 64 that alternate between them (a cluster's sink).
 // Items processed = arrivals (items + tombstones). Releases go to a callback that only counts.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -100,6 +103,37 @@ void streaming(benchmark::State& state, std::int64_t tombstone_every) {
   state.counters["peak_buffered"] = static_cast<double>(peak);
 }
 
+// Args: n, sources. Item i belongs to source i % sources; pages of 64 per source, round robin.
+void BM_SinkInterleaved(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  const auto sources = static_cast<std::size_t>(state.range(1));
+  constexpr std::size_t kPage = 64;
+  std::vector<std::vector<Item>> by_source(sources);
+  for (std::int64_t i = 0; i < n; ++i) by_source[static_cast<std::size_t>(i) % sources].push_back(make_item(i));
+  std::vector<Item> arrivals;
+  for (std::size_t page = 0; arrivals.size() < static_cast<std::size_t>(n); ++page)
+    for (auto& source : by_source)
+      for (std::size_t k = page * kPage; k < std::min(source.size(), (page + 1) * kPage); ++k)
+        arrivals.push_back(source[k]);
+  std::uint64_t released = 0;
+  const std::function<void(const Item&)> emit = [&released](const Item& item) {
+    benchmark::DoNotOptimize(&item);
+    ++released;
+  };
+  for (auto _ : state) {
+    SinkBarrier sink;
+    // The minimal time trails the arrivals by four pages of every source.
+    const std::size_t lag = 4 * kPage * sources;
+    for (std::size_t i = 0; i < arrivals.size(); ++i) {
+      sink.on_item(arrivals[i]);
+      if ((i + 1) % kPage == 0 && i >= lag) sink.release(static_cast<Timestamp>(i - lag), emit);
+    }
+    sink.release(kInfinity, emit);
+    if (sink.buffered() != 0) state.SkipWithError("items left in the sink");
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * n);
+}
+
 void BM_SinkStreaming(benchmark::State& state) { streaming(state, 0); }
 void BM_SinkStreamingTombstones(benchmark::State& state) { streaming(state, 10); }
 
@@ -113,6 +147,12 @@ BENCHMARK(BM_SinkStreaming)
     ->ArgNames({"n", "chunk"})
     ->Args({kN, 64})
     ->Args({kN, 4096})
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_SinkInterleaved)
+    ->ArgNames({"n", "sources"})
+    ->Args({kN, 1})
+    ->Args({kN, 3})
     ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_SinkStreamingTombstones)
