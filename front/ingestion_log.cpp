@@ -111,27 +111,33 @@ std::vector<IngestionLog::Record> IngestionLog::read_from(Timestamp from) const 
 }
 
 void IngestionLog::truncate_below(Timestamp ts) {
-  auto kept = scan(nullptr);
-  if (kept.empty()) return;
-  const auto first = std::find_if(kept.begin(), kept.end() - 1, [&](const Record& r) { return r.ts >= ts; });
-  kept.erase(kept.begin(), first);
+  // The index knows where each record ends, so the kept tail is copied as bytes, unparsed: the
+  // records below were checked when they were written or scanned. The last record always stays.
+  const std::size_t drop = std::min(count_below(ts), index_.empty() ? 0 : index_.size() - 1);
+  if (drop == 0) return;
+  const std::uint64_t from = index_[drop - 1].end;
+  std::string tail(index_.back().end - from, '\0');
+  {
+    std::ifstream in(path_, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(from));
+    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    if (!in) throw IngestionLogError("cannot read '" + path_.string() + "' to shorten it");
+  }
   auto temp = path_;
   temp += ".tmp";
   {
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw IngestionLogError("cannot create '" + temp.string() + "': " + std::strerror(errno));
-    std::string data;
-    for (const Record& r : kept) data += encode(r);
-    write_all(fd, data, temp);
+    write_all(fd, tail, temp);
     const bool synced = ::fsync(fd) == 0;
     ::close(fd);
     if (!synced) throw IngestionLogError("cannot sync '" + temp.string() + "'");
   }
   if (::rename(temp.c_str(), path_.c_str()) != 0)
     throw IngestionLogError("cannot replace '" + path_.string() + "': " + std::strerror(errno));
-  count_ = kept.size();
-  index_.clear();
-  for (const Record& r : kept) index(r);
+  index_.erase(index_.begin(), index_.begin() + static_cast<std::ptrdiff_t>(drop));
+  for (Entry& e : index_) e.end -= from;
+  count_ = index_.size();
   open_for_append();
 }
 

@@ -86,6 +86,8 @@ TEST_F(IngestionLogTest, TruncateBelowKeepsTheRest) {
   EXPECT_LT(std::filesystem::file_size(path_), before);
   EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"8:line 8", "9:line 9", "10:line 10"}));
   log.append(11, 11, "line 11");
+  EXPECT_EQ(log.bytes_below(12), std::filesystem::file_size(path_));  // the index moved with the bytes
+  EXPECT_EQ(log.first_seq_from(9), 9u);
   EXPECT_EQ(IngestionLog(path_).size(), 4u);
 }
 
