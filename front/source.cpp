@@ -1,5 +1,7 @@
 #include "front/source.h"
 
+#include <thread>
+
 #include <cstring>
 #include <iostream>
 
@@ -31,6 +33,19 @@ std::optional<Line> StreamSource::next() {
   }
   line.number = ++number_;
   return line;
+}
+
+PacedSource::PacedSource(std::unique_ptr<Source> inner, double lines_per_s)
+    : inner_(std::move(inner)), lines_per_s_(lines_per_s) {}
+
+std::optional<Line> PacedSource::next() {
+  const auto now = std::chrono::steady_clock::now();
+  if (served_ == 0) start_ = now;
+  const auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(static_cast<double>(served_) / lines_per_s_));
+  if (due > now) std::this_thread::sleep_until(due);
+  ++served_;
+  return inner_->next();
 }
 
 std::unique_ptr<Source> open_source(const std::string& path) {

@@ -3,6 +3,7 @@
 // A source yields lines one at a time with their 1-based line numbers, so an error can name the line.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <istream>
@@ -38,6 +39,20 @@ class StreamSource : public Source {
 
 // Lines of a file, or of stdin for "-". Throws InputError if the file cannot be opened.
 std::unique_ptr<Source> open_source(const std::string& path);
+
+// Another source's lines at most `lines_per_s` a second, on average since the first (a replay of
+// recorded input at its original pace, or a run stretched long enough to fail a worker mid-way).
+class PacedSource : public Source {
+ public:
+  PacedSource(std::unique_ptr<Source> inner, double lines_per_s);
+  std::optional<Line> next() override;
+
+ private:
+  std::unique_ptr<Source> inner_;
+  double lines_per_s_;
+  std::uint64_t served_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // A seeded stream of `count` lines: integers in [1, max_int], or words drawn from a vocabulary.
 class GeneratorSource : public Source {

@@ -1,5 +1,6 @@
 #include "runtime/cluster/client_commands.h"
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -165,18 +166,21 @@ int submit_command(const std::vector<std::string>& args) {
 }
 
 std::string ingest_usage() {
-  return "usage: flamestream ingest --zk HOST:PORT --front NAME [--batch-lines N] [FILE|-]\n"
+  return "usage: flamestream ingest --zk HOST:PORT --front NAME [--batch-lines N] [--rate L] [FILE|-]\n"
          "\n"
          "Streams the lines of FILE (default: stdin) into a front of the latest tick, then closes\n"
          "that front. A line counts as ingested once the front acknowledged it. Exits 2 if the\n"
          "front refuses a line (the message names it); lines before it stay ingested.\n"
          "\n"
-         "  --batch-lines N   lines per request (default 1024; 1 for input that trickles in,\n"
-         "                    so each line enters the front as soon as it is read)\n";
+         "  --batch-lines N   lines per request (default 1024, or about 10 ms of input with\n"
+         "                    --rate; 1 for input that trickles in, so each line enters the\n"
+         "                    front as soon as it is read)\n"
+         "  --rate L          send at most L lines a second (default: as fast as the front\n"
+         "                    takes them)\n";
 }
 
 int ingest_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "front", "batch-lines"}, {"help"});
+  const Options opts(args, {"zk", "front", "batch-lines", "rate"}, {"help"});
   if (opts.flag("help")) return std::cout << ingest_usage(), 0;
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
   const std::string front = opts.value("front", "");
@@ -185,14 +189,18 @@ int ingest_command(const std::vector<std::string>& args) {
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
   auto [host, registration] = host_of(*zk, tick, front, tick.spec.fronts, "front");
-  auto source = open_source(opts.positional().empty() ? "-" : opts.positional()[0]);
+  std::unique_ptr<Source> source = open_source(opts.positional().empty() ? "-" : opts.positional()[0]);
+  const std::uint64_t rate = opts.unsigned_value("rate", 0);
+  if (opts.has("rate") && rate == 0) throw UsageError("--rate must be at least 1 line a second");
+  if (rate > 0) source = std::make_unique<PacedSource>(std::move(source), static_cast<double>(rate));
   zmq::context_t context;
   IngestClient::Options options;
   options.tick = tick.id;
   // A recovery can take a while (a dead worker must come back); the front's worker answers then.
   options.reply_timeout = std::chrono::minutes(5);
   options.relocate = [&, host = host] { return replaced(*zk, host, registration); };
-  options.batch_lines = opts.unsigned_value("batch-lines", options.batch_lines);
+  const std::size_t paced_batch = std::clamp<std::size_t>(rate / 100, 1, options.batch_lines);
+  options.batch_lines = opts.unsigned_value("batch-lines", rate > 0 ? paced_batch : options.batch_lines);
   if (options.batch_lines == 0) throw UsageError("--batch-lines must be at least 1");
   IngestClient client(context, registration.endpoint, front, options);
   const auto accepted = client.stream(*source, [] { return true; });

@@ -61,6 +61,11 @@ class FaultTest : public ClusterTest {
     return nlohmann::json::parse(admin_->get(root_ + "/flamestream/commits/" + node).value_or("{}"));
   }
 
+  // The input is paced so that the job runs for about nine seconds: failures and rescales the tests
+  // trigger at a share of the output then land while it runs (unpaced, the job can finish before
+  // the tail has a quarter of the output).
+  static constexpr int kIngestLinesPerSecond = 10000;
+
   struct Job {
     std::vector<Worker> workers;
     std::string node;
@@ -85,7 +90,8 @@ class FaultTest : public ClusterTest {
       if (std::count(running.begin(), running.end(), w.name) > 0) named.push_back(w);
     wait_until_running(named, job.node);
     job.tail = &spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
-    job.ingest = &spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", input.string()});
+    job.ingest = &spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--rate",
+                                   std::to_string(kIngestLinesPerSecond), input.string()});
     return job;
   }
 
