@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "runtime/cluster/finished_sinks.h"
 #include "snapshot/snapshot_store.h"
 
 namespace flamestream {
@@ -13,6 +14,12 @@ constexpr std::size_t kBacklogLimit = 1 << 16;  // messages kept while no loop r
 constexpr auto kAnswerTimeout = std::chrono::seconds(60);
 
 wire::Limits generous_limits() { return wire::Limits{1 << 16, 1 << 16}; }
+
+// One worker per process, so one set of finished sinks: the logs it already read stay read.
+FinishedSinks& finished_sinks(const std::filesystem::path& data_dir) {
+  static std::map<std::filesystem::path, FinishedSinks> by_dir;
+  return by_dir.try_emplace(data_dir, data_dir).first->second;
+}
 
 bool in_ranges(std::uint32_t hash, const wire::StateRequest& request) {
   for (const auto& [from, to] : request.ranges)
@@ -73,6 +80,10 @@ void serve_while_waiting(ZkClient& zk, Transport& transport, const std::filesyst
       if (m && std::holds_alternative<wire::StateRequest>(m->body)) {
         auto reply = serve_state_request(zk, data_dir, std::get<wire::StateRequest>(m->body));
         transport.reply(in.identity, wire::encode({m->tick, 0, std::move(reply)}));
+      } else if (auto tail = m && std::holds_alternative<wire::TailRequest>(m->body)
+                                 ? finished_sinks(data_dir).serve(zk, m->tick, std::get<wire::TailRequest>(m->body))
+                                 : std::nullopt) {
+        transport.reply(in.identity, wire::encode({m->tick, 0, std::move(*tail)}));
       } else if (backlog.size() < kBacklogLimit) {
         backlog.push_back(std::move(in));  // the next run validates it against its own job
       }

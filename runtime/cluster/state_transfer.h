@@ -24,8 +24,9 @@ namespace flamestream {
 wire::StateReply serve_state_request(ZkClient& zk, const std::filesystem::path& data_dir,
                                      const wire::StateRequest& request);
 
-// Takes what arrives at `transport` for up to `wait`: state requests are answered, anything else
-// is kept in `backlog` for the next deployment run (bounded; beyond it, dropped).
+// Takes what arrives at `transport` for up to `wait`: state requests, and tail requests of jobs
+// that finished (FinishedSinks), are answered; anything else is kept in `backlog` for the next
+// deployment run (bounded; beyond it, dropped).
 void serve_while_waiting(ZkClient& zk, Transport& transport, const std::filesystem::path& data_dir,
                          std::chrono::milliseconds wait, std::vector<Transport::Incoming>& backlog);
 

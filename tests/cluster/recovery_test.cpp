@@ -41,6 +41,23 @@ TEST_F(RecoveryTest, TwoKillsInOneRunChangeNothingInTheOutput) {
   expect_status(2);
 }
 
+// After the end the output lives on in the sink's output log: a worker restarted then has no part
+// left to run, but it still serves a tail that comes for the output.
+TEST_F(RecoveryTest, TheSinksWorkerRestartedAfterTheEndStillServesTheWholeOutput) {
+  Job job = start_job(16);
+  expect_exact_output(job);
+  for (auto deadline = Clock::now() + 30s; commit_record(job.node).value("committed", 0.0) < 1.8e19;) {
+    ASSERT_LT(Clock::now(), deadline) << "the last commit was not recorded: " << commit_record(job.node).dump();
+    std::this_thread::sleep_for(100ms);
+  }
+  kill_worker(worker(job, "w2"));
+  restart_worker(worker(job, "w2"));
+  Process& again = spawn("tail-after-restart", {"tail", "--zk", zk_, "--sink", "out"});
+  EXPECT_EQ(again.wait_for(120s), std::optional<int>(0)) << again.read_stderr();
+  EXPECT_SAME_OUTPUT(again.read_stdout(), job.expected, "tail after the restart");
+  EXPECT_NE(worker(job, "w2").process->read_stderr().find("nothing to run"), std::string::npos);
+}
+
 TEST_F(RecoveryTest, ZooKeeperStoppedAndStartedMidRunChangesNothingInTheOutput) {
   Job job = start_job(14);
   wait_for_output(*job.tail, job.expected.size() / 4);
