@@ -11,8 +11,9 @@ namespace {
 constexpr std::size_t kHeader = 4 + 8;  // line length, checksum
 constexpr std::size_t kMaxTrace = 4096;  // as on the wire: more is damage, not a trace
 
+// Appends the record of `line` to `out`.
 void encode(const Meta& meta, const std::string& line, std::string& out) {
-  out.clear();
+  const std::size_t start = out.size();
   put_le(out, line.size(), 4);
   put_le(out, 0);  // the checksum, filled in below
   put_le(out, meta.time.ts);
@@ -23,8 +24,8 @@ void encode(const Meta& meta, const std::string& line, std::string& out) {
     put_le(out, meta.trace[i].child, 4);
   }
   out += line;
-  const std::uint64_t sum = XXH64(out.data() + kHeader, out.size() - kHeader, 0);
-  for (int i = 0; i < 8; ++i) out[4 + static_cast<std::size_t>(i)] = static_cast<char>(sum >> (8 * i));
+  const std::uint64_t sum = XXH64(out.data() + start + kHeader, out.size() - start - kHeader, 0);
+  for (std::size_t i = 0; i < 8; ++i) out[start + 4 + i] = static_cast<char>(sum >> (8 * i));
 }
 
 // The meta with every logical time (grouping version) zeroed: what names a released item.
@@ -43,7 +44,13 @@ OutputLog::OutputLog(std::filesystem::path path) : path_(std::move(path)) {
   file_ = AppendFile(path_);
 }
 
-OutputLog::~OutputLog() = default;
+OutputLog::~OutputLog() {
+  try {
+    flush();
+  } catch (const std::exception&) {
+    // Lines released but not written are after the last meta on record: a replay writes them.
+  }
+}
 
 void OutputLog::load() {
   const std::string file = read_file(path_);
@@ -81,13 +88,16 @@ void OutputLog::load() {
 bool OutputLog::release(const Meta& meta, const std::string& line) {
   Meta key = release_key(meta);
   if (last_ && !(*last_ < key)) return false;
-  if (file_.is_open()) {
-    encode(meta, line, record_);
-    file_.append(record_);
-  }
+  if (file_.is_open()) encode(meta, line, pending_);
   last_ = std::move(key);
   lines_.push_back(line);
   return true;
+}
+
+void OutputLog::flush() {
+  if (pending_.empty()) return;
+  file_.append(pending_);
+  pending_.clear();
 }
 
 void OutputLog::sync() {

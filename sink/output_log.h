@@ -9,8 +9,12 @@
 // lies between the last commit and the crash, and release() skips everything at or below the last
 // meta on record, so each line is written once. Records: [length u32][xxh64 u64][ts u64][front
 // u32][trace length u32][(logical u32, child u32)...][line], the checksum covering what follows it.
-// A write is in the page cache when release() returns (a killed process loses nothing); sync()
-// makes it survive the machine, and the commit protocol calls it before a commit is acknowledged.
+// release() buffers its record; flush() writes what is buffered, and the worker calls it after
+// every batch of releases, before it handles anything else — so before any tail client sees the
+// lines and before a commit covering them. A process killed in between loses only lines after the
+// last meta on record, which the replay releases again. A flushed write is in the page cache (a
+// killed process loses nothing); sync() makes it survive the machine, and the commit protocol
+// calls it before a commit is acknowledged.
 // Reopening cuts a torn last record; damage anywhere else raises OutputLogError. With an empty path
 // the log lives in memory only (exactly-once off).
 #pragma once
@@ -41,6 +45,9 @@ class OutputLog {
   // Writes `line`, released with `meta`, unless the log already holds it (meta at or below the
   // last one written). Returns whether it was written.
   bool release(const Meta& meta, const std::string& line);
+  // Writes the records release() buffered (one write for a whole batch of releases).
+  void flush();
+  // Makes what was flushed durable; may run on another thread than release() and flush().
   void sync();
 
   const std::vector<std::string>& lines() const { return lines_; }
@@ -54,7 +61,7 @@ class OutputLog {
   AppendFile file_;  // closed when the log lives in memory only
   std::vector<std::string> lines_;
   std::optional<Meta> last_;
-  std::string record_;  // reused encoding buffer
+  std::string pending_;  // records released but not flushed yet
 };
 
 }  // namespace flamestream

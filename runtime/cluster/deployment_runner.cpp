@@ -148,7 +148,11 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
             return wire::TailReply{0, {}, true};
           return tail_reply(output_of(sink), r.offset, finished);
         },
-        [&](Timestamp t) { state.on_min_time(t); },
+        [&](Timestamp t) {
+          for (NodeId sink : job.graph.sinks())
+            if (placement.pinned_host[sink] == self) output_of(sink).flush();
+          state.on_min_time(t);
+        },
         [&](const ReadyCommit& c) { state.on_commit_ready(c); },
         [&](const wire::StateRequest& r) { return serve_state_request(zk, context.data_dir, r); }};
     // A tick that continues another takes the committed state of the keys it now owns from the

@@ -44,7 +44,23 @@ TEST_F(OutputLogTest, AReplayedReleaseIsWrittenOnce) {
   EXPECT_FALSE(log.release(meta(10, 2), "b"));  // the replay: already written
   EXPECT_FALSE(log.release(meta(20), "c"));
   EXPECT_TRUE(log.release(meta(30), "d"));
+  log.flush();
   EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"a", "b", "c", "d"}));
+}
+
+TEST_F(OutputLogTest, ReleasesReachTheFileOnFlushOrClose) {
+  {
+    OutputLog log(path_);
+    EXPECT_TRUE(log.release(meta(10), "a"));
+    EXPECT_TRUE(log.release(meta(20), "b"));
+    EXPECT_EQ(std::filesystem::file_size(path_), 0u);  // buffered: one write per batch
+    EXPECT_EQ(log.lines(), (std::vector<std::string>{"a", "b"}));
+    log.flush();
+    log.sync();
+    EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"a", "b"}));
+    EXPECT_TRUE(log.release(meta(30), "c"));
+  }
+  EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST_F(OutputLogTest, AWindowReleasedAgainUnderAnotherVersionIsStillWrittenOnce) {
@@ -71,6 +87,7 @@ TEST_F(OutputLogTest, ATornLastRecordIsCut) {
   OutputLog log(path_);
   EXPECT_EQ(log.lines(), (std::vector<std::string>{"kept"}));
   EXPECT_TRUE(log.release(meta(2), "torn"));
+  log.flush();
   EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"kept", "torn"}));
 }
 
