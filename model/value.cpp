@@ -14,12 +14,12 @@
 
 namespace flamestream {
 
-namespace {
-
-[[noreturn]] void wrong_kind(Value::Kind expected, Value::Kind actual) {
+void Value::wrong_kind(Kind expected, Kind actual) {
   throw ValueError(std::string("expected a ") + kind_name(expected) + " value, got " +
                    kind_name(actual));
 }
+
+namespace {
 
 // Seeds separate the kinds, so 1, 1.0, "1" and (1) hash differently.
 constexpr std::uint64_t seed_of(Value::Kind kind) {
@@ -184,31 +184,6 @@ const Value& Value::Elements::at(std::size_t i) const {
 
 bool operator==(const Value::Elements& a, const Value::Elements& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
-
-bool Value::as_bool() const {
-  if (auto* b = std::get_if<bool>(&v_)) return *b;
-  wrong_kind(Kind::boolean, kind());
-}
-
-std::int64_t Value::as_int() const {
-  if (auto* i = std::get_if<std::int64_t>(&v_)) return *i;
-  wrong_kind(Kind::integer, kind());
-}
-
-double Value::as_double() const {
-  if (auto* d = std::get_if<double>(&v_)) return *d;
-  wrong_kind(Kind::real, kind());
-}
-
-const std::string& Value::as_string() const {
-  if (auto* s = std::get_if<std::string>(&v_)) return *s;
-  wrong_kind(Kind::string, kind());
-}
-
-Value::Elements Value::as_tuple() const {
-  if (auto* t = std::get_if<detail::TupleRef>(&v_)) return {t->data(), t->size()};
-  wrong_kind(Kind::tuple, kind());
 }
 
 std::string Value::to_text() const {

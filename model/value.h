@@ -138,12 +138,28 @@ class Value {
   Kind kind() const { return static_cast<Kind>(v_.index()); }
   bool is_null() const { return kind() == Kind::null; }
 
-  // Accessors throw ValueError naming the expected and actual kind.
-  bool as_bool() const;
-  std::int64_t as_int() const;
-  double as_double() const;
-  const std::string& as_string() const;
-  Elements as_tuple() const;
+  // Accessors throw ValueError naming the expected and actual kind. Inline: user functions call
+  // them several times an item.
+  bool as_bool() const {
+    if (auto* b = std::get_if<bool>(&v_)) return *b;
+    wrong_kind(Kind::boolean, kind());
+  }
+  std::int64_t as_int() const {
+    if (auto* i = std::get_if<std::int64_t>(&v_)) return *i;
+    wrong_kind(Kind::integer, kind());
+  }
+  double as_double() const {
+    if (auto* d = std::get_if<double>(&v_)) return *d;
+    wrong_kind(Kind::real, kind());
+  }
+  const std::string& as_string() const {
+    if (auto* s = std::get_if<std::string>(&v_)) return *s;
+    wrong_kind(Kind::string, kind());
+  }
+  Elements as_tuple() const {
+    if (auto* t = std::get_if<detail::TupleRef>(&v_)) return {t->data(), t->size()};
+    wrong_kind(Kind::tuple, kind());
+  }
 
   std::string to_text() const;
   void append_text(std::string& out) const;
@@ -155,6 +171,8 @@ class Value {
   friend std::strong_ordering operator<=>(const Value& a, const Value& b);
 
  private:
+  [[noreturn]] static void wrong_kind(Kind expected, Kind actual);
+
   using Repr = std::variant<std::monostate, bool, std::int64_t, double, std::string, detail::TupleRef>;
   Repr v_;
 };
