@@ -36,15 +36,19 @@ std::optional<Line> StreamSource::next() {
 }
 
 PacedSource::PacedSource(std::unique_ptr<Source> inner, double lines_per_s)
-    : inner_(std::move(inner)), lines_per_s_(lines_per_s) {}
+    : inner_(std::move(inner)),
+      interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(1.0 / lines_per_s))) {}
 
 std::optional<Line> PacedSource::next() {
+  // No credit for time spent waiting elsewhere (a client held up by back-pressure or a recovery):
+  // after a stall the lines go on at the rate, not in a burst that catches up. Sleeps are a
+  // millisecond at least (shorter ones overshoot), so high rates are kept on average.
+  using namespace std::chrono_literals;
   const auto now = std::chrono::steady_clock::now();
-  if (served_ == 0) start_ = now;
-  const auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                std::chrono::duration<double>(static_cast<double>(served_) / lines_per_s_));
-  if (due > now) std::this_thread::sleep_until(due);
-  ++served_;
+  if (now - next_ > 10ms) next_ = now;
+  if (next_ - now > 1ms) std::this_thread::sleep_until(next_);
+  next_ += interval_;
   return inner_->next();
 }
 

@@ -40,8 +40,8 @@ class StreamSource : public Source {
 // Lines of a file, or of stdin for "-". Throws InputError if the file cannot be opened.
 std::unique_ptr<Source> open_source(const std::string& path);
 
-// Another source's lines at most `lines_per_s` a second, on average since the first (a replay of
-// recorded input at its original pace, or a run stretched long enough to fail a worker mid-way).
+// Another source's lines, one every 1/`lines_per_s` seconds at most (a replay of recorded input at
+// its pace, or a run stretched long enough to fail a worker in the middle of it).
 class PacedSource : public Source {
  public:
   PacedSource(std::unique_ptr<Source> inner, double lines_per_s);
@@ -49,9 +49,8 @@ class PacedSource : public Source {
 
  private:
   std::unique_ptr<Source> inner_;
-  double lines_per_s_;
-  std::uint64_t served_ = 0;
-  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::duration interval_;
+  std::chrono::steady_clock::time_point next_{};
 };
 
 // A seeded stream of `count` lines: integers in [1, max_int], or words drawn from a vocabulary.
