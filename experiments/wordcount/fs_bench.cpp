@@ -73,17 +73,18 @@ struct Options {
   double tail_poll_us = 200;
 };
 
+// Prints the usage: to stdout with exit 0 for --help, else to stderr after `why` with exit 2.
 [[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "fs_bench: %s\n"
+  std::fprintf(why.empty() ? stdout : stderr,
+               "%s%s"
                "usage: fs_bench --words FILE --count N --rate R [--workers N] [--warmup-s S]\n"
                "                [--max-lag-s S] [--ingest-batch LINES] [--batch-us U]\n"
                "                [--ack-flush-us U] [--counts-out FILE] [--mode ordered|exactly-once]\n"
                "                [--engine embedded|cluster] [--zk HOST:PORT] [--tail-poll-us U]\n"
                "--engine cluster streams into the front 'in' and tails the sink 'out' of the latest\n"
                "tick of a running cluster (batch and ack knobs are then the workers' own).\n",
-               why.c_str());
-  std::exit(2);
+               why.empty() ? "" : "fs_bench: ", why.empty() ? "" : (why + "\n").c_str());
+  std::exit(why.empty() ? 0 : 2);
 }
 
 Options parse(int argc, char** argv) {
@@ -95,7 +96,8 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "--words") o.words_path = value();
+      if (a == "--help") usage("");
+      else if (a == "--words") o.words_path = value();
       else if (a == "--counts-out") o.counts_out = value();
       else if (a == "--count") o.count = std::stoull(value());
       else if (a == "--rate") o.rate = std::stod(value());
