@@ -185,13 +185,13 @@ int ingest_command(const std::vector<std::string>& args) {
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
   const std::string front = opts.value("front", "");
   if (front.empty()) throw UsageError("--front NAME is required");
+  const std::uint64_t rate = opts.unsigned_value("rate", 0);
+  if (opts.has("rate") && rate == 0) throw UsageError("--rate must be at least 1 line a second");
   auto zk = connect_zk(opts.value("zk", ""));
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
   auto [host, registration] = host_of(*zk, tick, front, tick.spec.fronts, "front");
   std::unique_ptr<Source> source = open_source(opts.positional().empty() ? "-" : opts.positional()[0]);
-  const std::uint64_t rate = opts.unsigned_value("rate", 0);
-  if (opts.has("rate") && rate == 0) throw UsageError("--rate must be at least 1 line a second");
   if (rate > 0) source = std::make_unique<PacedSource>(std::move(source), static_cast<double>(rate));
   zmq::context_t context;
   IngestClient::Options options;

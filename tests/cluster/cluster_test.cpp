@@ -99,6 +99,9 @@ TEST_F(ClusterTest, BadTicksAndFrontsExit2NamingTheProblemAndWriteNothing) {
   EXPECT_EQ(ingest.status, 2) << test_support::describe(ingest.status) << "; stderr: " << ingest.err;
   EXPECT_NE(ingest.err.find("nosuch"), std::string::npos) << ingest.err;
   EXPECT_NE(ingest.err.find("valid: in"), std::string::npos) << ingest.err;
+  const RunResult no_rate = flamestream({"ingest", "--zk", zk_, "--front", "in", "--rate", "0"}, "w\n");
+  EXPECT_EQ(no_rate.status, 2) << no_rate.err;
+  EXPECT_NE(no_rate.err.find("--rate must be at least 1"), std::string::npos) << no_rate.err;
 
   const RunResult status = flamestream({"status", "--zk", zk_});
   EXPECT_EQ(status.status, 0) << status.err;
