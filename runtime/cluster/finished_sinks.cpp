@@ -10,6 +10,16 @@ namespace flamestream {
 
 std::optional<wire::TailReply> FinishedSinks::serve(ZkClient& zk, std::uint64_t tick_id,
                                                     const wire::TailRequest& request) {
+  try {
+    return try_serve(zk, tick_id, request);
+  } catch (const std::exception&) {
+    // ZooKeeper away, or a log that cannot be read: the tail asks again; the worker goes on.
+    return std::nullopt;
+  }
+}
+
+std::optional<wire::TailReply> FinishedSinks::try_serve(ZkClient& zk, std::uint64_t tick_id,
+                                                        const wire::TailRequest& request) {
   const auto ticks = all_ticks(zk);
   const auto asked = std::find_if(ticks.begin(), ticks.end(), [&](const DeployedTick& t) { return t.id == tick_id; });
   if (asked == ticks.end() || !asked->spec.exactly_once) return std::nullopt;

@@ -24,11 +24,14 @@ class FinishedSinks {
   explicit FinishedSinks(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {}
 
   // The reply to `request` (of tick `tick_id`) if it names a finished job whose sink's output log
-  // lies here; nullopt otherwise.
+  // lies here; nullopt otherwise, and when ZooKeeper or the log cannot be read (never throws).
   std::optional<wire::TailReply> serve(ZkClient& zk, std::uint64_t tick_id,
                                        const wire::TailRequest& request);
 
  private:
+  std::optional<wire::TailReply> try_serve(ZkClient& zk, std::uint64_t tick_id,
+                                           const wire::TailRequest& request);
+
   std::filesystem::path data_dir_;
   std::map<std::filesystem::path, std::unique_ptr<OutputLog>> logs_;  // read once, final
 };
