@@ -54,16 +54,21 @@ std::vector<Item> make_arrivals(std::int64_t n, std::int64_t tombstone_every, st
   return out;
 }
 
+// A release callback that only counts.
+std::function<void(const Item&)> counting(std::uint64_t& released) {
+  return [&released](const Item& item) {
+    benchmark::DoNotOptimize(&item);
+    ++released;
+  };
+}
+
 // Args: n, chunk.
 void BM_SinkBufferThenRelease(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   const auto chunk = static_cast<Timestamp>(state.range(1));
   const std::vector<Item> arrivals = make_arrivals(n, 0, 0);
   std::uint64_t released = 0;
-  const std::function<void(const Item&)> emit = [&released](const Item& item) {
-    benchmark::DoNotOptimize(&item);
-    ++released;
-  };
+  const std::function<void(const Item&)> emit = counting(released);
   for (auto _ : state) {
     SinkBarrier sink;
     for (const Item& item : arrivals) sink.on_item(item);
@@ -81,10 +86,7 @@ void streaming(benchmark::State& state, std::int64_t tombstone_every) {
   const std::vector<Item> arrivals = make_arrivals(n, tombstone_every, 3);
   std::uint64_t released = 0;
   std::size_t peak = 0;
-  const std::function<void(const Item&)> emit = [&released](const Item& item) {
-    benchmark::DoNotOptimize(&item);
-    ++released;
-  };
+  const std::function<void(const Item&)> emit = counting(released);
   for (auto _ : state) {
     SinkBarrier sink;
     released = 0;
@@ -116,10 +118,7 @@ void BM_SinkInterleaved(benchmark::State& state) {
       for (std::size_t k = page * kPage; k < std::min(source.size(), (page + 1) * kPage); ++k)
         arrivals.push_back(source[k]);
   std::uint64_t released = 0;
-  const std::function<void(const Item&)> emit = [&released](const Item& item) {
-    benchmark::DoNotOptimize(&item);
-    ++released;
-  };
+  const std::function<void(const Item&)> emit = counting(released);
   for (auto _ : state) {
     SinkBarrier sink;
     // The minimal time trails the arrivals by four pages of every source.
