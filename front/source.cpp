@@ -1,9 +1,8 @@
 #include "front/source.h"
 
-#include <thread>
-
 #include <cstring>
 #include <iostream>
+#include <thread>
 
 #include "model/errors.h"
 

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "experiments/microbench/items.h"
 #include "acker/ack_table.h"
 #include "acker/delta_aggregator.h"
 
@@ -88,7 +89,7 @@ void BM_AckTableApplyEach(benchmark::State& state) {
     table.reset();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kDeltas));
+  set_items_processed(state, static_cast<std::int64_t>(state.iterations() * kDeltas));
   state.counters["advances/delta"] = static_cast<double>(advanced) / kDeltas;
   state.counters["final_min"] = static_cast<double>(final_min);
 }
@@ -123,7 +124,7 @@ void BM_AckTableAggregated(benchmark::State& state) {
     table.reset();
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kDeltas));
+  set_items_processed(state, static_cast<std::int64_t>(state.iterations() * kDeltas));
   state.counters["slots/apply"] =
       applies ? static_cast<double>(slots_applied) / static_cast<double>(applies) : 0.0;
 }

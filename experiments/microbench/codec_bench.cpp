@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/microbench/items.h"
 #include "runtime/wire/codec.h"
 
 namespace flamestream {
@@ -57,7 +58,7 @@ void BM_EncodeItemBatch(benchmark::State& state) {
     bytes = encoded.size();
     benchmark::DoNotOptimize(encoded.data());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+  set_items_processed(state, static_cast<std::int64_t>(state.iterations()) * state.range(0));
   state.counters["bytes/item"] = static_cast<double>(bytes) / static_cast<double>(state.range(0));
 }
 
@@ -68,7 +69,7 @@ void BM_DecodeItemBatch(benchmark::State& state) {
     wire::Message m = wire::decode(encoded, limits);
     benchmark::DoNotOptimize(&m);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+  set_items_processed(state, static_cast<std::int64_t>(state.iterations()) * state.range(0));
   state.counters["bytes/item"] =
       static_cast<double>(encoded.size()) / static_cast<double>(state.range(0));
 }

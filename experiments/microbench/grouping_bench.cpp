@@ -16,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "experiments/microbench/items.h"
 #include "model/grouping.h"
 
 namespace flamestream {
@@ -43,7 +44,7 @@ GroupingInput make_input(std::int64_t n, std::int64_t keys, std::size_t window) 
 
 void report(benchmark::State& state, const GroupingState::Stats& s, std::size_t per_iter) {
   const auto items = static_cast<double>(state.iterations()) * static_cast<double>(per_iter);
-  state.SetItemsProcessed(static_cast<std::int64_t>(items));
+  set_items_processed(state, static_cast<std::int64_t>(items));
   // Stats are per last iteration; every iteration is the same run.
   const auto n = static_cast<double>(per_iter);
   state.counters["windows/item"] = static_cast<double>(s.windows) / n;

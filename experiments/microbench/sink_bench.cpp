@@ -17,6 +17,7 @@
 #include <functional>
 #include <vector>
 
+#include "experiments/microbench/items.h"
 #include "sink/sink_barrier.h"
 
 namespace flamestream {
@@ -75,7 +76,7 @@ void BM_SinkBufferThenRelease(benchmark::State& state) {
     for (Timestamp t = chunk; t <= static_cast<Timestamp>(n) + chunk; t += chunk) sink.release(t, emit);
     if (sink.buffered() != 0) state.SkipWithError("items left in the sink");
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+  set_items_processed(state, static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(arrivals.size()));
   benchmark::DoNotOptimize(released);
 }
@@ -99,7 +100,7 @@ void streaming(benchmark::State& state, std::int64_t tombstone_every) {
     sink.release(kInfinity, emit);
     peak = sink.stats().peak_buffered;
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+  set_items_processed(state, static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(arrivals.size()));
   state.counters["released/iter"] = static_cast<double>(released);
   state.counters["peak_buffered"] = static_cast<double>(peak);
@@ -130,7 +131,7 @@ void BM_SinkInterleaved(benchmark::State& state) {
     sink.release(kInfinity, emit);
     if (sink.buffered() != 0) state.SkipWithError("items left in the sink");
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * n);
+  set_items_processed(state, static_cast<std::int64_t>(state.iterations()) * n);
 }
 
 void BM_SinkStreaming(benchmark::State& state) { streaming(state, 0); }

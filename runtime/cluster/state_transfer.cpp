@@ -15,7 +15,7 @@ constexpr auto kAnswerTimeout = std::chrono::seconds(60);
 
 wire::Limits generous_limits() { return wire::Limits{1 << 16, 1 << 16}; }
 
-// One worker per process, so one set of finished sinks: the logs it already read stay read.
+// The finished sinks of a data dir (a worker process has one): logs once read stay read.
 FinishedSinks& finished_sinks(const std::filesystem::path& data_dir) {
   static std::map<std::filesystem::path, FinishedSinks> by_dir;
   return by_dir.try_emplace(data_dir, data_dir).first->second;
