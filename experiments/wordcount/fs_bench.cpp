@@ -5,7 +5,8 @@
 // word i is due at start + i/rate, and its latency is the wall time its updated count is released
 // minus that due time, so time spent waiting to get in (client batching, back-pressure) counts.
 // The released (word, count) pair names its input exactly (the count-th occurrence of the word),
-// so the attribution does not rely on release order; release order is checked separately.
+// so the attribution does not rely on release order; release order is checked separately
+// (release_check.h: it runs on the engine's sink thread, so it is kept cheap).
 //
 // Prints one JSON object on stdout (latency percentiles, throughput, checks, peak RSS) and writes
 // the final per-word output table (word, last count, outputs) to --counts-out for the harness to
@@ -13,8 +14,8 @@
 //
 // Memory: peak_rss_mib is the process's ru_maxrss (getrusage) when the run ends, engine and
 // harness together; harness_rss_mib is the resident size just before the engine starts, i.e. this
-// driver's own tables (the input as word ids, each word's occurrence list, two latency slots per
-// input: about 20 bytes a word). peak_rss_mib − harness_rss_mib bounds what the engine added.
+// driver's own tables (per input: its word id, occurrence number and position, release time and
+// engine latency: about 28 bytes a word). peak_rss_mib − harness_rss_mib bounds what the engine added.
 // Unbounded input (--rate far above what the engine sustains, --max-lag-s large) makes this a
 // closed-loop run: the source is back-pressured and achieved_rate is the engine's throughput.
 //
@@ -33,12 +34,12 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "experiments/wordcount/release_check.h"
 #include "graphs/catalog.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/engine/embedded_engine.h"
@@ -46,6 +47,8 @@
 #include "runtime/wire/codec.h"
 
 namespace fs = flamestream;
+using wordcount_bench::Input;
+using wordcount_bench::ReleaseCheck;
 
 namespace {
 
@@ -140,15 +143,6 @@ double current_rss_mib() {
   if (!(statm >> size >> resident)) return 0.0;
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
-
-// The input: word i is vocab[ids[i]] (a vector of ids, not of strings, keeps the driver's own
-// memory small next to the engine's at 10 M words).
-struct Input {
-  std::vector<std::string> vocab;
-  std::vector<std::uint32_t> ids;
-  std::size_t size() const { return ids.size(); }
-  const std::string& operator[](std::size_t i) const { return vocab[ids[i]]; }
-};
 
 // Open-loop source: line i is due at start + i/rate. It sleeps until a line is due (lines already
 // due go out at once, so at high rates they leave in small bursts), and gives up
@@ -294,37 +288,10 @@ std::string json(const Percentiles& p) {
   return buf;
 }
 
-struct WordState {
-  std::vector<std::uint32_t> positions;  // input indices of its occurrences, in order
-  std::uint64_t last = 0;                // last count released
-  std::uint64_t outputs = 0;
-};
-
 int run(const Options& o) {
-  Input words;
-  std::unordered_map<std::string, std::uint32_t> index;  // word -> id
-  std::vector<WordState> table;                          // by id
-  {
-    std::ifstream in(o.words_path);
-    if (!in) throw std::runtime_error("cannot open " + o.words_path);
-    index.reserve(1 << 17);
-    std::string line;
-    while ((o.count == 0 || words.size() < o.count) && std::getline(in, line)) {
-      const auto [it, added] = index.try_emplace(line, static_cast<std::uint32_t>(words.vocab.size()));
-      if (added) {
-        words.vocab.push_back(line);
-        table.emplace_back();
-      }
-      table[it->second].positions.push_back(static_cast<std::uint32_t>(words.ids.size()));
-      words.ids.push_back(it->second);
-    }
-  }
-
+  const Input words = wordcount_bench::load_words(o.words_path, o.count);
+  ReleaseCheck check(words);
   const std::size_t n = words.size();
-  std::vector<std::int64_t> latency(n, -1);    // release − due, per input
-  std::vector<std::int64_t> engine_lat(n, -1); // release − front stamp, per input
-  std::uint64_t bad_outputs = 0, duplicates = 0, order_violations = 0, sequence_violations = 0;
-  std::int64_t last_index = -1;
   std::int64_t last_release_ns = 0;
   std::atomic<std::uint64_t> released{0};
 
@@ -338,30 +305,10 @@ int run(const Options& o) {
                      : std::clamp<std::size_t>(static_cast<std::size_t>(o.rate / 1000.0), 1, 1024);
 
   // One released count; `stamp` is the front's ingestion time when the engine tells it, else -1.
-  std::string key;
   auto record = [&](std::string_view word, std::int64_t count, std::int64_t now, std::int64_t stamp) {
     last_release_ns = now;
     released.fetch_add(1, std::memory_order_relaxed);
-    key.assign(word);
-    const auto it = index.find(key);
-    if (it == index.end() || count < 1 ||
-        static_cast<std::uint64_t>(count) > table[it->second].positions.size()) {
-      ++bad_outputs;
-      return;
-    }
-    WordState& w = table[it->second];
-    if (static_cast<std::uint64_t>(count) != w.last + 1) ++sequence_violations;
-    w.last = static_cast<std::uint64_t>(count);
-    ++w.outputs;
-    const std::uint32_t index = w.positions[static_cast<std::size_t>(count - 1)];
-    if (latency[index] >= 0) {
-      ++duplicates;
-      return;
-    }
-    if (static_cast<std::int64_t>(index) < last_index) ++order_violations;
-    last_index = std::max<std::int64_t>(last_index, index);
-    latency[index] = now - source.due_ns(index);
-    if (stamp >= 0) engine_lat[index] = now - stamp;
+    check.record(word, count, now, stamp);
   };
   auto release = [&](fs::NodeId, const fs::Item& item) {
     const std::int64_t now = wall_ns();
@@ -400,7 +347,7 @@ int run(const Options& o) {
         const std::int64_t now = wall_ns();
         const auto tab = line.find('\t');
         if (tab == std::string_view::npos) {
-          ++bad_outputs;
+          check.record_malformed();
           return;
         }
         std::int64_t count = line.size() > tab + 1 ? 0 : -1;
@@ -425,26 +372,26 @@ int run(const Options& o) {
   const std::uint64_t offered = source.offered();
   const std::uint64_t warm = std::min<std::uint64_t>(offered, static_cast<std::uint64_t>(o.warmup_s * o.rate));
   std::vector<std::int64_t> lat, eng, late;
-  std::uint64_t missing = 0;
+  std::uint64_t missing = 0, bad_outputs = check.bad_outputs();
   const std::uint64_t late_from = offered - offered / 5;  // the last fifth: a growing backlog shows there
   for (std::uint64_t i = 0; i < offered; ++i) {
-    if (latency[i] < 0) {
+    if (check.released_at(i) == 0) {
       ++missing;
       continue;
     }
+    const std::int64_t latency = check.released_at(i) - source.due_ns(i);
     if (i >= warm) {
-      lat.push_back(latency[i]);
-      if (engine_lat[i] >= 0) eng.push_back(engine_lat[i]);
+      lat.push_back(latency);
+      if (check.engine_latency(i) >= 0) eng.push_back(check.engine_latency(i));
     }
-    if (i >= late_from) late.push_back(latency[i]);
+    if (i >= late_from) late.push_back(latency);
   }
   for (std::uint64_t i = offered; i < n; ++i)
-    if (latency[i] >= 0) ++bad_outputs;  // released but never offered: impossible unless wrong
+    if (check.released_at(i) != 0) ++bad_outputs;  // released but never offered: impossible unless wrong
 
   if (!o.counts_out.empty()) {
     std::ofstream out(o.counts_out);
-    for (std::uint32_t id = 0; id < table.size(); ++id)
-      if (const WordState& w = table[id]; w.outputs) out << words.vocab[id] << '\t' << w.last << '\t' << w.outputs << '\n';
+    check.write_counts(out);
     if (!out) throw std::runtime_error("cannot write " + o.counts_out);
   }
   const double span_s =
@@ -473,9 +420,9 @@ int run(const Options& o) {
       static_cast<double>(source.max_lag_ns()) / 1e6, span_s, drain_ms,
       span_s > 0 ? static_cast<double>(offered) / span_s : 0.0, static_cast<unsigned long long>(warm),
       json(percentiles(lat)).c_str(), json(percentiles(late)).c_str(), json(percentiles(eng)).c_str(),
-      static_cast<unsigned long long>(bad_outputs), static_cast<unsigned long long>(duplicates),
-      static_cast<unsigned long long>(missing), static_cast<unsigned long long>(sequence_violations),
-      static_cast<unsigned long long>(order_violations), static_cast<unsigned long long>(stats.replays),
+      static_cast<unsigned long long>(bad_outputs), static_cast<unsigned long long>(check.duplicates()),
+      static_cast<unsigned long long>(missing), static_cast<unsigned long long>(check.sequence_violations()),
+      static_cast<unsigned long long>(check.order_violations()), static_cast<unsigned long long>(stats.replays),
       static_cast<unsigned long long>(stats.peak_sink_buffer), run_peak_rss, harness_rss,
       escaped.c_str());
   return error.empty() ? 0 : 1;
