@@ -1,7 +1,7 @@
 #include "model/grouping.h"
 
 #include <algorithm>
-#include <tuple>
+#include <memory>
 
 #include "model/errors.h"
 
@@ -20,35 +20,39 @@ auto position(Bucket& bucket, const Meta& meta) {
 void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& out) {
   check_invariant(in.meta.time.ts >= min_ts_,
                   "an item below the minimal time reached a grouping: the acker released too early");
-  Buckets::iterator it;
-  bool added = false;
+  Slot* slot = nullptr;
   if (op_->key_part) {
     // The key is copied only for a new bucket.
     const Value& key = op_->key_part(in.payload);
-    it = buckets_.find(KeyRef{key, hash});
-    if (it == buckets_.end()) {
-      it = buckets_.try_emplace(Key{key, hash}).first;
-      added = true;
-    }
+    slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
+    if (!slot) slot = &new_slot(Key{key, hash});
   } else {
-    std::tie(it, added) = buckets_.try_emplace(Key{op_->key(in.payload), hash});
+    Value key = op_->key(in.payload);
+    slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
+    if (!slot) slot = &new_slot(Key{std::move(key), hash});
   }
-  Slot& slot = it->second;
+  if (in.tombstone) {
+    cancel(slot->entries, in, out);
+  } else {
+    insert(slot->entries, std::move(in), out);
+  }
+  if (slot->unsettled) return;  // on_min_time trims it, and drops it if empty
+  if (slot->entries.empty()) {
+    slots_.erase(slot, hash);
+  } else {
+    slot->unsettled = true;
+    unsettled_.push_back(slot);
+  }
+}
+
+GroupingState::Slot& GroupingState::new_slot(Key key) {
+  auto slot = std::make_unique<Slot>();
   // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word
   // count's steady state) without regrowth, and no more: memory is per live key.
-  if (added) slot.entries.reserve(op_->window + 1);
-  if (in.tombstone) {
-    cancel(slot.entries, in, out);
-  } else {
-    insert(slot.entries, std::move(in), out);
-  }
-  if (slot.unsettled) return;  // on_min_time trims it, and drops it if empty
-  if (slot.entries.empty()) {
-    buckets_.erase(it);
-  } else {
-    slot.unsettled = true;
-    unsettled_.push_back(&*it);
-  }
+  slot->entries.reserve(op_->window + 1);
+  const std::uint64_t hash = key.hash;
+  slot->key = std::move(key);
+  return slots_.insert(hash, std::move(slot));
 }
 
 void GroupingState::insert(Bucket& bucket, Item&& in, std::vector<Output>& out) {
@@ -114,16 +118,23 @@ Item GroupingState::window(const Bucket& bucket, std::size_t end, bool tombstone
 void GroupingState::on_min_time(Timestamp min_ts) {
   if (min_ts <= min_ts_) return;
   min_ts_ = min_ts;
+  // The listed slots and their entries are mostly out of the caches by now: fetch a few ahead so
+  // their misses overlap instead of following one another.
+  constexpr std::size_t kAhead = 8;
+  const std::size_t n = unsettled_.size();
+  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(unsettled_[i]);
   std::size_t still = 0;
-  for (Buckets::value_type* element : unsettled_) {
-    Slot& slot = element->second;
-    trim(slot.entries);
-    if (slot.entries.empty()) {
-      buckets_.erase(buckets_.find(element->first));
-    } else if (slot.entries.back().item.meta.time.ts < min_ts_) {
-      slot.unsettled = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(unsettled_[i + kAhead]);
+    if (i + kAhead / 2 < n) __builtin_prefetch(unsettled_[i + kAhead / 2]->entries.data());
+    Slot* slot = unsettled_[i];
+    trim(slot->entries);
+    if (slot->entries.empty()) {
+      slots_.erase(slot, slot->key.hash);
+    } else if (slot->entries.back().item.meta.time.ts < min_ts_) {
+      slot->unsettled = false;
     } else {
-      unsettled_[still++] = element;
+      unsettled_[still++] = slot;
     }
   }
   unsettled_.resize(still);
@@ -141,8 +152,9 @@ void GroupingState::trim(Bucket& bucket) const {
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {
   std::vector<std::pair<std::uint64_t, const Bucket*>> order;
-  for (const auto& [key, slot] : buckets_)
-    if (!slot.entries.empty()) order.emplace_back(key.hash, &slot.entries);
+  slots_.for_each([&](std::uint64_t hash, const Slot& slot) {
+    if (!slot.entries.empty()) order.emplace_back(hash, &slot.entries);
+  });
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first : a.second->front().item.meta < b.second->front().item.meta;
   });
@@ -159,14 +171,16 @@ std::vector<Item> GroupingState::committed(Timestamp end) const {
 }
 
 void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
-  buckets_.clear();
+  slots_.clear();
   unsettled_.clear();
   for (const Item& item : items) {
     check_invariant(item.meta.time.ts < end && !item.tombstone,
                     "a committed grouping state holds only live items below its tick end");
     Value key = op_->key(item.payload);
     const std::uint64_t hash = key.hash();  // = op_->key_hash(item.payload)
-    Bucket& bucket = buckets_[Key{std::move(key), hash}].entries;
+    Slot* slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
+    if (!slot) slot = &new_slot(Key{std::move(key), hash});
+    Bucket& bucket = slot->entries;
     check_invariant(bucket.empty() || bucket.back().item.meta < item.meta,
                     "a committed grouping state lists each bucket in meta order");
     bucket.push_back(Entry{item, 1});
@@ -176,13 +190,13 @@ void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
 
 std::size_t GroupingState::key_count() const {
   std::size_t n = 0;
-  for (const auto& [key, slot] : buckets_) n += !slot.entries.empty();
+  slots_.for_each([&](std::uint64_t, const Slot& slot) { n += !slot.entries.empty(); });
   return n;
 }
 
 std::size_t GroupingState::entry_count() const {
   std::size_t n = 0;
-  for (const auto& [key, slot] : buckets_) n += slot.entries.size();
+  slots_.for_each([&](std::uint64_t, const Slot& slot) { n += slot.entries.size(); });
   return n;
 }
 

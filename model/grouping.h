@@ -11,10 +11,10 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 #include "model/operation.h"
+#include "model/slot_table.h"
 
 namespace flamestream {
 
@@ -60,37 +60,19 @@ class GroupingState {
   };
   using Bucket = std::vector<Entry>;
 
-  // A key with its hash, computed once per item: the map neither rehashes nor copies it, and
-  // equal hashes are checked before the values are compared.
+  // A key with its hash, computed once per item: the table compares hashes before values.
   struct Key {
     Value value;
     std::uint64_t hash;
-    friend bool operator==(const Key& a, const Key& b) {
-      return a.hash == b.hash && a.value == b.value;
-    }
-  };
-  // A key not copied yet, for looking it up (heterogeneous lookup).
-  struct KeyRef {
-    const Value& value;
-    std::uint64_t hash;
-  };
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.hash); }
-    std::size_t operator()(const KeyRef& k) const { return static_cast<std::size_t>(k.hash); }
-  };
-  struct KeyEq {
-    using is_transparent = void;
-    bool operator()(const Key& a, const Key& b) const { return a == b; }
-    bool operator()(const KeyRef& a, const Key& b) const { return a.hash == b.hash && a.value == b.value; }
-    bool operator()(const Key& a, const KeyRef& b) const { return (*this)(b, a); }
   };
   struct Slot {
+    Key key;
     Bucket entries;
     bool unsettled = false;  // listed in unsettled_
   };
-  using Buckets = std::unordered_map<Key, Slot, KeyHash, KeyEq>;
 
+  // A new, empty bucket for `key`, stored in the table.
+  Slot& new_slot(Key key);
   void insert(Bucket& bucket, Item&& in, std::vector<Output>& out);
   void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);
   Item window(const Bucket& bucket, std::size_t end, bool tombstone) const;
@@ -101,10 +83,10 @@ class GroupingState {
   void trim(Bucket& bucket) const;
 
   const GroupingOp* op_;
-  Buckets buckets_;
-  // Keys that may hold entries to trim, each once (Slot::unsettled). Pointers to map elements stay
-  // valid across rehashing; a listed slot that empties stays in the map until on_min_time.
-  std::vector<Buckets::value_type*> unsettled_;
+  SlotTable<Slot> slots_;
+  // Keys that may hold entries to trim, each once (Slot::unsettled). Slots never move; a listed
+  // slot that empties stays in the table until on_min_time.
+  std::vector<Slot*> unsettled_;
   Timestamp min_ts_ = 0;
   Stats stats_;
 };

@@ -8,6 +8,8 @@
 //                    bucket vector shifts all its entries;
 //   InOrderTrimmed — in meta order with on_min_time every `trim_every` items, the minimal time
 //                    lagging one trim period behind: the realistic steady state, buckets stay small.
+//   RandomKeysTrimmed — the same with each item's key drawn at random: with 100 k keys the state
+//                    is far larger than the caches, as in word count, so memory latency shows.
 // The outputs (windows and tombstones) are produced into a reused vector and dropped; building
 // them is part of the measured cost. Counters: windows/replays/tombstones per input item.
 #include <benchmark/benchmark.h>
@@ -27,14 +29,18 @@ struct GroupingInput {
   std::vector<Item> items;  // in meta order
 };
 
-GroupingInput make_input(std::int64_t n, std::int64_t keys, std::size_t window) {
+// Item i's payload is i (keys round-robin) or, with `random_keys`, a pseudo-random number (keys
+// drawn uniformly, the same sequence every run).
+GroupingInput make_input(std::int64_t n, std::int64_t keys, std::size_t window, bool random_keys = false) {
   GroupingInput in;
   in.op.window = window;
   in.op.key = [keys](const Value& v) { return Value(v.as_int() % keys); };
   in.items.reserve(static_cast<std::size_t>(n));
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
   for (std::int64_t i = 0; i < n; ++i) {
     Item item;
-    item.payload = Value(i);
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    item.payload = random_keys ? Value(static_cast<std::int64_t>(state >> 33)) : Value(i);
     item.meta.time = {static_cast<Timestamp>(i + 1), 0};
     item.meta.trace = {{0, 0}, {0, 0}};  // front + one stateless hop, as in word count
     in.items.push_back(std::move(item));
@@ -96,9 +102,9 @@ void BM_GroupingReversed(benchmark::State& state) {
 }
 
 // Args: keys, window, n, trim_every.
-void BM_GroupingInOrderTrimmed(benchmark::State& state) {
+void run_trimmed(benchmark::State& state, bool random_keys) {
   const GroupingInput in = make_input(state.range(2), state.range(0),
-                                      static_cast<std::size_t>(state.range(1)));
+                                      static_cast<std::size_t>(state.range(1)), random_keys);
   const auto trim_every = static_cast<std::size_t>(state.range(3));
   std::vector<Output> out;
   out.reserve(16);
@@ -123,6 +129,9 @@ void BM_GroupingInOrderTrimmed(benchmark::State& state) {
   report(state, stats, in.items.size());
   state.counters["entries_at_end"] = static_cast<double>(entries);
 }
+
+void BM_GroupingInOrderTrimmed(benchmark::State& state) { run_trimmed(state, false); }
+void BM_GroupingRandomKeysTrimmed(benchmark::State& state) { run_trimmed(state, true); }
 
 constexpr std::int64_t kN = 1 << 16;
 
@@ -152,6 +161,11 @@ BENCHMARK(BM_GroupingInOrderTrimmed)
     ->Args({1, 2, kN, 1024})
     ->Args({1, 3, kN, 1024})
     ->Args({1000, 3, kN, 64})
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_GroupingRandomKeysTrimmed)
+    ->ArgNames({"keys", "w", "n", "trim_every"})
+    ->Args({100000, 2, 1 << 20, 4096})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
