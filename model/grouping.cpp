@@ -120,13 +120,20 @@ void GroupingState::on_min_time(Timestamp min_ts) {
   min_ts_ = min_ts;
   // The listed slots and their entries are mostly out of the caches by now: fetch a few ahead so
   // their misses overlap instead of following one another.
-  constexpr std::size_t kAhead = 8;
+  // Three stages: the slot, its entries, the payloads trimming drops.
+  constexpr std::size_t kAhead = 12;
   const std::size_t n = unsettled_.size();
   for (std::size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(unsettled_[i]);
   std::size_t still = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) __builtin_prefetch(unsettled_[i + kAhead]);
-    if (i + kAhead / 2 < n) __builtin_prefetch(unsettled_[i + kAhead / 2]->entries.data());
+    if (i + 2 * kAhead / 3 < n) __builtin_prefetch(unsettled_[i + 2 * kAhead / 3]->entries.data());
+    if (i + kAhead / 3 < n) {
+      for (const Entry& e : unsettled_[i + kAhead / 3]->entries) {
+        if (e.item.meta.time.ts >= min_ts_) break;
+        e.item.payload.prefetch();
+      }
+    }
     Slot* slot = unsettled_[i];
     trim(slot->entries);
     if (slot->entries.empty()) {

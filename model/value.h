@@ -58,6 +58,7 @@ class TupleRef {
 
   const Value* data() const { return block_ ? block_->elements() : nullptr; }
   std::size_t size() const { return block_ ? block_->size : 0; }
+  const TupleBlock* block() const { return block_; }
 
   // A block for `size` elements, refs = 1, elements not constructed yet (size 0 until they are).
   // Small blocks come from a per-thread free list (see value.cpp).
@@ -163,6 +164,12 @@ class Value {
 
   std::string to_text() const;
   void append_text(std::string& out) const;
+
+  // Starts fetching a tuple's shared block into the caches, for a caller that will soon copy or
+  // drop many cold values (a copy or a drop writes the block's reference count).
+  void prefetch() const {
+    if (auto* t = std::get_if<detail::TupleRef>(&v_)) __builtin_prefetch(t->block());
+  }
 
   // xxHash of a canonical encoding: equal values hash equal on every platform and run.
   std::uint64_t hash() const;
