@@ -37,6 +37,8 @@ class ReleaseCheck {
   // One released count at wall time `now` (ns); `stamp` is the front's ingestion time, or −1.
   void record(std::string_view word, std::int64_t count, std::int64_t now, std::int64_t stamp) {
     const std::size_t next = static_cast<std::size_t>(last_index_ + 1);
+    // The next releases will compare with these words' texts: fetch them ahead (vocab is large).
+    if (next + kAhead < occurrence_.size()) __builtin_prefetch(&input_[next + kAhead]);
     if (next < occurrence_.size() && count == static_cast<std::int64_t>(occurrence_[next]) &&
         word == input_[next]) {
       accept(next, input_.ids[next], count, now, stamp);
@@ -61,6 +63,8 @@ class ReleaseCheck {
   void write_counts(std::ostream& out) const;
 
  private:
+  static constexpr std::size_t kAhead = 16;
+
   void record_unexpected(std::string_view word, std::int64_t count, std::int64_t now, std::int64_t stamp);
   void accept(std::size_t i, std::uint32_t id, std::int64_t count, std::int64_t now, std::int64_t stamp);
 
