@@ -18,18 +18,18 @@ namespace {
 
 constexpr std::size_t kHeader = 4 + 8 + 8 + 8 + 1;  // length, checksum, ts, seq, close
 
-std::string encode(const IngestionLog::Record& r) {
-  std::string body;
-  body.reserve(17 + r.line.size());
-  put_le(body, r.ts, 8);
-  put_le(body, r.seq, 8);
-  put_le(body, r.close ? 1 : 0, 1);
-  body += r.line;
-  std::string out;
-  out.reserve(12 + body.size());
-  put_le(out, r.line.size(), 4);
-  put_le(out, XXH64(body.data(), body.size(), 0), 8);
-  return out + body;
+// Appends record `r` to `out`: the header's length and checksum are filled in once the body is there.
+void encode_into(std::string& out, const IngestionLog::Record& r) {
+  const std::size_t at = out.size();
+  out.append(12, '\0');
+  put_le(out, r.ts, 8);
+  put_le(out, r.seq, 8);
+  put_le(out, r.close ? 1 : 0, 1);
+  out += r.line;
+  std::string header;
+  put_le(header, r.line.size(), 4);
+  put_le(header, XXH64(out.data() + at + 12, out.size() - at - 12, 0), 8);
+  out.replace(at, 12, header);
 }
 
 }  // namespace
@@ -48,6 +48,11 @@ IngestionLog::IngestionLog(std::filesystem::path path) : path_(std::move(path)) 
 }
 
 IngestionLog::~IngestionLog() {
+  try {
+    flush();
+  } catch (const IngestionLogError&) {
+    // Not flushed, so never acknowledged: the client sends those lines again.
+  }
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -93,10 +98,20 @@ void IngestionLog::append_close(Timestamp ts) { append_record({ts, next_seq(), {
 void IngestionLog::append_record(const Record& record) {
   check_invariant(!closed(), "a line was logged after the input ended");
   check_invariant(count_ == 0 || record.ts > last_.ts, "ingestion log timestamps must increase");
-  write_all(fd_, encode(record), path_);
+  encode_into(pending_, record);
   index(record);
   ++count_;
   last_ = {record.ts, record.seq, {}, record.close};
+}
+
+void IngestionLog::flush() {
+  if (pending_.empty()) return;
+  try {
+    write_all(fd_, pending_, path_);
+  } catch (const std::exception& e) {
+    throw IngestionLogError(e.what());
+  }
+  pending_.clear();
 }
 
 void IngestionLog::sync() {
@@ -104,7 +119,8 @@ void IngestionLog::sync() {
     throw IngestionLogError("cannot sync '" + path_.string() + "': " + std::strerror(errno));
 }
 
-std::vector<IngestionLog::Record> IngestionLog::read_from(Timestamp from) const {
+std::vector<IngestionLog::Record> IngestionLog::read_from(Timestamp from) {
+  flush();
   auto records = scan(nullptr);
   std::erase_if(records, [&](const Record& r) { return r.ts < from; });
   return records;
@@ -115,6 +131,7 @@ void IngestionLog::truncate_below(Timestamp ts) {
   // records below were checked when they were written or scanned. The last record always stays.
   const std::size_t drop = std::min(count_below(ts), index_.empty() ? 0 : index_.size() - 1);
   if (drop == 0) return;
+  flush();
   const std::uint64_t from = index_[drop - 1].end;
   std::string tail(index_.back().end - from, '\0');
   {

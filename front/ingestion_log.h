@@ -42,15 +42,19 @@ class IngestionLog {
   IngestionLog(const IngestionLog&) = delete;
   IngestionLog& operator=(const IngestionLog&) = delete;
 
-  // Appends line number `seq`; `ts` and `seq` must exceed every one already in the log.
+  // Appends line number `seq`; `ts` and `seq` must exceed every one already in the log. Appends
+  // are buffered in memory until flush(): a batch of lines costs one write, not one a line.
   void append(Timestamp ts, std::uint64_t seq, const std::string& line);
   // Records that the input ended; nothing may be appended after it.
   void append_close(Timestamp ts);
-  // Makes every append so far durable (fdatasync). Acknowledge lines only after this.
+  // Writes the buffered appends to the file (the page cache). Called by the thread that appends.
+  void flush();
+  // Makes every flushed append durable (fdatasync); may run on another thread than the appends.
+  // Acknowledge lines only after flush() and then this.
   void sync();
 
   // Every record with a timestamp at or above `from`, in order: what a replay feeds the front.
-  std::vector<Record> read_from(Timestamp from) const;
+  std::vector<Record> read_from(Timestamp from);
   // Drops every record below `ts` (they belong to committed ticks) except the last one.
   void truncate_below(Timestamp ts);
   // How many records lie below `ts`, and the line number of the first line at or above it (the
@@ -83,7 +87,8 @@ class IngestionLog {
     std::uint64_t end;  // file offset just past the record
   };
   void index(const Record& r);
-  std::vector<Entry> index_;  // every record in the file, in order
+  std::vector<Entry> index_;  // every record in the file or in pending_, in order
+  std::string pending_;       // encoded appends not written yet
 };
 
 }  // namespace flamestream

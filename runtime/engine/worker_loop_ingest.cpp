@@ -120,7 +120,10 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
     if (log) log->append_close(graph_.front_next_ts(front, wall_ns()));
     graph_.close_front(front);
   }
-  if (log) syncer_->request(++written_);  // acknowledged once durable: never lost
+  if (log) {
+    log->flush();
+    syncer_->request(++written_);  // acknowledged once durable: never lost
+  }
   after_processing();
 }
 

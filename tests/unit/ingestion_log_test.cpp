@@ -61,6 +61,8 @@ TEST_F(IngestionLogTest, ATornLastRecordIsCutOff) {
   EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"1:kept"}));
   EXPECT_EQ(log.next_seq(), 2u);
   log.append(2, 2, "written again");
+  EXPECT_EQ(IngestionLog(path_).size(), 1u) << "an append reaches the file at flush()";
+  log.flush();
   EXPECT_EQ(IngestionLog(path_).size(), 2u);
 }
 
@@ -81,11 +83,13 @@ TEST_F(IngestionLogTest, DamageBeforeTheEndIsAnError) {
 TEST_F(IngestionLogTest, TruncateBelowKeepsTheRest) {
   IngestionLog log(path_);
   for (Timestamp t = 1; t <= 10; ++t) log.append(t, t, "line " + std::to_string(t));
+  log.flush();
   const auto before = std::filesystem::file_size(path_);
   log.truncate_below(8);
   EXPECT_LT(std::filesystem::file_size(path_), before);
   EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"8:line 8", "9:line 9", "10:line 10"}));
   log.append(11, 11, "line 11");
+  log.flush();
   EXPECT_EQ(log.bytes_below(12), std::filesystem::file_size(path_));  // the index moved with the bytes
   EXPECT_EQ(log.first_seq_from(9), 9u);
   EXPECT_EQ(IngestionLog(path_).size(), 4u);
@@ -123,6 +127,7 @@ TEST_F(IngestionLogTest, ACloseRecordEndsTheInputAcrossReopening) {
 TEST_F(IngestionLogTest, DeterminantsComeFromMemory) {
   IngestionLog log(path_);
   for (Timestamp t = 1; t <= 5; ++t) log.append(t * 10, t, "line");
+  log.flush();
   EXPECT_EQ(log.count_below(30), 2u);
   EXPECT_EQ(log.bytes_below(30), std::filesystem::file_size(path_) * 2 / 5);  // equal records
   EXPECT_EQ(log.first_seq_from(30), 3u);
