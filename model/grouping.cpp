@@ -158,22 +158,34 @@ void GroupingState::trim(Bucket& bucket) const {
 }
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {
-  std::vector<std::pair<std::uint64_t, const Bucket*>> order;
+  // Per bucket: its hash, its entries and where its committed part [begin, end) lies. Counted
+  // first, so the result is allocated once: it is as large as the state (reallocating it had
+  // malloc consolidating free lists on the worker loop at every commit).
+  struct Part {
+    std::uint64_t hash;
+    const Bucket* bucket;
+    std::size_t begin, end;
+  };
+  std::vector<Part> parts;
+  parts.reserve(slots_.size());
+  std::size_t total = 0;
   slots_.for_each([&](std::uint64_t hash, const Slot& slot) {
-    if (!slot.entries.empty()) order.emplace_back(hash, &slot.entries);
+    const Bucket& bucket = slot.entries;
+    if (bucket.empty()) return;
+    const auto below = static_cast<std::size_t>(
+        std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.item.meta.time.ts >= end; }) -
+        bucket.begin());
+    const std::size_t keep = std::min(below, op_->window - 1);
+    parts.push_back({hash, &bucket, below - keep, below});
+    total += keep;
   });
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second->front().item.meta < b.second->front().item.meta;
+  std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
+    return a.hash != b.hash ? a.hash < b.hash : a.bucket->front().item.meta < b.bucket->front().item.meta;
   });
   std::vector<Item> items;
-  for (const auto& [hash, bucket] : order) {
-    const auto below = std::find_if(bucket->begin(), bucket->end(), [&](const Entry& e) {
-      return e.item.meta.time.ts >= end;
-    });
-    const auto count = static_cast<std::size_t>(below - bucket->begin());
-    const std::size_t keep = std::min(count, op_->window - 1);
-    for (auto it = below - static_cast<std::ptrdiff_t>(keep); it != below; ++it) items.push_back(it->item);
-  }
+  items.reserve(total);
+  for (const Part& p : parts)
+    for (std::size_t i = p.begin; i < p.end; ++i) items.push_back((*p.bucket)[i].item);
   return items;
 }
 

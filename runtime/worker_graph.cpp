@@ -176,11 +176,17 @@ void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release, Timest
 }
 
 std::vector<Envelope> WorkerGraph::committed_state(Timestamp end) const {
-  std::vector<Envelope> state;
+  std::vector<std::vector<Item>> parts(groupings_.size());
+  std::size_t total = 0;
   for (NodeId id = 0; id < groupings_.size(); ++id) {
     if (!groupings_[id]) continue;
-    for (Item& item : groupings_[id]->committed(end)) state.push_back(Envelope{id, std::move(item), 0});
+    parts[id] = groupings_[id]->committed(end);
+    total += parts[id].size();
   }
+  std::vector<Envelope> state;
+  state.reserve(total);  // as large as the state: allocated once
+  for (NodeId id = 0; id < parts.size(); ++id)
+    for (Item& item : parts[id]) state.push_back(Envelope{id, std::move(item), 0});
   return state;
 }
 
