@@ -158,9 +158,16 @@ void GroupingState::trim(Bucket& bucket) const {
 }
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {
+  std::vector<Item> items;
+  const auto in_place = committed_items(end);
+  items.reserve(in_place.size());
+  for (const Item* item : in_place) items.push_back(*item);
+  return items;
+}
+
+std::vector<const Item*> GroupingState::committed_items(Timestamp end) const {
   // Per bucket: its hash, its entries and where its committed part [begin, end) lies. Counted
-  // first, so the result is allocated once: it is as large as the state (reallocating it had
-  // malloc consolidating free lists on the worker loop at every commit).
+  // first, so the result is allocated once.
   struct Part {
     std::uint64_t hash;
     const Bucket* bucket;
@@ -182,10 +189,10 @@ std::vector<Item> GroupingState::committed(Timestamp end) const {
   std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.bucket->front().item.meta < b.bucket->front().item.meta;
   });
-  std::vector<Item> items;
+  std::vector<const Item*> items;
   items.reserve(total);
   for (const Part& p : parts)
-    for (std::size_t i = p.begin; i < p.end; ++i) items.push_back((*p.bucket)[i].item);
+    for (std::size_t i = p.begin; i < p.end; ++i) items.push_back(&(*p.bucket)[i].item);
   return items;
 }
 

@@ -175,18 +175,18 @@ void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release, Timest
     if (sinks_[id]) sinks_[id]->release(min_ts, [&](const Item& item) { release(id, item); });
 }
 
-std::vector<Envelope> WorkerGraph::committed_state(Timestamp end) const {
-  std::vector<std::vector<Item>> parts(groupings_.size());
+std::vector<std::pair<NodeId, const Item*>> WorkerGraph::committed_state(Timestamp end) const {
+  std::vector<std::vector<const Item*>> parts(groupings_.size());
   std::size_t total = 0;
   for (NodeId id = 0; id < groupings_.size(); ++id) {
     if (!groupings_[id]) continue;
-    parts[id] = groupings_[id]->committed(end);
+    parts[id] = groupings_[id]->committed_items(end);
     total += parts[id].size();
   }
-  std::vector<Envelope> state;
-  state.reserve(total);  // as large as the state: allocated once
+  std::vector<std::pair<NodeId, const Item*>> state;
+  state.reserve(total);
   for (NodeId id = 0; id < parts.size(); ++id)
-    for (Item& item : parts[id]) state.push_back(Envelope{id, std::move(item), 0});
+    for (const Item* item : parts[id]) state.emplace_back(id, item);
   return state;
 }
 

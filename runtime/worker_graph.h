@@ -85,8 +85,9 @@ class WorkerGraph {
   DeltaAggregator& acks() { return acks_; }
 
   // The grouping state that later windows need once everything before `end` is processed
-  // (GroupingState::committed), as envelopes into each grouping; and its inverse, on a fresh graph.
-  std::vector<Envelope> committed_state(Timestamp end) const;
+  // (GroupingState::committed_items): each item in place with the grouping it goes back into,
+  // valid until the state next changes; and its inverse, on a fresh graph.
+  std::vector<std::pair<NodeId, const Item*>> committed_state(Timestamp end) const;
   void restore_state(const std::vector<Envelope>& state, Timestamp end);
 
   // Adds this worker's grouping and sink counters (replays, tombstones, barrier arrivals,

@@ -17,11 +17,11 @@ SnapshotWriter::~SnapshotWriter() {
   thread_.join();
 }
 
-void SnapshotWriter::submit(Timestamp end, Timestamp committed, std::vector<Envelope> state) {
+void SnapshotWriter::submit(Timestamp end, Timestamp committed, std::string snapshot) {
   {
     std::lock_guard lock(mutex_);
     check_invariant(!job_, "a commit was started while the previous one was still being written");
-    job_ = Job{end, committed, std::move(state)};
+    job_ = Job{end, committed, std::move(snapshot)};
   }
   wake_.notify_all();
 }
@@ -42,7 +42,7 @@ void SnapshotWriter::run() {
     std::optional<Done> done;
     std::exception_ptr failure;
     try {
-      done = Done{job.end, storage_.persist(job.end, job.committed, job.state)};
+      done = Done{job.end, storage_.persist(job.end, job.committed, job.snapshot)};
     } catch (...) {
       failure = std::current_exception();
     }

@@ -2,8 +2,9 @@
 //
 // A commit's snapshot takes several fsyncs (the file, its directory, the sink outputs): tens of
 // milliseconds on a busy disk, during which a loop that waited would hold every item up. The loop
-// copies the committed grouping state (memory only) and hands it here; this thread makes it
-// durable (WorkerStorage::persist) and the loop, polling done(), answers the acker then.
+// encodes the committed grouping state (memory only, WorkerStorage::encode_snapshot) and hands the
+// bytes here; this thread makes them durable (WorkerStorage::persist) and the loop, polling
+// done(), answers the acker then.
 // Invariant: at most one commit is under way (the acker starts the next only after this one is
 // recorded), and done() reports each submitted commit once, in order.
 #pragma once
@@ -25,7 +26,7 @@ class SnapshotWriter {
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
-  void submit(Timestamp end, Timestamp committed, std::vector<Envelope> state);
+  void submit(Timestamp end, Timestamp committed, std::string snapshot);
   struct Done {
     Timestamp end = 0;
     std::string snapshot;
@@ -42,7 +43,7 @@ class SnapshotWriter {
   struct Job {
     Timestamp end;
     Timestamp committed;
-    std::vector<Envelope> state;
+    std::string snapshot;
   };
   std::optional<Job> job_;
   std::optional<Done> done_;

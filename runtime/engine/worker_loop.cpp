@@ -215,7 +215,7 @@ void WorkerLoop::on_commit(WorkerId from, const wire::Commit& commit) {
     if (syncer_) syncer_->wait_idle();  // a log is rewritten: no sync may hold it open
   });
   commit_ack_ = wire::CommitAck{commit.end, {}, storage_->determinants(commit.end)};
-  writer_->submit(commit.end, commit.committed, graph_.committed_state(commit.end));
+  writer_->submit(commit.end, commit.committed, WorkerStorage::encode_snapshot(graph_, commit.end));
 }
 
 void WorkerLoop::answer_commit() {

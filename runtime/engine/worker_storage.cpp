@@ -66,9 +66,12 @@ void WorkerStorage::bound_logs(Timestamp committed, const std::function<void()>&
     }
 }
 
-std::string WorkerStorage::persist(Timestamp end, Timestamp committed,
-                                   const std::vector<Envelope>& state) {
-  snapshots_.write(end, wire::encode({0, 0, wire::ItemBatch{state}}));
+std::string WorkerStorage::encode_snapshot(const WorkerGraph& graph, Timestamp end) {
+  return wire::encode_item_batch(0, 0, graph.committed_state(end));
+}
+
+std::string WorkerStorage::persist(Timestamp end, Timestamp committed, const std::string& snapshot) {
+  snapshots_.write(end, snapshot);
   for (auto& [sink, output] : outputs_) output->sync();
   if (committed > 0) snapshots_.prune_below(committed);
   return snapshots_.path_of(end).string();

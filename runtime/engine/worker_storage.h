@@ -39,10 +39,13 @@ class WorkerStorage {
   std::vector<wire::FrontDeterminant> determinants(Timestamp end) const;
   // `before_rewrite` runs first when a log is about to be rewritten (no sync may run meanwhile).
   void bound_logs(Timestamp committed, const std::function<void()>& before_rewrite);
-  // Off the loop (SnapshotWriter): the snapshot of `state` made durable, the outputs synced, and
-  // snapshots below the last durable commit deleted. Returns the snapshot file. Thread-safe
-  // against the loop: it touches only snapshot files and syncs output files the loop appends to.
-  std::string persist(Timestamp end, Timestamp committed, const std::vector<Envelope>& state);
+  // On the loop: the bytes of the snapshot of `graph`'s state committed at `end`, encoded straight
+  // from the grouping state (what restore() reads back).
+  static std::string encode_snapshot(const WorkerGraph& graph, Timestamp end);
+  // Off the loop (SnapshotWriter): `snapshot` made durable, the outputs synced, and snapshots
+  // below the last durable commit deleted. Returns the snapshot file. Thread-safe against the
+  // loop: it touches only snapshot files and syncs output files the loop appends to.
+  std::string persist(Timestamp end, Timestamp committed, const std::string& snapshot);
 
   IngestionLog& log(NodeId front) { return *logs_.at(front); }
   std::vector<IngestionLog*> logs() const;

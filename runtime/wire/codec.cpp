@@ -295,6 +295,18 @@ class Decoder {
 
 }  // namespace
 
+namespace {
+
+std::string serialize(capnp::MallocMessageBuilder& builder) {
+  auto segments = builder.getSegmentsForOutput();
+  std::string out(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, segments);
+  return out;
+}
+
+}  // namespace
+
 std::string encode(const Message& message) {
   try {
     capnp::MallocMessageBuilder builder(first_segment_words(message.body));
@@ -303,11 +315,24 @@ std::string encode(const Message& message) {
     root.setSender(message.sender);
     root.setEpoch(message.epoch);
     encode_body(message.body, root.initBody());
-    auto segments = builder.getSegmentsForOutput();
-    std::string out(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word), '\0');
-    kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
-    capnp::writeMessage(stream, segments);
-    return out;
+    return serialize(builder);
+  } catch (const kj::Exception& e) {
+    throw WireError(std::string("cannot encode message: ") + e.getDescription().cStr());
+  }
+}
+
+std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
+                              const std::vector<std::pair<NodeId, const Item*>>& items) {
+  std::string page;
+  encode_page(items, page);
+  try {
+    capnp::MallocMessageBuilder builder(static_cast<unsigned>(
+        std::min<std::size_t>(64 + page.size() / sizeof(capnp::word), std::size_t{1} << 24)));
+    auto root = builder.initRoot<schema::Message>();
+    root.setTick(tick);
+    root.setSender(sender);
+    root.initBody().setPage(as_data(page));
+    return serialize(builder);
   } catch (const kj::Exception& e) {
     throw WireError(std::string("cannot encode message: ") + e.getDescription().cStr());
   }

@@ -130,6 +130,11 @@ struct Limits {
 // Serializes `message` as one Cap'n Proto message in flat (segment table + segments) form; items
 // go as a flat page.
 std::string encode(const Message& message);
+// A message that decodes to what encode({tick, sender, ItemBatch{...}}) gives (the same page) for
+// items held in place, each with the node it goes into and ack id 0 (WorkerGraph::committed_state):
+// a snapshot of the grouping state without copying its items into envelopes first.
+std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
+                              const std::vector<std::pair<NodeId, const Item*>>& items);
 
 // Parses and validates one message; throws WireError naming the problem on any malformed input.
 // `bytes` need not be aligned.

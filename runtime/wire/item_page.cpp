@@ -93,21 +93,21 @@ void put_value(Writer& w, const Value& value) {
   }
 }
 
-void put_envelope(Writer& w, const Envelope& e) {
-  const Trace& trace = e.item.meta.trace;
+void put_envelope(Writer& w, NodeId node, const Item& item, std::uint64_t ack_id) {
+  const Trace& trace = item.meta.trace;
   char* p = w.room(5 * kMaxVarint + 9 + 2 * kMaxVarint * trace.size());
-  p = put_varint(p, e.node);
-  p = put_u64(p, e.ack_id);
-  p = put_varint(p, e.item.meta.time.ts);
-  p = put_varint(p, e.item.meta.time.front);
-  *p++ = static_cast<char>(e.item.tombstone ? kTombstone : 0);
+  p = put_varint(p, node);
+  p = put_u64(p, ack_id);
+  p = put_varint(p, item.meta.time.ts);
+  p = put_varint(p, item.meta.time.front);
+  *p++ = static_cast<char>(item.tombstone ? kTombstone : 0);
   p = put_varint(p, trace.size());
   for (const LocalTime& t : trace) {
     p = put_varint(p, t.logical);
     p = put_varint(p, t.child);
   }
   w.advance(p);
-  put_value(w, e.item.payload);
+  put_value(w, item.payload);
 }
 
 // Reads a page front to back; every read checks the bytes left.
@@ -247,7 +247,13 @@ class Reader {
 void encode_page(const std::vector<Envelope>& envelopes, std::string& out) {
   Writer w(out);
   w.advance(put_varint(w.room(kMaxVarint), envelopes.size()));
-  for (const Envelope& e : envelopes) put_envelope(w, e);
+  for (const Envelope& e : envelopes) put_envelope(w, e.node, e.item, e.ack_id);
+}
+
+void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out) {
+  Writer w(out);
+  w.advance(put_varint(w.room(kMaxVarint), items.size()));
+  for (const auto& [node, item] : items) put_envelope(w, node, *item, 0);
 }
 
 std::vector<Envelope> decode_page(std::string_view bytes, const Limits& limits) {

@@ -29,6 +29,11 @@ namespace flamestream::wire {
 // Appends the page of `envelopes` to `out`.
 void encode_page(const std::vector<Envelope>& envelopes, std::string& out);
 
+// The page of items held in place, each with the node it goes into, with ack id 0: the bytes
+// encode_page() gives for the same envelopes. A snapshot is encoded straight from the grouping
+// state this way (WorkerGraph::committed_state), without copying its items into envelopes.
+void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out);
+
 // Decodes a whole page (trailing bytes are an error); throws WireError naming the problem.
 std::vector<Envelope> decode_page(std::string_view bytes, const Limits& limits);
 
