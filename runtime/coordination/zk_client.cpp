@@ -75,6 +75,10 @@ std::unique_ptr<ZkClient> ZkClient::connect(const std::string& hosts,
     throw ZkError("ZooKeeper at " + hosts + ": cannot create a client handle: " +
                   (err != 0 ? std::strerror(err) : "invalid connect string"));
   }
+  // By default the C client resolves the connect string every time it checks its socket: ~100
+  // netlink lookups a second on a busy worker. Once a second is plenty to follow DNS changes (a
+  // lost connection still resolves at once).
+  zoo_set_servers_resolution_delay(zh, 1000);
   std::unique_lock lock(client->mutex_);
   client->zh_ = zh;
   const bool ok = client->cv_.wait_for(lock, timeout, [&] { return client->connected_ || client->expired_; });
