@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <fstream>
+
 #include "snapshot/durable_file.h"
 
 namespace flamestream {
@@ -37,7 +39,8 @@ Meta release_key(const Meta& meta) {
 
 }  // namespace
 
-OutputLog::OutputLog(std::filesystem::path path) : path_(std::move(path)) {
+OutputLog::OutputLog(std::filesystem::path path, std::size_t recent_lines)
+    : path_(std::move(path)), recent_limit_(recent_lines) {
   if (path_.empty()) return;
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
   load();
@@ -79,19 +82,66 @@ void OutputLog::load() {
       throw OutputLogError("output log '" + path_.string() + "' is out of order at byte " +
                            std::to_string(at));
     last_ = std::move(meta);
-    lines_.emplace_back(file.data() + at + kHeader + 16 + 8 * trace, length);
+    add_line(std::string(file.data() + at + kHeader + 16 + 8 * trace, length), at);
     at += kHeader + body;
   }
   if (at < file.size()) std::filesystem::resize_file(path_, at);  // cut the torn tail
+  file_end_ = at;
 }
 
 bool OutputLog::release(const Meta& meta, const std::string& line) {
   Meta key = release_key(meta);
   if (last_ && !(*last_ < key)) return false;
-  if (file_.is_open()) encode(meta, line, pending_);
+  const std::uint64_t offset = file_end_;
+  if (file_.is_open()) {
+    const std::size_t before = pending_.size();
+    encode(meta, line, pending_);
+    file_end_ += pending_.size() - before;
+  }
   last_ = std::move(key);
-  lines_.push_back(line);
+  add_line(line, offset);
   return true;
+}
+
+void OutputLog::add_line(std::string line, std::uint64_t offset) {
+  if (count_ % kIndexEvery == 0) index_.push_back(offset);
+  ++count_;
+  recent_.push_back(std::move(line));
+  if (!path_.empty() && recent_.size() > recent_limit_) recent_.pop_front();
+}
+
+std::vector<std::string> OutputLog::lines(std::uint64_t from, std::size_t max) const {
+  std::vector<std::string> out;
+  if (from >= count_) return out;
+  const std::uint64_t to = count_ - from > max ? from + max : count_;
+  const std::uint64_t first_recent = count_ - recent_.size();
+  if (from < first_recent) {
+    read_back(from, std::min(to, first_recent), out);
+    if (out.size() < std::min(to, first_recent) - from) return out;  // the file ended first
+  }
+  for (std::uint64_t i = std::max(from, first_recent); i < to; ++i) out.push_back(recent_[i - first_recent]);
+  return out;
+}
+
+void OutputLog::read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out) const {
+  std::ifstream in(path_, std::ios::binary);
+  const std::uint64_t start = index_.at(from / kIndexEvery);
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string record;
+  for (std::uint64_t line = from / kIndexEvery * kIndexEvery; line < to; ++line) {
+    record.resize(kHeader + 16);
+    if (!in.read(record.data(), static_cast<std::streamsize>(record.size()))) return;
+    const std::size_t length = get_le(record, 0, 4);
+    const std::size_t trace = get_le(record, kHeader + 12, 4);
+    if (trace > kMaxTrace)
+      throw OutputLogError("output log '" + path_.string() + "' changed under the sink: bad record");
+    record.resize(kHeader + 16 + 8 * trace + length);
+    if (!in.read(record.data() + kHeader + 16, static_cast<std::streamsize>(8 * trace + length))) return;
+    if (XXH64(record.data() + kHeader, record.size() - kHeader, 0) != get_le(record, 4))
+      throw OutputLogError("output log '" + path_.string() + "' is damaged: line " +
+                           std::to_string(line) + " cannot be read back");
+    if (line >= from) out.push_back(record.substr(kHeader + 16 + 8 * trace));
+  }
 }
 
 void OutputLog::flush() {

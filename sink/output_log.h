@@ -17,8 +17,12 @@
 // calls it before a commit is acknowledged.
 // Reopening cuts a torn last record; damage anywhere else raises OutputLogError. With an empty path
 // the log lives in memory only (exactly-once off).
+// Tail clients read lines by number. With a file, memory keeps only the most recent lines (where
+// clients that keep up read) and a sparse index of record offsets; older lines are read back from
+// the file, so a long job's sink does not hold its whole output in memory.
 #pragma once
 
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -37,7 +41,10 @@ class OutputLogError : public std::runtime_error {
 
 class OutputLog {
  public:
-  explicit OutputLog(std::filesystem::path path = {});
+  // Lines kept in memory when the log has a file (all of them without one).
+  static constexpr std::size_t kRecentLines = 1 << 16;
+
+  explicit OutputLog(std::filesystem::path path = {}, std::size_t recent_lines = kRecentLines);
   ~OutputLog();
   OutputLog(const OutputLog&) = delete;
   OutputLog& operator=(const OutputLog&) = delete;
@@ -50,16 +57,31 @@ class OutputLog {
   // Makes what was flushed durable; may run on another thread than release() and flush().
   void sync();
 
-  const std::vector<std::string>& lines() const { return lines_; }
+  // Lines released so far.
+  std::uint64_t size() const { return count_; }
+  // Up to `max` lines from line number `from` on (none past the end): recent ones from memory,
+  // older ones read back from the file. Throws OutputLogError if the file cannot be read back.
+  std::vector<std::string> lines(std::uint64_t from, std::size_t max) const;
   // The meta of the last line written, logical times zeroed.
   const std::optional<Meta>& last() const { return last_; }
 
  private:
   void load();
 
+  // One line more: its record starts at `offset` in the file.
+  void add_line(std::string line, std::uint64_t offset);
+  // Lines [from, to) read back from the file; fewer if the file ends first.
+  void read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out) const;
+
+  static constexpr std::uint64_t kIndexEvery = 1024;  // lines between two indexed offsets
+
   std::filesystem::path path_;
+  std::size_t recent_limit_;
   AppendFile file_;  // closed when the log lives in memory only
-  std::vector<std::string> lines_;
+  std::deque<std::string> recent_;   // the last lines, line count_ − recent_.size() first
+  std::uint64_t count_ = 0;
+  std::vector<std::uint64_t> index_;  // file offset of line k · kIndexEvery
+  std::uint64_t file_end_ = 0;       // where the next record goes (flushed or not)
   std::optional<Meta> last_;
   std::string pending_;  // records released but not flushed yet
 };

@@ -12,6 +12,9 @@
 namespace flamestream {
 namespace {
 
+// Every line of `log`, from the first.
+std::vector<std::string> all_lines(const OutputLog& log) { return log.lines(0, log.size()); }
+
 // A released item: child `child` of the input at `ts`, out of a grouping at `version`.
 Meta meta(Timestamp ts, std::uint32_t child = 1, std::uint32_t version = 1) {
   return Meta{{ts, 0}, {LocalTime{0, child}, LocalTime{version, 0}}};
@@ -38,14 +41,14 @@ TEST_F(OutputLogTest, AReplayedReleaseIsWrittenOnce) {
     EXPECT_TRUE(log.release(meta(20), "c"));
   }
   OutputLog log(path_);
-  EXPECT_EQ(log.lines(), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(all_lines(log), (std::vector<std::string>{"a", "b", "c"}));
   ASSERT_TRUE(log.last());
   EXPECT_EQ(*log.last(), meta(20, 1, 0));  // kept without its version
   EXPECT_FALSE(log.release(meta(10, 2), "b"));  // the replay: already written
   EXPECT_FALSE(log.release(meta(20), "c"));
   EXPECT_TRUE(log.release(meta(30), "d"));
   log.flush();
-  EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"a", "b", "c", "d"}));
+  EXPECT_EQ(all_lines(OutputLog(path_)), (std::vector<std::string>{"a", "b", "c", "d"}));
 }
 
 TEST_F(OutputLogTest, ReleasesReachTheFileOnFlushOrClose) {
@@ -54,13 +57,13 @@ TEST_F(OutputLogTest, ReleasesReachTheFileOnFlushOrClose) {
     EXPECT_TRUE(log.release(meta(10), "a"));
     EXPECT_TRUE(log.release(meta(20), "b"));
     EXPECT_EQ(std::filesystem::file_size(path_), 0u);  // buffered: one write per batch
-    EXPECT_EQ(log.lines(), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(all_lines(log), (std::vector<std::string>{"a", "b"}));
     log.flush();
     log.sync();
-    EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(all_lines(OutputLog(path_)), (std::vector<std::string>{"a", "b"}));
     EXPECT_TRUE(log.release(meta(30), "c"));
   }
-  EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(all_lines(OutputLog(path_)), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST_F(OutputLogTest, AWindowReleasedAgainUnderAnotherVersionIsStillWrittenOnce) {
@@ -74,7 +77,7 @@ TEST_F(OutputLogTest, AWindowReleasedAgainUnderAnotherVersionIsStillWrittenOnce)
   EXPECT_FALSE(log.release(meta(10, 1, 4), "a"));
   EXPECT_FALSE(log.release(meta(10, 2, 1), "b"));
   EXPECT_TRUE(log.release(meta(10, 3, 2), "c"));
-  EXPECT_EQ(log.lines(), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(all_lines(log), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST_F(OutputLogTest, ATornLastRecordIsCut) {
@@ -85,10 +88,10 @@ TEST_F(OutputLogTest, ATornLastRecordIsCut) {
   }
   std::filesystem::resize_file(path_, std::filesystem::file_size(path_) - 2);
   OutputLog log(path_);
-  EXPECT_EQ(log.lines(), (std::vector<std::string>{"kept"}));
+  EXPECT_EQ(all_lines(log), (std::vector<std::string>{"kept"}));
   EXPECT_TRUE(log.release(meta(2), "torn"));
   log.flush();
-  EXPECT_EQ(OutputLog(path_).lines(), (std::vector<std::string>{"kept", "torn"}));
+  EXPECT_EQ(all_lines(OutputLog(path_)), (std::vector<std::string>{"kept", "torn"}));
 }
 
 TEST_F(OutputLogTest, DamageBeforeTheEndIsAnError) {
@@ -105,11 +108,48 @@ TEST_F(OutputLogTest, DamageBeforeTheEndIsAnError) {
   EXPECT_THROW(OutputLog log(path_), OutputLogError);
 }
 
+TEST_F(OutputLogTest, OldLinesAreReadBackFromTheFile) {
+  std::vector<std::string> released;
+  {
+    OutputLog log(path_, 3);  // three lines in memory
+    for (Timestamp ts = 1; ts <= 2500; ++ts) {
+      released.push_back("line " + std::to_string(ts));
+      ASSERT_TRUE(log.release(meta(ts), released.back()));
+      if (ts % 100 == 0) log.flush();
+    }
+    log.flush();
+    EXPECT_EQ(all_lines(log), released);
+    // Any window, across the sparse index's steps (every 1,024 lines) and the memory's edge.
+    for (const std::uint64_t from : {0ull, 1023ull, 1024ull, 2040ull, 2496ull, 2499ull}) {
+      const auto got = log.lines(from, 30);
+      const auto end = std::min<std::uint64_t>(from + 30, released.size());
+      EXPECT_EQ(got, std::vector<std::string>(released.begin() + static_cast<std::ptrdiff_t>(from),
+                                              released.begin() + static_cast<std::ptrdiff_t>(end)))
+          << "from line " << from;
+    }
+    EXPECT_TRUE(log.lines(2500, 10).empty());
+  }
+  OutputLog reopened(path_, 3);
+  EXPECT_EQ(reopened.size(), released.size());
+  EXPECT_EQ(all_lines(reopened), released);
+}
+
+TEST_F(OutputLogTest, LinesNotFlushedYetAreServedOnlyFromMemory) {
+  OutputLog log(path_, 2);
+  for (Timestamp ts = 1; ts <= 5; ++ts) log.release(meta(ts), "l" + std::to_string(ts));
+  // Lines 0..2 are no longer in memory and not in the file yet: the reader gets nothing rather
+  // than a gap, and everything once they are flushed.
+  EXPECT_TRUE(log.lines(0, 5).empty());
+  EXPECT_EQ(log.lines(3, 5), (std::vector<std::string>{"l4", "l5"}));
+  log.flush();
+  EXPECT_EQ(log.lines(0, 5), (std::vector<std::string>{"l1", "l2", "l3", "l4", "l5"}));
+}
+
 TEST(OutputLogMemory, WithoutAPathNothingIsWrittenButReleasesStillDeduplicate) {
   OutputLog log;
   EXPECT_TRUE(log.release(meta(5), "x"));
   EXPECT_FALSE(log.release(meta(5), "x"));
-  EXPECT_EQ(log.lines().size(), 1u);
+  EXPECT_EQ(log.size(), 1u);
 }
 
 }  // namespace
