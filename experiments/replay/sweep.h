@@ -76,6 +76,8 @@ Point parse_point(const std::string& text);
 std::string repro(const Point& point);
 
 std::string config_help();
+// A number as config values and cache keys write it (%.10g).
+std::string number_text(double v);
 // The built-in quick config: a few small points of every kind, for `--quick` and the tests.
 const char* quick_config();
 
