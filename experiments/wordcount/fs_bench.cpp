@@ -1,7 +1,7 @@
 // The FlameStream side of the word-count benchmark (experiments/wordcount/bench runs it).
 //
-// Runs the catalog's `wordcount` job in the embedded engine (N worker threads over ZeroMQ inproc://)
-// over the first --count lines of --words (one word a line), offered open-loop at --rate words/s:
+// Runs the catalog's `wordcount` job in the embedded engine (N worker threads over ZeroMQ inproc://),
+// or streams into a running cluster (--engine cluster, cluster_client.h), over the first --count lines of --words (one word a line), offered open-loop at --rate words/s:
 // word i is due at start + i/rate, and its latency is the wall time its updated count is released
 // minus that due time, so time spent waiting to get in (client batching, back-pressure) counts.
 // The released (word, count) pair names its input exactly (the count-th occurrence of the word),
@@ -27,9 +27,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
-#include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,16 +37,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "experiments/wordcount/cluster_client.h"
 #include "experiments/wordcount/release_check.h"
 #include "graphs/catalog.h"
-#include "runtime/cluster/cluster_state.h"
 #include "runtime/engine/embedded_engine.h"
-#include "runtime/engine/ingest_client.h"
-#include "runtime/wire/codec.h"
 
 namespace fs = flamestream;
 using wordcount_bench::Input;
 using wordcount_bench::ReleaseCheck;
+using wordcount_bench::run_cluster;
 
 namespace {
 
@@ -193,70 +190,6 @@ class RateSource : public fs::Source {
   std::int64_t max_lag_ns_seen_ = 0;
 };
 
-// Streams `source` into the front 'in' of the latest tick of a running cluster and follows its sink
-// 'out' (TailRequest polling, as `flamestream tail` does but without its 20 ms sleep), calling
-// `on_line` for each output line as it arrives.
-std::size_t run_cluster(const Options& o, std::size_t ingest_batch, fs::Source& source,
-                        const std::function<void(std::string_view)>& on_line) {
-  auto zk = fs::connect_zk(o.zk);
-  const auto tick = fs::latest_tick(*zk);
-  if (!tick) throw std::runtime_error("no tick has been submitted");
-  const auto workers = fs::registered_workers(*zk);
-  auto endpoint = [&](const std::map<std::string, std::string>& hosts, const std::string& node) {
-    const auto host = hosts.find(node);
-    if (host == hosts.end()) throw std::runtime_error("the tick has no node '" + node + "'");
-    const auto it = workers.find(host->second);
-    if (it == workers.end()) throw std::runtime_error("worker '" + host->second + "' is not registered");
-    return it->second.endpoint;
-  };
-  const std::string front_ep = endpoint(tick->spec.fronts, "in");
-  const std::string sink_ep = endpoint(tick->spec.sinks, "out");
-  zmq::context_t context;
-  std::string ingest_error;
-  std::atomic<bool> ingest_done{false};
-  std::thread ingest([&] {
-    try {
-      fs::IngestClient::Options opts;
-      opts.batch_lines = ingest_batch;
-      opts.tick = tick->id;
-      fs::IngestClient client(context, front_ep, "in", opts);
-      client.stream(source, [] { return true; });
-    } catch (const std::exception& e) {
-      ingest_error = e.what();
-    }
-    ingest_done = true;
-  });
-  zmq::socket_t socket(context, zmq::socket_type::dealer);
-  socket.set(zmq::sockopt::linger, 0);
-  socket.connect(sink_ep);
-  std::uint64_t offset = 0;
-  const auto pause = std::chrono::nanoseconds(static_cast<std::int64_t>(o.tail_poll_us * 1000));
-  for (;;) {
-    socket.send(zmq::buffer(fs::wire::encode({tick->id, 0, fs::wire::TailRequest{"out", offset}})),
-                zmq::send_flags::none);
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::seconds(30)) <= 0) {
-      ingest.detach();
-      throw std::runtime_error("the sink's worker did not answer within 30 s");
-    }
-    zmq::message_t bytes;
-    if (!socket.recv(bytes)) continue;
-    const fs::wire::Message m = fs::wire::decode(bytes.to_string_view(), fs::wire::Limits{0, 1 << 24});
-    const auto* reply = std::get_if<fs::wire::TailReply>(&m.body);
-    if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
-    for (const std::string& line : reply->lines) on_line(line);
-    offset = reply->offset + reply->lines.size();
-    if (reply->done) break;
-    if (reply->lines.empty()) {
-      if (ingest_done && !ingest_error.empty()) break;
-      std::this_thread::sleep_for(pause);
-    }
-  }
-  ingest.join();
-  if (!ingest_error.empty()) throw std::runtime_error("ingest: " + ingest_error);
-  return tick->spec.workers.size();
-}
-
 struct Percentiles {
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
   std::size_t n = 0;
@@ -343,7 +276,7 @@ int run(const Options& o) {
       options.ingest_batch_lines = ingest_batch;
       stats = fs::run_embedded(job, options, source, release);
     } else {
-      workers = run_cluster(o, ingest_batch, source, [&](std::string_view line) {
+      workers = run_cluster(o.zk, o.tail_poll_us, ingest_batch, source, [&](std::string_view line) {
         const std::int64_t now = wall_ns();
         const auto tab = line.find('\t');
         if (tab == std::string_view::npos) {
