@@ -2,8 +2,9 @@
 //
 // Runs the catalog's `wordcount` job in the embedded engine (N worker threads over ZeroMQ inproc://),
 // or streams into a running cluster (--engine cluster, cluster_client.h), over the first --count
-// lines of --words (one word a line), offered open-loop at --rate words/s: word i is due at start + i/rate, and its latency is the wall time its updated count is released
-// minus that due time, so time spent waiting to get in (client batching, back-pressure) counts.
+// lines of --words (one word a line), offered open-loop at --rate words/s: word i is due at
+// start + i/rate, and its latency is the wall time its updated count is released minus that due
+// time, so time spent waiting to get in (client batching, back-pressure) counts.
 // The released (word, count) pair names its input exactly (the count-th occurrence of the word),
 // so the attribution does not rely on release order; release order is checked separately
 // (release_check.h: it runs on the engine's sink thread, so it is kept cheap).
