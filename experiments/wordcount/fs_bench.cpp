@@ -1,6 +1,6 @@
 // The FlameStream side of the word-count benchmark (experiments/wordcount/bench runs it).
 //
-// Runs the catalog's `wordcount` job in the embedded engine (N worker threads over ZeroMQ inproc://),
+// Runs the catalog's `wordcount` job in the embedded engine (N worker threads, ZeroMQ inproc://),
 // or streams into a running cluster (--engine cluster, cluster_client.h), over the first --count
 // lines of --words (one word a line), offered open-loop at --rate words/s: word i is due at
 // start + i/rate, and its latency is the wall time its updated count is released minus that due
