@@ -153,8 +153,7 @@ void GroupingState::trim(Bucket& bucket) const {
   });
   const auto final_count = static_cast<std::size_t>(first_live - bucket.begin());
   const std::size_t keep = op_->window - 1;
-  if (final_count > keep)
-    bucket.erase(bucket.begin(), bucket.begin() + static_cast<std::ptrdiff_t>(final_count - keep));
+  if (final_count > keep) bucket.drop_front(final_count - keep);
 }
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/bucket.h"
 #include "model/operation.h"
 #include "model/slot_table.h"
 
@@ -61,7 +62,7 @@ class GroupingState {
     Item item;
     std::uint32_t version;  // version of the live window ending at this entry
   };
-  using Bucket = std::vector<Entry>;
+  using Bucket = ::flamestream::Bucket<Entry>;
 
   // A key with its hash, computed once per item: the table compares hashes before values.
   struct Key {

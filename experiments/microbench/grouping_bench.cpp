@@ -10,6 +10,10 @@
 //                    lagging one trim period behind: the realistic steady state, buckets stay small.
 //   RandomKeysTrimmed — the same with each item's key drawn at random: with 100 k keys the state
 //                    is far larger than the caches, as in word count, so memory latency shows.
+//   LaggingMinTime — in meta order, on_min_time every `trim_every` items but lagging `lag` items
+//                    behind: what a grouping does while the minimal time falls behind under load.
+//                    Each trim drops a final prefix from buckets that still hold many live entries;
+//                    the cost per item must not grow with the lag.
 // The outputs (windows and tombstones) are produced into a reused vector and dropped; building
 // them is part of the measured cost. Counters: windows/replays/tombstones per input item.
 #include <benchmark/benchmark.h>
@@ -101,8 +105,8 @@ void BM_GroupingReversed(benchmark::State& state) {
   report(state, stats, in.items.size());
 }
 
-// Args: keys, window, n, trim_every.
-void run_trimmed(benchmark::State& state, bool random_keys) {
+// Args: keys, window, n, trim_every; the minimal time lags `lag` items behind.
+void run_trimmed(benchmark::State& state, bool random_keys, std::size_t lag) {
   const GroupingInput in = make_input(state.range(2), state.range(0),
                                       static_cast<std::size_t>(state.range(1)), random_keys);
   const auto trim_every = static_cast<std::size_t>(state.range(3));
@@ -116,9 +120,9 @@ void run_trimmed(benchmark::State& state, bool random_keys) {
       g->on_item(in.items[i], out);
       benchmark::DoNotOptimize(out.data());
       out.clear();
-      // Minimal time one trim period behind the newest item: everything before it is final.
-      if ((i + 1) % trim_every == 0 && i + 1 >= 2 * trim_every)
-        g->on_min_time(in.items[i + 1 - trim_every].meta.time.ts);
+      // Minimal time `lag` items behind the newest item: everything before it is final.
+      if ((i + 1) % trim_every == 0 && i + 1 >= trim_every + lag)
+        g->on_min_time(in.items[i + 1 - lag].meta.time.ts);
     }
     state.PauseTiming();
     stats = g->stats();
@@ -130,8 +134,17 @@ void run_trimmed(benchmark::State& state, bool random_keys) {
   state.counters["entries_at_end"] = static_cast<double>(entries);
 }
 
-void BM_GroupingInOrderTrimmed(benchmark::State& state) { run_trimmed(state, false); }
-void BM_GroupingRandomKeysTrimmed(benchmark::State& state) { run_trimmed(state, true); }
+// The minimal time one trim period behind.
+void BM_GroupingInOrderTrimmed(benchmark::State& state) {
+  run_trimmed(state, false, static_cast<std::size_t>(state.range(3)));
+}
+void BM_GroupingRandomKeysTrimmed(benchmark::State& state) {
+  run_trimmed(state, true, static_cast<std::size_t>(state.range(3)));
+}
+// Args: keys, window, n, trim_every, lag.
+void BM_GroupingLaggingMinTime(benchmark::State& state) {
+  run_trimmed(state, false, static_cast<std::size_t>(state.range(4)));
+}
 
 constexpr std::int64_t kN = 1 << 16;
 
@@ -161,6 +174,15 @@ BENCHMARK(BM_GroupingInOrderTrimmed)
     ->Args({1, 2, kN, 1024})
     ->Args({1, 3, kN, 1024})
     ->Args({1000, 3, kN, 64})
+    ->Unit(benchmark::kMillisecond);
+
+// One hot key (word count's "the" is ~8 % of all words) and 64 keys, the minimal time advanced
+// every 64 items and lagging 256 or 8,192 items behind.
+BENCHMARK(BM_GroupingLaggingMinTime)
+    ->ArgNames({"keys", "w", "n", "trim_every", "lag"})
+    ->Args({1, 2, kN, 64, 256})
+    ->Args({1, 2, kN, 64, 8192})
+    ->Args({64, 2, kN, 64, 8192})
     ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_GroupingRandomKeysTrimmed)

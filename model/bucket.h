@@ -1,0 +1,73 @@
+// A grouping bucket's entries: a vector in meta order whose final prefix is dropped in O(1),
+// amortised.
+//
+// A grouping trims a bucket at every advance of the minimal time, and the entries it trims are at
+// the front. Erasing them from a plain vector shifts every live entry behind them, at every
+// advance: a key that receives r items a millisecond while the minimal time lags L milliseconds
+// behind holds r·L live entries, so each item was moved about L times per millisecond of advance
+// interval — and a lag makes every item dearer, which makes the lag longer. Here the dropped prefix
+// is only skipped (`head_`) and is erased once it is at least as long as what is left, so each
+// entry is moved at most once for each one dropped. Invariant: the logical contents are
+// entries_[head_, size); while any entry is logically there, head_ < entries_.size(), and an empty
+// bucket holds nothing (dropped entries still hold their items, so they may not linger).
+#pragma once
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace flamestream {
+
+template <class Entry>
+class Bucket {
+ public:
+  using iterator = typename std::vector<Entry>::iterator;
+  using const_iterator = typename std::vector<Entry>::const_iterator;
+
+  bool empty() const { return head_ == entries_.size(); }
+  std::size_t size() const { return entries_.size() - head_; }
+  Entry& operator[](std::size_t i) { return entries_[head_ + i]; }
+  const Entry& operator[](std::size_t i) const { return entries_[head_ + i]; }
+  Entry& front() { return entries_[head_]; }
+  const Entry& front() const { return entries_[head_]; }
+  Entry& back() { return entries_.back(); }
+  const Entry& back() const { return entries_.back(); }
+  iterator begin() { return entries_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  iterator end() { return entries_.end(); }
+  const_iterator begin() const { return entries_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  const_iterator end() const { return entries_.end(); }
+  // Where the entries start in memory, for prefetching.
+  const Entry* data() const { return entries_.data() + head_; }
+
+  void reserve(std::size_t n) { entries_.reserve(n); }
+  template <class... Args>
+  Entry& emplace_back(Args&&... args) {
+    return entries_.emplace_back(std::forward<Args>(args)...);
+  }
+  void push_back(Entry&& entry) { entries_.push_back(std::move(entry)); }
+  iterator insert(const_iterator at, Entry&& entry) { return entries_.insert(at, std::move(entry)); }
+  void erase(const_iterator at) {
+    entries_.erase(at);
+    if (empty()) clear();
+  }
+
+  // Drops the first n entries (n ≤ size()).
+  void drop_front(std::size_t n) {
+    head_ += n;
+    if (empty()) return clear();
+    if (head_ < size()) return;  // not yet worth moving what is left
+    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+
+ private:
+  void clear() {
+    entries_.clear();  // keeps the capacity: a key that comes back reuses it
+    head_ = 0;
+  }
+
+  std::vector<Entry> entries_;
+  std::size_t head_ = 0;
+};
+
+}  // namespace flamestream
