@@ -27,8 +27,7 @@ ReleaseCheck::ReleaseCheck(const Input& input)
       occurrence_(input.size()),
       first_(input.vocab.size() + 1, 0),
       positions_(input.size()),
-      last_(input.vocab.size(), 0),
-      outputs_(input.vocab.size(), 0),
+      words_(input.vocab.size()),
       released_at_(input.size(), 0),
       engine_latency_(input.size(), -1) {
   index_.reserve(input.vocab.size());
@@ -60,9 +59,10 @@ void ReleaseCheck::record_unexpected(std::string_view word, std::int64_t count, 
 
 void ReleaseCheck::accept(std::size_t i, std::uint32_t id, std::int64_t count, std::int64_t now,
                           std::int64_t stamp) {
-  if (static_cast<std::uint64_t>(count) != last_[id] + 1) ++sequence_violations_;
-  last_[id] = static_cast<std::uint64_t>(count);
-  ++outputs_[id];
+  PerWord& word = words_[id];
+  if (static_cast<std::uint64_t>(count) != word.last + 1) ++sequence_violations_;
+  word.last = static_cast<std::uint64_t>(count);
+  ++word.outputs;
   if (released_at_[i] != 0) {
     ++duplicates_;
     return;
@@ -75,7 +75,8 @@ void ReleaseCheck::accept(std::size_t i, std::uint32_t id, std::int64_t count, s
 
 void ReleaseCheck::write_counts(std::ostream& out) const {
   for (std::uint32_t id = 0; id < input_.vocab.size(); ++id)
-    if (outputs_[id]) out << input_.vocab[id] << '\t' << last_[id] << '\t' << outputs_[id] << '\n';
+    if (words_[id].outputs)
+      out << input_.vocab[id] << '\t' << words_[id].last << '\t' << words_[id].outputs << '\n';
 }
 
 }  // namespace wordcount_bench

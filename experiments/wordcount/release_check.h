@@ -37,8 +37,13 @@ class ReleaseCheck {
   // One released count at wall time `now` (ns); `stamp` is the front's ingestion time, or −1.
   void record(std::string_view word, std::int64_t count, std::int64_t now, std::int64_t stamp) {
     const std::size_t next = static_cast<std::size_t>(last_index_ + 1);
-    // The next releases will compare with these words' texts: fetch them ahead (vocab is large).
-    if (next + kAhead < occurrence_.size()) __builtin_prefetch(&input_[next + kAhead]);
+    // The next releases will compare with these words' texts and update their counters: fetch
+    // both ahead (vocab and the counters are large and read at random).
+    if (next + kAhead < occurrence_.size()) {
+      const std::uint32_t ahead = input_.ids[next + kAhead];
+      __builtin_prefetch(&input_.vocab[ahead]);
+      __builtin_prefetch(&words_[ahead], 1);
+    }
     if (next < occurrence_.size() && count == static_cast<std::int64_t>(occurrence_[next]) &&
         word == input_[next]) {
       accept(next, input_.ids[next], count, now, stamp);
@@ -73,8 +78,11 @@ class ReleaseCheck {
   std::vector<std::uint32_t> occurrence_;   // per input: which occurrence of its word it is (1-based)
   std::vector<std::uint32_t> first_;        // per id: where its occurrences start in positions_
   std::vector<std::uint32_t> positions_;    // per id, in order: the inputs holding the word
-  std::vector<std::uint64_t> last_;         // per id: last count released
-  std::vector<std::uint64_t> outputs_;      // per id: releases
+  struct PerWord {
+    std::uint64_t last = 0;     // last count released
+    std::uint64_t outputs = 0;  // releases
+  };
+  std::vector<PerWord> words_;  // per id: one cache line touched a release, not two
   std::vector<std::int64_t> released_at_;
   std::vector<std::int64_t> engine_latency_;
   std::int64_t last_index_ = -1;
