@@ -101,6 +101,10 @@ void WorkerLoop::release_durable() {
 void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from,
                              wire::IngestAck& ack) {
   IngestionLog* log = storage_ ? &storage_->log(front) : nullptr;
+  // One clock reading for the batch, which arrived at once: the front stamps each line above the
+  // one before (Front::stamp), so the lines still get distinct, increasing times. (A reading a line
+  // was 2.4 % of the front worker's time at one word a line.)
+  const Timestamp now = wall_ns();
   for (std::size_t i = from; i < lines.lines.size(); ++i) {
     Value payload;
     try {
@@ -109,7 +113,7 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
       ack.error = "input line " + std::to_string(lines.seq + i) + ": " + e.what();
       break;
     }
-    graph_.ingest(front, std::move(payload), wall_ns(), outbox_);
+    graph_.ingest(front, std::move(payload), now, outbox_);
     const Timestamp ts = graph_.front_last_ts(front);
     if (log) log->append(ts, lines.seq + i, lines.lines[i]);  // before anything leaves this worker
     admitted_.push_back(ts);
