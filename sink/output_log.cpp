@@ -3,6 +3,8 @@
 #include <xxhash.h>
 
 #include <fstream>
+#include <optional>
+#include <string_view>
 
 #include "snapshot/durable_file.h"
 
@@ -11,7 +13,46 @@ namespace flamestream {
 namespace {
 
 constexpr std::size_t kHeader = 4 + 8;  // line length, checksum
+constexpr std::size_t kFixed = kHeader + 16;  // ... ts, front, trace length: what sizes the rest
 constexpr std::size_t kMaxTrace = 4096;  // as on the wire: more is damage, not a trace
+
+// The sizes of one record, read from its first kFixed bytes. The one reader of the record layout,
+// for load() (a whole file in memory) and read_back() (a record at a time from a stream).
+struct Shape {
+  std::size_t length;  // of the line
+  std::size_t trace;   // entries
+  std::size_t body() const { return 16 + 8 * trace + length; }  // what the checksum covers
+  std::size_t size() const { return kHeader + body(); }
+};
+
+// The shape of the record at `at` (kFixed bytes must be there); none when its trace length is
+// impossible (a torn tail, or damage).
+std::optional<Shape> shape_at(std::string_view bytes, std::size_t at) {
+  const Shape shape{get_le(bytes, at, 4), get_le(bytes, at + kHeader + 12, 4)};
+  if (shape.trace > kMaxTrace) return std::nullopt;
+  return shape;
+}
+
+// Whether the whole record at `at` matches its checksum.
+bool intact(std::string_view bytes, std::size_t at, const Shape& shape) {
+  return XXH64(bytes.data() + at + kHeader, shape.body(), 0) == get_le(bytes, at + 4);
+}
+
+Meta meta_at(std::string_view bytes, std::size_t at, const Shape& shape) {
+  Meta meta;
+  meta.time.ts = get_le(bytes, at + kHeader);
+  meta.time.front = static_cast<FrontId>(get_le(bytes, at + kHeader + 8, 4));
+  for (std::size_t i = 0; i < shape.trace; ++i) {
+    const std::size_t t = at + kFixed + 8 * i;
+    meta.trace.push_back({static_cast<std::uint32_t>(get_le(bytes, t, 4)),
+                          static_cast<std::uint32_t>(get_le(bytes, t + 4, 4))});
+  }
+  return meta;
+}
+
+std::string line_at(std::string_view bytes, std::size_t at, const Shape& shape) {
+  return std::string(bytes.substr(at + kFixed + 8 * shape.trace, shape.length));
+}
 
 // Appends the record of `line` to `out`.
 void encode(const Meta& meta, const std::string& line, std::string& out) {
@@ -58,32 +99,21 @@ OutputLog::~OutputLog() {
 void OutputLog::load() {
   const std::string file = read_file(path_);
   std::size_t at = 0;
-  while (file.size() - at >= kHeader + 16) {
-    const std::size_t length = get_le(file, at, 4);
-    const std::size_t trace = get_le(file, at + kHeader + 12, 4);
-    if (trace > kMaxTrace) break;  // not a whole record: a torn tail, or damage
-    const std::size_t body = 16 + 8 * trace + length;
-    if (file.size() - at - kHeader < body) break;
-    if (XXH64(file.data() + at + kHeader, body, 0) != get_le(file, at + 4)) {
-      if (at + kHeader + body == file.size()) break;  // the last record, torn mid-write
+  while (file.size() - at >= kFixed) {
+    const auto shape = shape_at(file, at);
+    if (!shape || file.size() - at < shape->size()) break;  // not a whole record
+    if (!intact(file, at, *shape)) {
+      if (at + shape->size() == file.size()) break;  // the last record, torn mid-write
       throw OutputLogError("output log '" + path_.string() + "' is damaged at byte " +
                            std::to_string(at) + ": the sink cannot tell what it released");
     }
-    Meta meta;
-    meta.time.ts = get_le(file, at + kHeader);
-    meta.time.front = static_cast<FrontId>(get_le(file, at + kHeader + 8, 4));
-    for (std::size_t i = 0; i < trace; ++i) {
-      const std::size_t t = at + kHeader + 16 + 8 * i;
-      meta.trace.push_back({static_cast<std::uint32_t>(get_le(file, t, 4)),
-                            static_cast<std::uint32_t>(get_le(file, t + 4, 4))});
-    }
-    meta = release_key(meta);
+    Meta meta = release_key(meta_at(file, at, *shape));
     if (last_ && !(*last_ < meta))
       throw OutputLogError("output log '" + path_.string() + "' is out of order at byte " +
                            std::to_string(at));
     last_ = std::move(meta);
-    add_line(std::string(file.data() + at + kHeader + 16 + 8 * trace, length), at);
-    at += kHeader + body;
+    add_line(line_at(file, at, *shape), at);
+    at += shape->size();
   }
   if (at < file.size()) std::filesystem::resize_file(path_, at);  // cut the torn tail
   file_end_ = at;
@@ -129,18 +159,17 @@ void OutputLog::read_back(std::uint64_t from, std::uint64_t to, std::vector<std:
   in.seekg(static_cast<std::streamoff>(start));
   std::string record;
   for (std::uint64_t line = from / kIndexEvery * kIndexEvery; line < to; ++line) {
-    record.resize(kHeader + 16);
-    if (!in.read(record.data(), static_cast<std::streamsize>(record.size()))) return;
-    const std::size_t length = get_le(record, 0, 4);
-    const std::size_t trace = get_le(record, kHeader + 12, 4);
-    if (trace > kMaxTrace)
+    record.resize(kFixed);
+    if (!in.read(record.data(), static_cast<std::streamsize>(kFixed))) return;
+    const auto shape = shape_at(record, 0);
+    if (!shape)
       throw OutputLogError("output log '" + path_.string() + "' changed under the sink: bad record");
-    record.resize(kHeader + 16 + 8 * trace + length);
-    if (!in.read(record.data() + kHeader + 16, static_cast<std::streamsize>(8 * trace + length))) return;
-    if (XXH64(record.data() + kHeader, record.size() - kHeader, 0) != get_le(record, 4))
+    record.resize(shape->size());
+    if (!in.read(record.data() + kFixed, static_cast<std::streamsize>(shape->size() - kFixed))) return;
+    if (!intact(record, 0, *shape))
       throw OutputLogError("output log '" + path_.string() + "' is damaged: line " +
                            std::to_string(line) + " cannot be read back");
-    if (line >= from) out.push_back(record.substr(kHeader + 16 + 8 * trace));
+    if (line >= from) out.push_back(line_at(record, 0, *shape));
   }
 }
 
