@@ -33,16 +33,12 @@ void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& 
   }
   if (in.tombstone) {
     cancel(slot->entries, in, out);
-  } else {
-    insert(slot->entries, std::move(in), out);
+    if (slot->entries.empty() && slot->queued == 0) slots_.erase(slot, hash);
+    return;
   }
-  if (slot->unsettled) return;  // on_min_time trims it, and drops it if empty
-  if (slot->entries.empty()) {
-    slots_.erase(slot, hash);
-  } else {
-    slot->unsettled = true;
-    unsettled_.push_back(slot);
-  }
+  trim_queue_.emplace_back(in.meta.time.ts, slot);
+  ++slot->queued;
+  insert(slot->entries, std::move(in), out);
 }
 
 GroupingState::Slot& GroupingState::new_slot(Key key) {
@@ -118,33 +114,21 @@ Item GroupingState::window(const Bucket& bucket, std::size_t end, bool tombstone
 void GroupingState::on_min_time(Timestamp min_ts) {
   if (min_ts <= min_ts_) return;
   min_ts_ = min_ts;
-  // The listed slots and their entries are mostly out of the caches by now: fetch a few ahead so
-  // their misses overlap instead of following one another.
-  // Three stages: the slot, its entries, the payloads trimming drops.
-  constexpr std::size_t kAhead = 12;
-  const std::size_t n = unsettled_.size();
-  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) __builtin_prefetch(unsettled_[i]);
-  std::size_t still = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) __builtin_prefetch(unsettled_[i + kAhead]);
-    if (i + 2 * kAhead / 3 < n) __builtin_prefetch(unsettled_[i + 2 * kAhead / 3]->entries.data());
-    if (i + kAhead / 3 < n) {
-      for (const Entry& e : unsettled_[i + kAhead / 3]->entries) {
-        if (e.item.meta.time.ts >= min_ts_) break;
-        e.item.payload.prefetch();
-      }
-    }
-    Slot* slot = unsettled_[i];
+  // The slots to trim were touched a while ago and are mostly out of the caches: fetch a few ahead
+  // (the slot, then its entries) so their misses overlap instead of following one another.
+  constexpr std::size_t kAhead = 8;
+  const auto due = [&](std::size_t i) {
+    return i < trim_queue_.size() && trim_queue_[i].first < min_ts_;
+  };
+  for (std::size_t i = 0; i < kAhead && due(i); ++i) __builtin_prefetch(trim_queue_[i].second);
+  while (due(0)) {
+    if (due(kAhead)) __builtin_prefetch(trim_queue_[kAhead].second);
+    if (due(kAhead / 2)) __builtin_prefetch(trim_queue_[kAhead / 2].second->entries.data());
+    Slot* slot = trim_queue_.front().second;
+    trim_queue_.pop_front();
     trim(slot->entries);
-    if (slot->entries.empty()) {
-      slots_.erase(slot, slot->key.hash);
-    } else if (slot->entries.back().item.meta.time.ts < min_ts_) {
-      slot->unsettled = false;
-    } else {
-      unsettled_[still++] = slot;
-    }
+    if (--slot->queued == 0 && slot->entries.empty()) slots_.erase(slot, slot->key.hash);
   }
-  unsettled_.resize(still);
 }
 
 void GroupingState::trim(Bucket& bucket) const {
@@ -197,7 +181,7 @@ std::vector<const Item*> GroupingState::committed_items(Timestamp end) const {
 
 void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
   slots_.clear();
-  unsettled_.clear();
+  trim_queue_.clear();
   for (const Item& item : items) {
     check_invariant(item.meta.time.ts < end && !item.tombstone,
                     "a committed grouping state holds only live items below its tick end");

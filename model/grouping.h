@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <utility>
 #include <vector>
 
 #include "model/bucket.h"
@@ -72,7 +74,7 @@ class GroupingState {
   struct Slot {
     Key key;
     Bucket entries;
-    bool unsettled = false;  // listed in unsettled_
+    std::uint32_t queued = 0;  // records of trim_queue_ naming this slot
   };
 
   // A new, empty bucket for `key`, stored in the table.
@@ -88,9 +90,13 @@ class GroupingState {
 
   const GroupingOp* op_;
   SlotTable<Slot> slots_;
-  // Keys that may hold entries to trim, each once (Slot::unsettled). Slots never move; a listed
-  // slot that empties stays in the table until on_min_time.
-  std::vector<Slot*> unsettled_;
+  // Per entry inserted, in arrival order: its timestamp and slot. Once the minimal time passes
+  // the timestamp, on_min_time trims that slot: each inserted entry pays for one visit, however
+  // far the minimal time lags (a sweep over every key holding live entries, at every advance, grew
+  // with the lag and made it longer). Arrival order is meta order but for small disorder between
+  // channels, which only delays a trim until the minimal time passes the record in front. Slots
+  // never move; a slot stays in the table while a record names it (Slot::queued).
+  std::deque<std::pair<Timestamp, Slot*>> trim_queue_;
   Timestamp min_ts_ = 0;
   Stats stats_;
 };

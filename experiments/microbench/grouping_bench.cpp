@@ -176,13 +176,16 @@ BENCHMARK(BM_GroupingInOrderTrimmed)
     ->Args({1000, 3, kN, 64})
     ->Unit(benchmark::kMillisecond);
 
-// One hot key (word count's "the" is ~8 % of all words) and 64 keys, the minimal time advanced
-// every 64 items and lagging 256 or 8,192 items behind.
+// One hot key (word count's "the" is ~8 % of all words), 64 and 4,096 keys, the minimal time
+// advanced every 64 items and lagging 64 to 8,192 items behind. With many keys the lag also decides
+// how many keys hold live entries when the minimal time advances.
 BENCHMARK(BM_GroupingLaggingMinTime)
     ->ArgNames({"keys", "w", "n", "trim_every", "lag"})
     ->Args({1, 2, kN, 64, 256})
     ->Args({1, 2, kN, 64, 8192})
     ->Args({64, 2, kN, 64, 8192})
+    ->Args({4096, 2, kN, 64, 8192})
+    ->Args({4096, 2, kN, 64, 64})
     ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_GroupingRandomKeysTrimmed)
