@@ -101,8 +101,10 @@ void WorkerLoop::handle_bytes(Transport::Incoming& in) {
   try {
     // A later tick may have more workers or another graph: its limits are not ours to check, and
     // a claim of one is not proof that it exists. Keep it for the next deployment (bounded);
-    // only the coordinator's word (a Stop) ends this one.
-    if (wire::peek_tick(in.bytes) > config_.tick) return keep_for_later_tick(in);
+    // only the coordinator's word (a Stop) ends this one. A state request is answered now, below:
+    // this worker may have no part in the later tick, and its new workers wait for the answer.
+    if (wire::peek_tick(in.bytes) > config_.tick && !wire::peek_state_request(in.bytes))
+      return keep_for_later_tick(in);
     message = wire::decode(in.bytes, wire::Limits{job_.graph.nodes().size(),
                                                   placement_.mapping.workers()});
   } catch (const wire::WireError& e) {

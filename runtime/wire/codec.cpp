@@ -390,6 +390,14 @@ std::uint64_t peek_tick(std::string_view bytes) {
   return with_root(bytes, options, [](schema::Message::Reader root) { return root.getTick(); });
 }
 
+bool peek_state_request(std::string_view bytes) {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = 64;
+  return with_root(bytes, options, [](schema::Message::Reader root) {
+    return root.getBody().which() == schema::Message::Body::Which::STATE_REQUEST;
+  });
+}
+
 bool between_workers(const Body& body) {
   return std::holds_alternative<ItemBatch>(body) || std::holds_alternative<AckDelta>(body) ||
          std::holds_alternative<MinTimeUpdate>(body) || std::holds_alternative<Commit>(body) ||

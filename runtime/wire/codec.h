@@ -144,6 +144,10 @@ Message decode(std::string_view bytes, const Limits& limits);
 // Throws WireError if even that cannot be read.
 std::uint64_t peek_tick(std::string_view bytes);
 
+// Whether a message is a StateRequest, reading only its header: what a worker answers whatever
+// tick the request names. Throws WireError if even that cannot be read.
+bool peek_state_request(std::string_view bytes);
+
 // Whether a body travels between workers (and so belongs to one epoch) rather than to or from a
 // client or the control endpoint.
 bool between_workers(const Body& body);

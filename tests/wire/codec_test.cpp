@@ -121,6 +121,19 @@ TEST(WireRoundTrip, EveryBodyKind) {
   EXPECT_EQ(std::get<MinTimeUpdate>(round_trip(sample_messages()[4]).body).ts, kInfinity);
 }
 
+// A worker answers state requests of any tick, so it must tell one apart from the header alone.
+TEST(WirePeek, StateRequestIsToldApartFromEveryOtherBody) {
+  std::size_t requests = 0;
+  for (const Message& m : sample_messages()) {
+    const bool is_request = std::holds_alternative<StateRequest>(m.body);
+    requests += is_request;
+    EXPECT_EQ(peek_state_request(encode(m)), is_request) << "tick " << m.tick;
+    EXPECT_EQ(peek_tick(encode(m)), m.tick);
+  }
+  EXPECT_EQ(requests, 1u) << "the samples must hold one state request";
+  EXPECT_THROW(peek_state_request(std::string(8, '\xff')), WireError);
+}
+
 TEST(WireRoundTrip, UnalignedInput) {
   const std::string bytes = encode(sample_messages()[0]);
   std::string shifted = " " + bytes;
