@@ -27,7 +27,10 @@ void WorkerLoop::on_ingest(const std::string& identity, wire::IngestLines& lines
   admit(identity, lines, front);
 }
 
-bool WorkerLoop::admission_open() const { return admitted_.size() < config_.max_inputs_in_flight; }
+bool WorkerLoop::admission_open() const {
+  return admitted_.size() <
+         (storage_ ? config_.max_inputs_in_flight_exactly_once : config_.max_inputs_in_flight);
+}
 
 void WorkerLoop::admit_pending() {
   replay_logged();
