@@ -26,10 +26,8 @@ void encode_into(std::string& out, const IngestionLog::Record& r) {
   put_le(out, r.seq, 8);
   put_le(out, r.close ? 1 : 0, 1);
   out += r.line;
-  std::string header;
-  put_le(header, r.line.size(), 4);
-  put_le(header, XXH64(out.data() + at + 12, out.size() - at - 12, 0), 8);
-  out.replace(at, 12, header);
+  set_le(out, at, r.line.size(), 4);
+  set_le(out, at + 4, XXH64(out.data() + at + 12, out.size() - at - 12, 0));
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ void encode(const Meta& meta, const std::string& line, std::string& out) {
   }
   out += line;
   const std::uint64_t sum = XXH64(out.data() + start + kHeader, out.size() - start - kHeader, 0);
-  for (std::size_t i = 0; i < 8; ++i) out[start + 4 + i] = static_cast<char>(sum >> (8 * i));
+  set_le(out, start + 4, sum);
 }
 
 // The meta with every logical time (grouping version) zeroed: what names a released item.

@@ -22,6 +22,12 @@ inline void put_le(std::string& out, std::uint64_t v, int bytes = 8) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
 }
 
+// Overwrites the `bytes` bytes at `at` with the low bytes of `v`, least significant first: a
+// length or checksum filled in once what it covers has been appended.
+inline void set_le(std::string& out, std::size_t at, std::uint64_t v, int bytes = 8) {
+  for (int i = 0; i < bytes; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
+}
+
 // Reads `bytes` little-endian bytes at `at`; the caller checked the bounds.
 inline std::uint64_t get_le(std::string_view in, std::size_t at, int bytes = 8) {
   std::uint64_t v = 0;
