@@ -114,9 +114,11 @@ Item GroupingState::window(const Bucket& bucket, std::size_t end, bool tombstone
 void GroupingState::on_min_time(Timestamp min_ts) {
   if (min_ts <= min_ts_) return;
   min_ts_ = min_ts;
-  // The slots to trim were touched a while ago and are mostly out of the caches: fetch a few ahead
-  // (the slot, then its entries) so their misses overlap instead of following one another.
-  constexpr std::size_t kAhead = 8;
+  // The slots to trim were touched a while ago and are mostly out of the caches, and so are the
+  // tuples a trim drops (dropping one writes its reference count): fetch them a few records ahead,
+  // the slot, then its entries, then their payloads, so the misses overlap instead of following
+  // one another.
+  constexpr std::size_t kAhead = 12;
   const auto due = [&](std::size_t i) {
     return i < trim_queue_.size() && trim_queue_[i].first < min_ts_;
   };
@@ -124,11 +126,17 @@ void GroupingState::on_min_time(Timestamp min_ts) {
   while (due(0)) {
     if (due(kAhead)) __builtin_prefetch(trim_queue_[kAhead].second);
     if (due(kAhead / 2)) __builtin_prefetch(trim_queue_[kAhead / 2].second->entries.data());
+    if (due(kAhead / 4)) prefetch_front_payloads(trim_queue_[kAhead / 4].second->entries);
     Slot* slot = trim_queue_.front().second;
     trim_queue_.pop_front();
     trim(slot->entries);
     if (--slot->queued == 0 && slot->entries.empty()) slots_.erase(slot, slot->key.hash);
   }
+}
+
+void GroupingState::prefetch_front_payloads(const Bucket& bucket) {
+  const std::size_t n = std::min<std::size_t>(bucket.size(), 2);
+  for (std::size_t i = 0; i < n; ++i) bucket[i].item.payload.prefetch();
 }
 
 void GroupingState::trim(Bucket& bucket) const {

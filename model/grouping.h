@@ -87,6 +87,8 @@ class GroupingState {
   void cancel_windows(const Bucket& bucket, std::size_t from, std::size_t to,
                       std::vector<Output>& out);
   void trim(Bucket& bucket) const;
+  // Starts fetching the tuples of the entries a trim of `bucket` would drop first.
+  static void prefetch_front_payloads(const Bucket& bucket);
 
   const GroupingOp* op_;
   SlotTable<Slot> slots_;
