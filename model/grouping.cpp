@@ -41,6 +41,22 @@ void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& 
   insert(slot->entries, std::move(in), out);
 }
 
+void GroupingState::prefetch(std::uint64_t key_hash, PrefetchStage stage) const {
+  if (stage == PrefetchStage::cell) return slots_.prefetch(key_hash);
+  // The first slot stored under the hash: another key's only when two keys share all 64 bits.
+  const Slot* slot = slots_.find(key_hash, [](const Slot&) { return true; });
+  if (slot == nullptr) return;
+  if (stage == PrefetchStage::slot) return __builtin_prefetch(slot);
+  if (slot->entries.empty()) return;
+  const Entry& newest = slot->entries.back();
+  if (stage == PrefetchStage::newest_entry) {
+    __builtin_prefetch(&newest.item.payload);    // what its window copies
+    __builtin_prefetch(&newest.item.meta.time);  // what the order check compares
+    return;
+  }
+  newest.item.payload.prefetch();
+}
+
 GroupingState::Slot& GroupingState::new_slot(Key key) {
   auto slot = std::make_unique<Slot>();
   // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word

@@ -42,6 +42,14 @@ class GroupingState {
   // The hash of the grouping key of `payload`: what on_item and the partitioning use.
   std::uint64_t key_hash(const Value& payload) const { return op_->key_hash(payload); }
 
+  // Prefetching for a caller that knows which keys come next (the items of a page): on_item reads
+  // four cold lines, each found through the one before (the table cell, the slot, the bucket's
+  // newest entry, that entry's tuple), so their misses follow one another. Each stage fetches one
+  // of them, reading what the stage before fetched: run the stages in order, an item or more
+  // apart, and the misses of consecutive items overlap. Reads only; any hash is fine.
+  enum class PrefetchStage { cell, slot, newest_entry, newest_payload };
+  void prefetch(std::uint64_t key_hash, PrefetchStage stage) const;
+
   // Every item with a timestamp below `min_ts` is final: trims the buckets touched since last time.
   void on_min_time(Timestamp min_ts);
 

@@ -66,12 +66,44 @@ void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
 }
 
 void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
-  for (Envelope& env : batch) {
+  look_ahead(batch);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Envelope& env = batch[i];
+    prefetch_ahead(i);
     acks_.add(env.item.meta.time.ts, env.ack_id);
-    arrive(env.node, env.item, nullptr, out);
+    arrive(env.node, env.item, ahead_[i].grouping ? &ahead_[i].key_hash : nullptr, out);
     drain(out);
   }
   acks_.end_delta();
+}
+
+void WorkerGraph::look_ahead(const std::vector<Envelope>& batch) {
+  ahead_.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Envelope& env = batch[i];
+    GroupingState* g = env.node < groupings_.size() ? groupings_[env.node].get() : nullptr;
+    ahead_[i] = {nullptr, 0};
+    if (g == nullptr) continue;
+    try {
+      ahead_[i] = {g, g->key_hash(env.item.payload)};
+    } catch (const ValueError&) {
+      // A payload the key function rejects: processing throws when it reaches it, in order.
+    }
+  }
+}
+
+void WorkerGraph::prefetch_ahead(std::size_t i) {
+  using Stage = GroupingState::PrefetchStage;
+  // The item 2k ahead gets stage 4 − k (cell, slot, newest entry, its payload): each line has
+  // about two items' processing time to arrive before the next stage reads it (one was not
+  // enough: the next stage still waited). The first few items of a page go without.
+  constexpr Stage kStages[] = {Stage::newest_payload, Stage::newest_entry, Stage::slot, Stage::cell};
+  constexpr std::size_t kSpacing = 2;
+  for (std::size_t k = 1; k <= std::size(kStages); ++k) {
+    const std::size_t j = i + k * kSpacing;
+    if (j >= ahead_.size()) break;
+    if (ahead_[j].grouping) ahead_[j].grouping->prefetch(ahead_[j].key_hash, kStages[k - 1]);
+  }
 }
 
 // Items move as little as possible: an item is processed where it lies (an engine's page, an

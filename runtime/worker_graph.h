@@ -110,6 +110,16 @@ class WorkerGraph {
     std::size_t next = 0;         // into `local`
   };
 
+  // For a page's items that enter a grouping: the grouping and the key hash, computed once for
+  // the lookahead and for on_item (null grouping: the item enters something else).
+  struct Ahead {
+    GroupingState* grouping;
+    std::uint64_t key_hash;
+  };
+  void look_ahead(const std::vector<Envelope>& batch);
+  // Before item i of the page: runs the grouping's prefetch stages for the next few items.
+  void prefetch_ahead(std::size_t i);
+
   void ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out);
   // `item`, produced by `from` on its port `port`, goes on: processed here or put in the outbox.
   void forward(NodeId from, std::size_t port, Item& item, Outbox& out);
@@ -134,6 +144,7 @@ class WorkerGraph {
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
   std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here
+  std::vector<Ahead> ahead_;                               // by item of the page in process
 };
 
 }  // namespace flamestream
