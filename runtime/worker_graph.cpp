@@ -66,15 +66,44 @@ void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
 }
 
 void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
+  run_with_lookahead(batch, true, out);
+  acks_.end_delta();
+}
+
+void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Timestamp now,
+                               Outbox& out, std::vector<Timestamp>& stamps) {
+  if (payloads.empty()) return;
+  Front& f = *fronts_[front];
+  check_invariant(!f.closed(), "input reached a closed front");
+  struct Unpark {  // also when a function throws: the graph must not stay parking
+    WorkerGraph& g;
+    ~Unpark() {
+      g.park_at_groupings_ = false;
+      g.parked_.clear();
+    }
+  } unpark{*this};
+  park_at_groupings_ = true;
+  for (Value& payload : payloads) {
+    Item item{std::move(payload), Meta{f.stamp(now), {}}, false};
+    stamps.push_back(item.meta.time.ts);
+    forward(front, 0, item, out);
+    drain(out);
+  }
+  park_at_groupings_ = false;
+  run_with_lookahead(parked_, false, out);
+  acks_.end_delta();
+  acks_.report(front, f.promise(now));
+}
+
+void WorkerGraph::run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out) {
   look_ahead(batch);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Envelope& env = batch[i];
     prefetch_ahead(i);
-    acks_.add(env.item.meta.time.ts, env.ack_id);
+    if (acked) acks_.add(env.item.meta.time.ts, env.ack_id);
     arrive(env.node, env.item, ahead_[i].grouping ? &ahead_[i].key_hash : nullptr, out);
     drain(out);
   }
-  acks_.end_delta();
 }
 
 void WorkerGraph::look_ahead(const std::vector<Envelope>& batch) {
@@ -120,6 +149,10 @@ void WorkerGraph::arrive(NodeId id, Item& item, const std::uint64_t* key_hash, O
     if (node.is_sink()) {
       check_invariant(sinks_[id] != nullptr, "an item reached a sink on a worker not hosting it");
       sinks_[id]->on_item(std::move(item));
+      return;
+    }
+    if (groupings_[id] && park_at_groupings_) {
+      parked_.push_back(Envelope{id, std::move(item), 0});
       return;
     }
     if (groupings_[id]) {

@@ -54,6 +54,12 @@ class WorkerGraph {
 
   // Stamps `payload` at front `front` (hosted here) with clock reading `now` and routes it.
   void ingest(NodeId front, Value payload, Timestamp now, Outbox& out);
+  // Ingests `payloads` in order, as ingest() one by one would, appending each one's timestamp to
+  // `stamps`, as one acker delta. Items reaching a grouping wait until every payload has run its
+  // stateless prefix (which has no state to observe the change), then enter in order with their
+  // buckets fetched ahead, as a page's do; each one's descendants are processed depth first.
+  void ingest_batch(NodeId front, std::vector<Value>& payloads, Timestamp now, Outbox& out,
+                    std::vector<Timestamp>& stamps);
   // Replay after a recovery: re-ingests a logged input with its logged timestamp. Until
   // end_replay(), the front promises nothing beyond the next logged timestamp.
   void hold_for_replay(NodeId front, Timestamp first) { fronts_[front]->hold_for_replay(first); }
@@ -117,6 +123,9 @@ class WorkerGraph {
     std::uint64_t key_hash;
   };
   void look_ahead(const std::vector<Envelope>& batch);
+  // Runs each envelope of `batch` and its descendants, fetching grouping buckets ahead; registers
+  // acks for them when they came from elsewhere (`acked`).
+  void run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out);
   // Before item i of the page: runs the grouping's prefetch stages for the next few items.
   void prefetch_ahead(std::size_t i);
 
@@ -145,6 +154,9 @@ class WorkerGraph {
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
   std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here
   std::vector<Ahead> ahead_;                               // by item of the page in process
+  // ingest_batch: while set, an item reaching a grouping waits in parked_ instead.
+  bool park_at_groupings_ = false;
+  std::vector<Envelope> parked_;
 };
 
 }  // namespace flamestream

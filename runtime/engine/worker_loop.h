@@ -152,6 +152,8 @@ class WorkerLoop {
   };
   std::deque<Logged> replay_;  // a recovery's logged lines, admitted before anything new
   std::deque<Timestamp> admitted_;     // timestamps of inputs not yet below the minimal time
+  std::vector<Value> payloads_;        // admit_lines: a batch's parsed lines (kept for capacity)
+  std::vector<Timestamp> stamps_;      // admit_lines: their timestamps
   Timestamp min_ts_ = 0;
   bool stopped_ = false;
   bool logged_drop_ = false;

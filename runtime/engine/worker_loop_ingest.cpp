@@ -108,21 +108,24 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
   // one before (Front::stamp), so the lines still get distinct, increasing times. (A reading a line
   // was 2.4 % of the front worker's time at one word a line.)
   const Timestamp now = wall_ns();
+  payloads_.clear();
   for (std::size_t i = from; i < lines.lines.size(); ++i) {
-    Value payload;
     try {
-      payload = job_.parse(lines.lines[i]);
+      payloads_.push_back(job_.parse(lines.lines[i]));
     } catch (const InputError& e) {
       ack.error = "input line " + std::to_string(lines.seq + i) + ": " + e.what();
       break;
     }
-    graph_.ingest(front, std::move(payload), now, outbox_);
-    const Timestamp ts = graph_.front_last_ts(front);
-    if (log) log->append(ts, lines.seq + i, lines.lines[i]);  // before anything leaves this worker
-    admitted_.push_back(ts);
-    ++ack.accepted;
-    ++counters_.inputs;
   }
+  stamps_.clear();
+  graph_.ingest_batch(front, payloads_, now, outbox_, stamps_);
+  for (std::size_t k = 0; k < stamps_.size(); ++k) {
+    const std::size_t i = from + k;
+    if (log) log->append(stamps_[k], lines.seq + i, lines.lines[i]);  // before anything leaves this worker
+    admitted_.push_back(stamps_[k]);
+  }
+  ack.accepted += stamps_.size();
+  counters_.inputs += stamps_.size();
   if (!ack.error.empty() || lines.close) {
     if (log) log->append_close(graph_.front_next_ts(front, wall_ns()));
     graph_.close_front(front);
