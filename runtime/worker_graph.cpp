@@ -233,9 +233,9 @@ void WorkerGraph::drain(Outbox& out) {
   }
 }
 
-void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release, Timestamp trim_below) {
+void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release) {
   for (auto& g : groupings_)
-    if (g) g->on_min_time(trim_below);
+    if (g) g->on_min_time(min_ts);
   for (NodeId id = 0; id < sinks_.size(); ++id)
     if (sinks_[id]) sinks_[id]->release(min_ts, [&](const Item& item) { release(id, item); });
 }

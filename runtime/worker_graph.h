@@ -83,10 +83,8 @@ class WorkerGraph {
   // hands the items on instead of having them copied.
   void process(std::vector<Envelope>& batch, Outbox& out);
 
-  // The minimal time moved: trims groupings below `trim_below` (at most min_ts; lower while a
-  // commit may still need the entries) and releases from the sinks hosted here.
-  void on_min_time(Timestamp min_ts, const ReleaseFn& release, Timestamp trim_below);
-  void on_min_time(Timestamp min_ts, const ReleaseFn& release) { on_min_time(min_ts, release, min_ts); }
+  // The minimal time moved: trims the groupings and releases from the sinks hosted here.
+  void on_min_time(Timestamp min_ts, const ReleaseFn& release);
 
   DeltaAggregator& acks() { return acks_; }
 

@@ -137,6 +137,13 @@ class WorkerLoop {
   // Exactly-once: commits made durable off the loop; the answer waits for its snapshot.
   std::optional<SnapshotWriter> writer_;
   std::optional<wire::CommitAck> commit_ack_;
+  // The state the groupings commit at the last tick end the minimal time passed, encoded when it
+  // passed it: what a Commit for that end writes (see on_min_time).
+  struct TickSnapshot {
+    Timestamp end = 0;
+    std::optional<std::string> bytes;  // gone once a commit took them
+  };
+  TickSnapshot tick_snapshot_;
   Outbox outbox_;
   std::optional<Clock::time_point> pages_since_;  // when the oldest unsent envelope was queued
   Clock::time_point next_ack_flush_;
