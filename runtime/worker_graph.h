@@ -58,6 +58,9 @@ class WorkerGraph {
   // `stamps`, as one acker delta. Items reaching a grouping wait until every payload has run its
   // stateless prefix (which has no state to observe the change), then enter in order with their
   // buckets fetched ahead, as a page's do; each one's descendants are processed depth first.
+  // Envelopes for other workers may leave in another order than one by one (the items before a
+  // grouping ahead of earlier lines' windows); each channel stays FIFO, and a tombstone still
+  // follows its item, both coming from one grouping in order.
   void ingest_batch(NodeId front, std::vector<Value>& payloads, Timestamp now, Outbox& out,
                     std::vector<Timestamp>& stamps);
   // Replay after a recovery: re-ingests a logged input with its logged timestamp. Until
