@@ -33,11 +33,14 @@ void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& 
   }
   if (in.tombstone) {
     cancel(slot->entries, in, out);
-    if (slot->entries.empty() && slot->queued == 0) slots_.erase(slot, hash);
+    if (slot->entries.empty() && !slot->queued) slots_.erase(slot, hash);
     return;
   }
-  trim_queue_.emplace_back(in.meta.time.ts, slot);
-  ++slot->queued;
+  trim(slot->entries);  // the bucket is in the caches now: the cheapest moment to trim it
+  if (!slot->queued) {
+    trim_queue_.emplace_back(in.meta.time.ts, slot);
+    slot->queued = true;
+  }
   insert(slot->entries, std::move(in), out);
 }
 
@@ -145,8 +148,13 @@ void GroupingState::on_min_time(Timestamp min_ts) {
     if (due(kAhead / 4)) prefetch_front_payloads(trim_queue_[kAhead / 4].second->entries);
     Slot* slot = trim_queue_.front().second;
     trim_queue_.pop_front();
-    trim(slot->entries);
-    if (--slot->queued == 0 && slot->entries.empty()) slots_.erase(slot, slot->key.hash);
+    const Timestamp first_live = trim(slot->entries);
+    if (first_live != kInfinity) {
+      trim_queue_.emplace_back(first_live, slot);  // to be trimmed again once those are final
+    } else {
+      slot->queued = false;
+      if (slot->entries.empty()) slots_.erase(slot, slot->key.hash);
+    }
   }
 }
 
@@ -155,13 +163,15 @@ void GroupingState::prefetch_front_payloads(const Bucket& bucket) {
   for (std::size_t i = 0; i < n; ++i) bucket[i].item.payload.prefetch();
 }
 
-void GroupingState::trim(Bucket& bucket) const {
+Timestamp GroupingState::trim(Bucket& bucket) const {
   const auto first_live = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) {
     return e.item.meta.time.ts >= min_ts_;
   });
+  const Timestamp first_live_ts = first_live == bucket.end() ? kInfinity : first_live->item.meta.time.ts;
   const auto final_count = static_cast<std::size_t>(first_live - bucket.begin());
   const std::size_t keep = op_->window - 1;
   if (final_count > keep) bucket.drop_front(final_count - keep);
+  return first_live_ts;
 }
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {

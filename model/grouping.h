@@ -82,7 +82,7 @@ class GroupingState {
   struct Slot {
     Key key;
     Bucket entries;
-    std::uint32_t queued = 0;  // records of trim_queue_ naming this slot
+    bool queued = false;  // named by a record of trim_queue_
   };
 
   // A new, empty bucket for `key`, stored in the table.
@@ -94,18 +94,23 @@ class GroupingState {
   void replay(Bucket& bucket, std::size_t from, std::size_t to, std::vector<Output>& out);
   void cancel_windows(const Bucket& bucket, std::size_t from, std::size_t to,
                       std::vector<Output>& out);
-  void trim(Bucket& bucket) const;
+  // Drops the final entries of `bucket` but the last w−1; returns the timestamp of its first entry
+  // the minimal time has not passed, kInfinity when there is none.
+  Timestamp trim(Bucket& bucket) const;
   // Starts fetching the tuples of the entries a trim of `bucket` would drop first.
   static void prefetch_front_payloads(const Bucket& bucket);
 
   const GroupingOp* op_;
   SlotTable<Slot> slots_;
-  // Per entry inserted, in arrival order: its timestamp and slot. Once the minimal time passes
-  // the timestamp, on_min_time trims that slot: each inserted entry pays for one visit, however
-  // far the minimal time lags (a sweep over every key holding live entries, at every advance, grew
-  // with the lag and made it longer). Arrival order is meta order but for small disorder between
-  // channels, which only delays a trim until the minimal time passes the record in front. Slots
-  // never move; a slot stays in the table while a record names it (Slot::queued).
+  // The slots holding entries the minimal time has not passed, each named once, with the
+  // timestamp of its first such entry, in about arrival order. A bucket is trimmed whenever an item
+  // enters it (it is in the caches then), and by on_min_time once the minimal time passes its
+  // record, which is what bounds a key that went quiet; a slot still holding live entries then is
+  // queued again. Visits come once per slot and advance, not once per entry (a record per entry
+  // visited a hot key at every item; a sweep over every key at every advance grew with the lag).
+  // The order is loose: a re-queued slot and small disorder between channels wait behind the
+  // records in front of them, which only delays a trim. Slots never move; a slot stays in the
+  // table while it is queued (Slot::queued).
   std::deque<std::pair<Timestamp, Slot*>> trim_queue_;
   Timestamp min_ts_ = 0;
   Stats stats_;
