@@ -50,7 +50,7 @@ class GroupingState {
   enum class PrefetchStage { cell, slot, newest_entry, newest_payload };
   void prefetch(std::uint64_t key_hash, PrefetchStage stage) const;
 
-  // Every item with a timestamp below `min_ts` is final: trims the buckets touched since last time.
+  // Every item with a timestamp below `min_ts` is final: trims the buckets whose entries it passed.
   void on_min_time(Timestamp min_ts);
 
   // The part of the state a tick ending at `end` commits: per key, the last w−1 items with a
