@@ -66,6 +66,7 @@ void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
 }
 
 void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
+  look_ahead(batch);
   run_with_lookahead(batch, true, out);
   acks_.end_delta();
 }
@@ -80,8 +81,10 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
     ~Unpark() {
       g.park_at_groupings_ = false;
       g.parked_.clear();
+      g.ahead_.clear();
     }
   } unpark{*this};
+  ahead_.clear();
   park_at_groupings_ = true;
   for (Value& payload : payloads) {
     Item item{std::move(payload), Meta{f.stamp(now), {}}, false};
@@ -96,7 +99,7 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
 }
 
 void WorkerGraph::run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out) {
-  look_ahead(batch);
+  check_invariant(ahead_.size() == batch.size(), "a batch ran without its lookahead");
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Envelope& env = batch[i];
     prefetch_ahead(i);
@@ -107,18 +110,25 @@ void WorkerGraph::run_with_lookahead(std::vector<Envelope>& batch, bool acked, O
 }
 
 void WorkerGraph::look_ahead(const std::vector<Envelope>& batch) {
-  ahead_.resize(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const Envelope& env = batch[i];
+  ahead_.clear();
+  for (const Envelope& env : batch) {
     GroupingState* g = env.node < groupings_.size() ? groupings_[env.node].get() : nullptr;
-    ahead_[i] = {nullptr, 0};
-    if (g == nullptr) continue;
-    try {
-      ahead_[i] = {g, g->key_hash(env.item.payload)};
-    } catch (const ValueError&) {
-      // A payload the key function rejects: processing throws when it reaches it, in order.
-    }
+    ahead_.push_back(g ? ahead_of(*g, env.item.payload) : Ahead{nullptr, 0});
   }
+}
+
+WorkerGraph::Ahead WorkerGraph::ahead_of(GroupingState& grouping, const Value& payload) {
+  try {
+    return {&grouping, grouping.key_hash(payload)};
+  } catch (const ValueError&) {
+    return {nullptr, 0};  // a payload the key function rejects: on_item throws, in order
+  }
+}
+
+void WorkerGraph::park(NodeId id, Item& item, const std::uint64_t* key_hash) {
+  GroupingState& g = *groupings_[id];
+  ahead_.push_back(key_hash ? Ahead{&g, *key_hash} : ahead_of(g, item.payload));
+  parked_.push_back(Envelope{id, std::move(item), 0});
 }
 
 void WorkerGraph::prefetch_ahead(std::size_t i) {
@@ -151,10 +161,7 @@ void WorkerGraph::arrive(NodeId id, Item& item, const std::uint64_t* key_hash, O
       sinks_[id]->on_item(std::move(item));
       return;
     }
-    if (groupings_[id] && park_at_groupings_) {
-      parked_.push_back(Envelope{id, std::move(item), 0});
-      return;
-    }
+    if (groupings_[id] && park_at_groupings_) return park(id, item, key_hash);
     if (groupings_[id]) {
       // `item` may lie in a level's buffer: opening a level can move the Level objects, never
       // their buffers, so the reference stays valid.

@@ -123,9 +123,13 @@ class WorkerGraph {
     GroupingState* grouping;
     std::uint64_t key_hash;
   };
+  // Fills ahead_ for a page; ingest_batch fills it as it parks items (park()), reusing the hash
+  // routing computed.
   void look_ahead(const std::vector<Envelope>& batch);
-  // Runs each envelope of `batch` and its descendants, fetching grouping buckets ahead; registers
-  // acks for them when they came from elsewhere (`acked`).
+  static Ahead ahead_of(GroupingState& grouping, const Value& payload);
+  void park(NodeId grouping, Item& item, const std::uint64_t* key_hash);
+  // Runs each envelope of `batch` and its descendants, fetching grouping buckets ahead (ahead_
+  // holds one entry per envelope); registers acks for them when they came from elsewhere (`acked`).
   void run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out);
   // Before item i of the page: runs the grouping's prefetch stages for the next few items.
   void prefetch_ahead(std::size_t i);
@@ -154,7 +158,7 @@ class WorkerGraph {
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
   std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here
-  std::vector<Ahead> ahead_;                               // by item of the page in process
+  std::vector<Ahead> ahead_;  // by item of the page (or parked batch) in process
   // ingest_batch: while set, an item reaching a grouping waits in parked_ instead.
   bool park_at_groupings_ = false;
   std::vector<Envelope> parked_;
