@@ -117,8 +117,9 @@ class WorkerGraph {
     std::size_t next = 0;         // into `local`
   };
 
-  // For a page's items that enter a grouping: the grouping and the key hash, computed once for
-  // the lookahead and for on_item (null grouping: the item enters something else).
+  // For each item of a page or of a parked batch: the grouping it enters and its key hash,
+  // computed once for the lookahead and for on_item (null grouping: it enters something else, or
+  // its key function rejects it and on_item throws when it is reached).
   struct Ahead {
     GroupingState* grouping;
     std::uint64_t key_hash;
