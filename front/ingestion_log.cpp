@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 #include "model/errors.h"
 #include "snapshot/durable_file.h"
@@ -32,17 +34,40 @@ void encode_into(std::string& out, const IngestionLog::Record& r) {
 
 }  // namespace
 
-IngestionLog::IngestionLog(std::filesystem::path path) : path_(std::move(path)) {
-  if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
-  std::size_t whole_bytes = 0;
-  const auto records = scan(&whole_bytes);
-  // A torn last record: the append that wrote it never returned, nothing acknowledged it.
-  if (std::filesystem::exists(path_) && std::filesystem::file_size(path_) > whole_bytes)
-    std::filesystem::resize_file(path_, whole_bytes);
-  count_ = records.size();
-  for (const Record& r : records) index(r);
-  if (!records.empty()) last_ = {records.back().ts, records.back().seq, {}, records.back().close};
-  open_for_append();
+IngestionLog::IngestionLog(std::filesystem::path dir) : dir_(std::move(dir)) {
+  if (std::filesystem::exists(dir_) && !std::filesystem::is_directory(dir_))
+    throw IngestionLogError("ingestion log '" + dir_.string() + "' is not a directory of segments");
+  std::filesystem::create_directories(dir_);
+  std::vector<std::uint64_t> numbers;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == 24 && name.ends_with(".seg") &&
+        name.find_first_not_of("0123456789") == 20)
+      numbers.push_back(std::stoull(name.substr(0, 20)));
+  }
+  std::sort(numbers.begin(), numbers.end());
+  std::optional<Entry> previous;
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    const std::filesystem::path path = segment_path(numbers[i]);
+    const std::string bytes = read_file(path);
+    Segment segment{numbers[i]};
+    const std::size_t whole = scan(numbers[i], bytes, previous, [&](Record&& r) {
+      index_.push_back({r.ts, r.seq, r.close});
+      ++segment.records;
+      segment.last_ts = r.ts;
+    });
+    if (whole < bytes.size()) {
+      if (i + 1 < numbers.size())
+        throw IngestionLogError("ingestion log segment '" + path.string() + "' ends in a partial record at byte " +
+                                std::to_string(whole) + ": replaying past it would change the output");
+      // A torn last record: the append that wrote it never returned, nothing acknowledged it.
+      std::filesystem::resize_file(path, whole);
+    }
+    segments_.push_back(segment);
+  }
+  if (previous) last_ = {previous->ts, previous->seq, {}, previous->close};
+  open_segment(segments_.empty() ? 1 : segments_.back().number);
+  if (segments_.empty()) segments_.push_back({1});
 }
 
 IngestionLog::~IngestionLog() {
@@ -52,19 +77,27 @@ IngestionLog::~IngestionLog() {
     // Not flushed, so never acknowledged: the client sends those lines again.
   }
   if (fd_ >= 0) ::close(fd_);
+  for (int fd : retired_) ::close(fd);
 }
 
-void IngestionLog::open_for_append() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw IngestionLogError("cannot open '" + path_.string() + "': " + std::strerror(errno));
+std::filesystem::path IngestionLog::segment_path(std::uint64_t number) const {
+  std::string name = std::to_string(number);
+  return dir_ / (std::string(20 - name.size(), '0') + name + ".seg");
 }
 
-std::vector<IngestionLog::Record> IngestionLog::scan(std::size_t* whole_bytes) const {
-  std::vector<Record> records;
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) return records;
-  const std::string file((std::istreambuf_iterator<char>(in)), {});
+void IngestionLog::open_segment(std::uint64_t number) {
+  const std::filesystem::path path = segment_path(number);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw IngestionLogError("cannot open '" + path.string() + "': " + std::strerror(errno));
+  std::lock_guard lock(sync_mutex_);
+  if (fd_ >= 0) retired_.push_back(fd_);
+  fd_ = fd;
+  directory_changed_ = true;
+}
+
+std::size_t IngestionLog::scan(std::uint64_t number, const std::string& file,
+                               std::optional<Entry>& previous,
+                               const std::function<void(Record&&)>& take) const {
   std::size_t at = 0;
   while (at < file.size()) {
     const bool whole_header = file.size() - at >= kHeader;
@@ -74,20 +107,21 @@ std::vector<IngestionLog::Record> IngestionLog::scan(std::size_t* whole_bytes) c
     const char* body = file.data() + at + 12;
     Record r{get_le(file, at + 12, 8), get_le(file, at + 20, 8), std::string(body + 17, length),
              file[at + 28] != 0};
-    const bool in_order = records.empty() || (r.ts > records.back().ts && r.seq > records.back().seq &&
-                                              !records.back().close);
+    const bool in_order =
+        !previous || (r.ts > previous->ts && r.seq > previous->seq && !previous->close);
     if (get_le(file, at + 4, 8) != XXH64(body, 17 + length, 0) || !in_order)
-      throw IngestionLogError("ingestion log '" + path_.string() + "' is damaged at byte " +
-                              std::to_string(at) + ": replaying past it would change the output");
-    records.push_back(std::move(r));
+      throw IngestionLogError("ingestion log segment '" + segment_path(number).string() +
+                              "' is damaged at byte " + std::to_string(at) +
+                              ": replaying past it would change the output");
+    previous = Entry{r.ts, r.seq, r.close};
+    take(std::move(r));
     at += kHeader + length;
   }
-  if (whole_bytes) *whole_bytes = at;
-  return records;
+  return at;
 }
 
 void IngestionLog::append(Timestamp ts, std::uint64_t seq, const std::string& line) {
-  check_invariant(count_ == 0 || seq > last_.seq, "ingestion log line numbers must increase");
+  check_invariant(index_.empty() || seq > last_.seq, "ingestion log line numbers must increase");
   append_record({ts, seq, line, false});
 }
 
@@ -95,17 +129,19 @@ void IngestionLog::append_close(Timestamp ts) { append_record({ts, next_seq(), {
 
 void IngestionLog::append_record(const Record& record) {
   check_invariant(!closed(), "a line was logged after the input ended");
-  check_invariant(count_ == 0 || record.ts > last_.ts, "ingestion log timestamps must increase");
+  check_invariant(index_.empty() || record.ts > last_.ts, "ingestion log timestamps must increase");
   encode_into(pending_, record);
-  index(record);
-  ++count_;
+  index_.push_back({record.ts, record.seq, record.close});
+  Segment& segment = segments_.back();
+  ++segment.records;
+  segment.last_ts = record.ts;
   last_ = {record.ts, record.seq, {}, record.close};
 }
 
 void IngestionLog::flush() {
   if (pending_.empty()) return;
   try {
-    write_all(fd_, pending_, path_);
+    write_all(fd_, pending_, segment_path(segments_.back().number));
   } catch (const std::exception& e) {
     throw IngestionLogError(e.what());
   }
@@ -113,57 +149,63 @@ void IngestionLog::flush() {
 }
 
 void IngestionLog::sync() {
-  if (::fdatasync(fd_) != 0)
-    throw IngestionLogError("cannot sync '" + path_.string() + "': " + std::strerror(errno));
+  std::vector<int> retired;
+  int fd = -1;
+  bool directory_changed = false;
+  {
+    std::lock_guard lock(sync_mutex_);
+    retired.swap(retired_);
+    fd = fd_;
+    directory_changed = std::exchange(directory_changed_, false);
+  }
+  // Earlier segments first: they hold older lines. Every retired descriptor is closed, failing or not.
+  bool retired_synced = true;
+  for (int r : retired) {
+    retired_synced = ::fdatasync(r) == 0 && retired_synced;
+    ::close(r);
+  }
+  if (!retired_synced) throw IngestionLogError("cannot sync a segment of '" + dir_.string() + "'");
+  if (directory_changed) {
+    try {
+      fsync_path(dir_);  // a new segment's name must survive with its lines
+    } catch (const DurableFileError& e) {
+      throw IngestionLogError(e.what());
+    }
+  }
+  if (::fdatasync(fd) != 0)
+    throw IngestionLogError("cannot sync '" + dir_.string() + "': " + std::strerror(errno));
 }
 
 std::vector<IngestionLog::Record> IngestionLog::read_from(Timestamp from) {
   flush();
-  auto records = scan(nullptr);
-  std::erase_if(records, [&](const Record& r) { return r.ts < from; });
+  std::vector<Record> records;
+  std::optional<Entry> previous;
+  for (const Segment& segment : segments_) {
+    const std::string bytes = read_file(segment_path(segment.number));
+    scan(segment.number, bytes, previous, [&](Record&& r) {
+      if (r.ts >= from) records.push_back(std::move(r));
+    });
+  }
   return records;
 }
 
-void IngestionLog::truncate_below(Timestamp ts) {
-  // The index knows where each record ends, so the kept tail is copied as bytes, unparsed: the
-  // records below were checked when they were written or scanned. The last record always stays.
-  const std::size_t drop = std::min(count_below(ts), index_.empty() ? 0 : index_.size() - 1);
-  if (drop == 0) return;
-  flush();
-  const std::uint64_t from = index_[drop - 1].end;
-  std::string tail(index_.back().end - from, '\0');
-  {
-    std::ifstream in(path_, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(from));
-    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-    if (!in) throw IngestionLogError("cannot read '" + path_.string() + "' to shorten it");
+std::vector<std::filesystem::path> IngestionLog::truncate_below(Timestamp ts) {
+  // The newest segment with records holds the last one: it stays, whatever its timestamps.
+  std::size_t keep = segments_.size() - 1;
+  while (keep > 0 && segments_[keep].records == 0) --keep;
+  std::vector<std::filesystem::path> dropped;
+  while (keep > 0 && segments_.front().last_ts < ts) {
+    const Segment gone = segments_.front();
+    dropped.push_back(segment_path(gone.number));
+    index_.erase(index_.begin(), index_.begin() + static_cast<std::ptrdiff_t>(gone.records));
+    segments_.pop_front();
+    --keep;
   }
-  auto temp = path_;
-  temp += ".tmp";
-  {
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw IngestionLogError("cannot create '" + temp.string() + "': " + std::strerror(errno));
-    write_all(fd, tail, temp);
-    const bool synced = ::fsync(fd) == 0;
-    ::close(fd);
-    if (!synced) throw IngestionLogError("cannot sync '" + temp.string() + "'");
-  }
-  if (::rename(temp.c_str(), path_.c_str()) != 0)
-    throw IngestionLogError("cannot replace '" + path_.string() + "': " + std::strerror(errno));
-  index_.erase(index_.begin(), index_.begin() + static_cast<std::ptrdiff_t>(drop));
-  for (Entry& e : index_) e.end -= from;
-  count_ = index_.size();
-  open_for_append();
-}
-
-void IngestionLog::index(const Record& r) {
-  const std::uint64_t start = index_.empty() ? 0 : index_.back().end;
-  index_.push_back({r.ts, r.seq, r.close, start + kHeader + r.line.size()});
-}
-
-std::uint64_t IngestionLog::bytes_below(Timestamp ts) const {
-  const std::size_t n = count_below(ts);
-  return n == 0 ? 0 : index_[n - 1].end;
+  if (segments_.back().records == 0) return dropped;
+  flush();  // what was appended so far belongs to the segment it was appended for
+  segments_.push_back({segments_.back().number + 1});
+  open_segment(segments_.back().number);
+  return dropped;
 }
 
 std::size_t IngestionLog::count_below(Timestamp ts) const {

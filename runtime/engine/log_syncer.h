@@ -31,7 +31,7 @@ class LogSyncer {
   void request(std::uint64_t written);
   // The highest number durable so far. Rethrows a failed sync (the disk is gone: stop the worker).
   std::uint64_t synced() const;
-  // Waits until every requested number is durable and no sync runs (before a log is rewritten).
+  // Waits until every requested number is durable and no sync runs (before the loop stops).
   void wait_idle();
 
  private:

@@ -17,11 +17,12 @@ SnapshotWriter::~SnapshotWriter() {
   thread_.join();
 }
 
-void SnapshotWriter::submit(Timestamp end, Timestamp committed, std::string snapshot) {
+void SnapshotWriter::submit(Timestamp end, Timestamp committed, std::string snapshot,
+                            std::vector<std::filesystem::path> obsolete) {
   {
     std::lock_guard lock(mutex_);
     check_invariant(!job_, "a commit was started while the previous one was still being written");
-    job_ = Job{end, committed, std::move(snapshot)};
+    job_ = Job{end, committed, std::move(snapshot), std::move(obsolete)};
   }
   wake_.notify_all();
 }
@@ -42,7 +43,7 @@ void SnapshotWriter::run() {
     std::optional<Done> done;
     std::exception_ptr failure;
     try {
-      done = Done{job.end, storage_.persist(job.end, job.committed, job.snapshot)};
+      done = Done{job.end, storage_.persist(job.end, job.committed, job.snapshot, job.obsolete)};
     } catch (...) {
       failure = std::current_exception();
     }

@@ -10,10 +10,12 @@
 #pragma once
 
 #include <condition_variable>
+#include <filesystem>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "runtime/engine/worker_storage.h"
 
@@ -26,7 +28,8 @@ class SnapshotWriter {
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
-  void submit(Timestamp end, Timestamp committed, std::string snapshot);
+  void submit(Timestamp end, Timestamp committed, std::string snapshot,
+              std::vector<std::filesystem::path> obsolete);
   struct Done {
     Timestamp end = 0;
     std::string snapshot;
@@ -44,6 +47,7 @@ class SnapshotWriter {
     Timestamp end;
     Timestamp committed;
     std::string snapshot;
+    std::vector<std::filesystem::path> obsolete;  // log segments to delete
   };
   std::optional<Job> job_;
   std::optional<Done> done_;

@@ -215,11 +215,9 @@ void WorkerLoop::on_commit(WorkerId from, const wire::Commit& commit) {
   if (commit_ack_) return drop("a commit came while the previous one was still being written");
   if (commit.end != tick_snapshot_.end || !tick_snapshot_.bytes)
     return drop("a commit named a tick end other than the last one the minimal time passed");
-  storage_->bound_logs(commit.committed, [&] {
-    if (syncer_) syncer_->wait_idle();  // a log is rewritten: no sync may hold it open
-  });
+  auto obsolete = storage_->bound_logs(commit.committed);
   commit_ack_ = wire::CommitAck{commit.end, {}, storage_->determinants(commit.end)};
-  writer_->submit(commit.end, commit.committed, std::move(*tick_snapshot_.bytes));
+  writer_->submit(commit.end, commit.committed, std::move(*tick_snapshot_.bytes), std::move(obsolete));
   tick_snapshot_.bytes.reset();
 }
 

@@ -54,26 +54,30 @@ std::vector<wire::FrontDeterminant> WorkerStorage::determinants(Timestamp end) c
   return out;
 }
 
-void WorkerStorage::bound_logs(Timestamp committed, const std::function<void()>& before_rewrite) {
-  // Rewriting a log copies what stays and stalls the loop for an fsync: only once the committed
-  // part is both most of the log and large.
-  constexpr std::uint64_t kRewriteBytes = 16 << 20;
-  for (auto& [front, log] : logs_)
-    if (committed > 0 && 2 * log->count_below(committed) > log->size() &&
-        log->bytes_below(committed) >= kRewriteBytes) {
-      before_rewrite();
-      log->truncate_below(committed);
-    }
+std::vector<std::filesystem::path> WorkerStorage::bound_logs(Timestamp committed) {
+  std::vector<std::filesystem::path> obsolete;
+  if (committed == 0) return obsolete;
+  for (auto& [front, log] : logs_) {
+    auto dropped = log->truncate_below(committed);
+    obsolete.insert(obsolete.end(), dropped.begin(), dropped.end());
+  }
+  return obsolete;
 }
 
 std::string WorkerStorage::encode_snapshot(const WorkerGraph& graph, Timestamp end) {
   return wire::encode_item_batch(0, 0, graph.committed_state(end));
 }
 
-std::string WorkerStorage::persist(Timestamp end, Timestamp committed, const std::string& snapshot) {
+std::string WorkerStorage::persist(Timestamp end, Timestamp committed, const std::string& snapshot,
+                                   const std::vector<std::filesystem::path>& obsolete) {
   snapshots_.write(end, snapshot);
   for (auto& [sink, output] : outputs_) output->sync();
   if (committed > 0) snapshots_.prune_below(committed);
+  for (const auto& path : obsolete) {
+    std::error_code error;
+    std::filesystem::remove(path, error);
+    if (error) throw IngestionLogError("cannot delete '" + path.string() + "': " + error.message());
+  }
   return snapshots_.path_of(end).string();
 }
 

@@ -2,7 +2,8 @@
 // deployment: the ingestion log of each front it hosts, the output log of each sink it hosts, and
 // its grouping snapshots, one per committed tick boundary.
 //
-//   DIR/front-NAME.log   every accepted line with its timestamp and line number (IngestionLog)
+//   DIR/front-NAME.log/  every accepted line with its timestamp and line number, in segments
+//                        (IngestionLog)
 //   DIR/sink-NAME.out    every released line with its meta (OutputLog)
 //   DIR/snapshots/       grouping state per commit end (SnapshotStore)
 //
@@ -12,7 +13,6 @@
 #pragma once
 
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <memory>
 
@@ -35,17 +35,19 @@ class WorkerStorage {
   std::vector<IngestionLog::Record> replay(NodeId front, Timestamp committed) const;
 
   // The commit protocol, worker side, in two halves. On the event loop (cheap, from memory): the
-  // fronts' determinants at `end`, and the logs' committed part dropped once it is most of them.
+  // fronts' determinants at `end`, and the logs' segments below the last durable commit dropped
+  // (their files returned, for persist() to delete).
   std::vector<wire::FrontDeterminant> determinants(Timestamp end) const;
-  // `before_rewrite` runs first when a log is about to be rewritten (no sync may run meanwhile).
-  void bound_logs(Timestamp committed, const std::function<void()>& before_rewrite);
+  [[nodiscard]] std::vector<std::filesystem::path> bound_logs(Timestamp committed);
   // On the loop: the bytes of the snapshot of `graph`'s state committed at `end`, encoded straight
   // from the grouping state (what restore() reads back).
   static std::string encode_snapshot(const WorkerGraph& graph, Timestamp end);
   // Off the loop (SnapshotWriter): `snapshot` made durable, the outputs synced, and snapshots
-  // below the last durable commit deleted. Returns the snapshot file. Thread-safe against the
-  // loop: it touches only snapshot files and syncs output files the loop appends to.
-  std::string persist(Timestamp end, Timestamp committed, const std::string& snapshot);
+  // below the last durable commit and the `obsolete` log segments deleted. Returns the snapshot
+  // file. Thread-safe against the loop: it touches only snapshot files, syncs output files the loop
+  // appends to, and deletes segments the logs no longer hold.
+  std::string persist(Timestamp end, Timestamp committed, const std::string& snapshot,
+                      const std::vector<std::filesystem::path>& obsolete);
 
   IngestionLog& log(NodeId front) { return *logs_.at(front); }
   std::vector<IngestionLog*> logs() const;

@@ -1,5 +1,6 @@
 // The ingestion log: replay returns exactly what was appended, with its timestamps, across
-// reopening; a torn tail is cut, damage elsewhere stops with an error; truncation bounds it.
+// reopening; a torn tail is cut, damage elsewhere stops with an error; truncation deletes whole
+// segments and keeps the rest.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -16,13 +17,24 @@ class IngestionLogTest : public testing::Test {
   void SetUp() override {
     path_ = std::filesystem::temp_directory_path() /
             ("fs-ingest-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".log");
-    std::filesystem::remove(path_);
+    std::filesystem::remove_all(path_);
   }
-  void TearDown() override { std::filesystem::remove(path_); }
+  void TearDown() override { std::filesystem::remove_all(path_); }
+
+  // The file of segment `number`.
+  std::filesystem::path segment(int number) const {
+    const std::string digits = std::to_string(number);
+    return path_ / (std::string(20 - digits.size(), '0') + digits + ".seg");
+  }
 
   std::filesystem::path path_;
   static inline int counter_ = 0;
 };
+
+// Truncates `log` below `ts` and deletes the files it dropped, as the worker's storage does.
+void truncate(IngestionLog& log, Timestamp ts) {
+  for (const auto& path : log.truncate_below(ts)) std::filesystem::remove(path);
+}
 
 std::vector<std::string> lines_of(const std::vector<IngestionLog::Record>& records) {
   std::vector<std::string> out;
@@ -56,7 +68,7 @@ TEST_F(IngestionLogTest, ATornLastRecordIsCutOff) {
     log.append(1, 1, "kept");
     log.append(2, 2, "torn by a crash");
   }
-  std::filesystem::resize_file(path_, std::filesystem::file_size(path_) - 3);
+  std::filesystem::resize_file(segment(1), std::filesystem::file_size(segment(1)) - 3);
   IngestionLog log(path_);
   EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"1:kept"}));
   EXPECT_EQ(log.next_seq(), 2u);
@@ -73,35 +85,82 @@ TEST_F(IngestionLogTest, DamageBeforeTheEndIsAnError) {
     log.append(2, 2, "second");
   }
   {
-    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(segment(1), std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(31);  // inside the first record's line
     f.put('X');
   }
   EXPECT_THROW(IngestionLog log(path_), IngestionLogError);
 }
 
-TEST_F(IngestionLogTest, TruncateBelowKeepsTheRest) {
+TEST_F(IngestionLogTest, TruncationDeletesWholeSegmentsBelowTheTimestamp) {
   IngestionLog log(path_);
-  for (Timestamp t = 1; t <= 10; ++t) log.append(t, t, "line " + std::to_string(t));
-  log.flush();
-  const auto before = std::filesystem::file_size(path_);
-  log.truncate_below(8);
-  EXPECT_LT(std::filesystem::file_size(path_), before);
-  EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"8:line 8", "9:line 9", "10:line 10"}));
+  for (Timestamp t = 1; t <= 5; ++t) log.append(t, t, "line " + std::to_string(t));
+  truncate(log, 3);  // segment 1 holds 3 and up: it stays; appends go to segment 2
+  EXPECT_EQ(log.segments(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(segment(1)));
+  for (Timestamp t = 6; t <= 10; ++t) log.append(t, t, "line " + std::to_string(t));
+  EXPECT_EQ(log.truncate_below(8), std::vector<std::filesystem::path>{segment(1)})
+      << "segment 1 (1..5) goes; segment 2 (6..10) holds 8";
+  EXPECT_TRUE(std::filesystem::exists(segment(1))) << "the caller deletes it";
+  EXPECT_EQ(lines_of(log.read_from(0)).front(), "6:line 6");
+  std::filesystem::remove(segment(1));
+  EXPECT_EQ(log.size(), 5u);
+  EXPECT_EQ(log.count_below(8), 2u);
+  EXPECT_EQ(lines_of(log.read_from(8)), (std::vector<std::string>{"8:line 8", "9:line 9", "10:line 10"}));
   log.append(11, 11, "line 11");
   log.flush();
-  EXPECT_EQ(log.bytes_below(12), std::filesystem::file_size(path_));  // the index moved with the bytes
+  EXPECT_TRUE(std::filesystem::exists(segment(3)));
   EXPECT_EQ(log.first_seq_from(9), 9u);
-  EXPECT_EQ(IngestionLog(path_).size(), 4u);
+  IngestionLog reopened(path_);
+  EXPECT_EQ(reopened.size(), 6u);
+  EXPECT_EQ(reopened.next_seq(), 12u);
+  EXPECT_EQ(lines_of(reopened.read_from(0)).front(), "6:line 6");
+}
+
+TEST_F(IngestionLogTest, AppendsAfterTruncationContinueAcrossReopening) {
+  {
+    IngestionLog log(path_);
+    log.append(1, 1, "a");
+    truncate(log, 1);
+    log.append(2, 2, "b");
+    truncate(log, 2);
+    log.append(3, 3, "c");
+    log.sync();
+  }
+  IngestionLog log(path_);  // segment 1 went at the second truncation
+  EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"2:b", "3:c"}));
+  log.append(4, 4, "d");  // into segment 3, the newest
+  truncate(log, 4);  // segment 2 goes; segment 3 holds the last record
+  EXPECT_EQ(lines_of(log.read_from(0)), (std::vector<std::string>{"3:c", "4:d"}));
+  EXPECT_EQ(IngestionLog(path_).next_seq(), 5u);
+}
+
+TEST_F(IngestionLogTest, ATruncatedEarlierSegmentIsDamageNotATornTail) {
+  {
+    IngestionLog log(path_);
+    log.append(1, 1, "first");
+    log.append(2, 2, "second");
+    truncate(log, 1);
+    log.append(3, 3, "third");
+  }
+  std::filesystem::resize_file(segment(1), std::filesystem::file_size(segment(1)) - 3);
+  EXPECT_THROW(IngestionLog log(path_), IngestionLogError);
+}
+
+TEST_F(IngestionLogTest, APathThatIsAFileIsAnError) {
+  std::ofstream(path_) << "not a directory";
+  EXPECT_THROW(IngestionLog log(path_), IngestionLogError);
 }
 
 TEST_F(IngestionLogTest, TruncationKeepsTheLastRecordSoTheNextLineNumberSurvives) {
   {
     IngestionLog log(path_);
     for (Timestamp t = 1; t <= 5; ++t) log.append(t * 10, t + 100, "line");
-    log.truncate_below(1000);
-    EXPECT_EQ(log.size(), 1u);
+    truncate(log, 1000);  // the only segment with records stays
+    EXPECT_EQ(log.segments(), 2u);
     EXPECT_TRUE(log.read_from(1000).empty());
+    truncate(log, 1000);  // nothing appended since: no third segment
+    EXPECT_EQ(log.segments(), 2u);
   }
   IngestionLog log(path_);
   EXPECT_EQ(log.next_seq(), 106u);
@@ -129,14 +188,15 @@ TEST_F(IngestionLogTest, DeterminantsComeFromMemory) {
   for (Timestamp t = 1; t <= 5; ++t) log.append(t * 10, t, "line");
   log.flush();
   EXPECT_EQ(log.count_below(30), 2u);
-  EXPECT_EQ(log.bytes_below(30), std::filesystem::file_size(path_) * 2 / 5);  // equal records
   EXPECT_EQ(log.first_seq_from(30), 3u);
   EXPECT_EQ(log.first_seq_from(31), 4u);
   EXPECT_EQ(log.first_seq_from(1000), 6u);  // nothing there yet: the next line
-  log.truncate_below(40);
-  EXPECT_EQ(log.count_below(40), 0u);
-  EXPECT_EQ(log.first_seq_from(40), 4u);
-  EXPECT_EQ(IngestionLog(path_).first_seq_from(50), 5u);
+  truncate(log, 40);  // starts segment 2
+  log.append(60, 6, "line");
+  truncate(log, 60);  // segment 1 (10..50) goes
+  EXPECT_EQ(log.count_below(60), 0u);
+  EXPECT_EQ(log.first_seq_from(40), 6u);
+  EXPECT_EQ(IngestionLog(path_).first_seq_from(60), 6u);
 }
 
 TEST_F(IngestionLogTest, LineNumbersMustIncrease) {
