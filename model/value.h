@@ -170,6 +170,16 @@ class Value {
   void prefetch() const {
     if (auto* t = std::get_if<detail::TupleRef>(&v_)) __builtin_prefetch(t->block());
   }
+  // The same for a caller that will read the elements (formatting, encoding): the block's first
+  // kPrefetchLines cache lines. Its size is not read: that would wait for the block it is about
+  // to fetch. Three lines hold a block of up to four elements, word count's tuples among them.
+  void prefetch_elements() const {
+    if (auto* t = std::get_if<detail::TupleRef>(&v_)) {
+      const char* block = reinterpret_cast<const char*>(t->block());
+      for (std::size_t line = 0; line < kPrefetchLines; ++line) __builtin_prefetch(block + 64 * line);
+    }
+  }
+  static constexpr std::size_t kPrefetchLines = 3;
 
   // xxHash of a canonical encoding: equal values hash equal on every platform and run.
   std::uint64_t hash() const;

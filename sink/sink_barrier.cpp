@@ -102,9 +102,10 @@ void SinkBarrier::release_merged(Timestamp min_ts, const std::function<void(cons
     if (next == nullptr) return;
     const Item& item = next->items[next->head++];
     // Released items waited a while and are out of the caches; what emit reads first is the
-    // payload's block, so fetch it a few items ahead.
+    // payload's elements (to format them), so fetch them a few items ahead.
     constexpr std::size_t kAhead = 8;
-    if (next->head + kAhead < next->items.size()) next->items[next->head + kAhead].payload.prefetch();
+    if (next->head + kAhead < next->items.size())
+      next->items[next->head + kAhead].payload.prefetch_elements();
     check_invariant(next == previous_run || previous == nullptr || *previous < item.meta,
                     "two live items with one meta reached the sink");
     emit(item);

@@ -257,7 +257,7 @@ void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::
   constexpr std::size_t kAhead = 8;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i + kAhead < items.size()) __builtin_prefetch(items[i + kAhead].second);
-    if (i + kAhead / 2 < items.size()) items[i + kAhead / 2].second->payload.prefetch();
+    if (i + kAhead / 2 < items.size()) items[i + kAhead / 2].second->payload.prefetch_elements();
     put_envelope(w, items[i].first, *items[i].second, 0);
   }
 }
