@@ -63,7 +63,7 @@ class OutputLog {
   // older ones read back from the file. Throws OutputLogError if the file cannot be read back.
   std::vector<std::string> lines(std::uint64_t from, std::size_t max) const;
   // The meta of the last line written, logical times zeroed.
-  const std::optional<Meta>& last() const { return last_; }
+  std::optional<Meta> last() const;
 
  private:
   void load();
@@ -82,7 +82,7 @@ class OutputLog {
   std::uint64_t count_ = 0;
   std::vector<std::uint64_t> index_;  // file offset of line k · kIndexEvery
   std::uint64_t file_end_ = 0;       // where the next record goes (flushed or not)
-  std::optional<Meta> last_;
+  std::optional<Meta> last_;  // as released: compared without its logical times
   std::string pending_;  // records released but not flushed yet
 };
 
