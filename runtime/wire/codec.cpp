@@ -323,7 +323,10 @@ std::string encode(const Message& message) {
 
 std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
                               const std::vector<std::pair<NodeId, const Item*>>& items) {
-  std::string page;
+  // Megabytes a snapshot: a buffer kept across calls is not faulted in afresh (and zeroed by the
+  // kernel) every time, which was a third of a snapshot's cost.
+  thread_local std::string page;
+  page.clear();
   encode_page(items, page);
   try {
     capnp::MallocMessageBuilder builder(static_cast<unsigned>(
