@@ -4,18 +4,14 @@
 
 namespace flamestream {
 
-namespace {
-
-std::string path_of(const DeployedTick& tick) { return std::string(kCommitsPath) + "/" + tick.node; }
-
-}  // namespace
+std::string commit_record_path(const DeployedTick& tick) { return std::string(kCommitsPath) + "/" + tick.node; }
 
 std::optional<CommitRecord> read_commit_record(ZkClient& zk, const DeployedTick& tick) {
-  const auto node = zk.get_versioned(path_of(tick));
+  const auto node = zk.get_versioned(commit_record_path(tick));
   if (!node) return std::nullopt;
   const auto j = nlohmann::json::parse(node->data, nullptr, false);
   if (j.is_discarded() || !j.is_object())
-    throw ZkError("commit record " + path_of(tick) + " is not JSON", 0);
+    throw ZkError("commit record " + commit_record_path(tick) + " is not JSON", 0);
   CommitRecord r;
   r.epoch = j.value("epoch", std::uint64_t{0});
   r.incarnations = j.value("incarnations", std::map<std::string, std::string>{});
@@ -39,9 +35,9 @@ bool write_commit_record(ZkClient& zk, const DeployedTick& tick, const CommitRec
                                           {"state_tick", record.state_tick},
                                           {"started", record.started}}
                                .dump();
-  if (record.version >= 0) return zk.set_if_version(path_of(tick), data, record.version);
+  if (record.version >= 0) return zk.set_if_version(commit_record_path(tick), data, record.version);
   try {
-    zk.create(path_of(tick), data);
+    zk.create(commit_record_path(tick), data);
     return true;
   } catch (const ZkError& e) {
     if (e.code() == ZkError::kNodeExists) return false;

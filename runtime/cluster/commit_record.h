@@ -33,6 +33,8 @@ struct CommitRecord {
   std::int32_t version = -1;  // ZooKeeper's version of the node read; -1: not written yet
 };
 
+// The node holding `tick`'s commit record.
+std::string commit_record_path(const DeployedTick& tick);
 std::optional<CommitRecord> read_commit_record(ZkClient& zk, const DeployedTick& tick);
 // Writes `record` if the node is still at record.version (creates it for -1); false if another
 // write came first.

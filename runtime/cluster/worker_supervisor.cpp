@@ -8,7 +8,16 @@ namespace flamestream {
 namespace {
 
 constexpr auto kPoll = std::chrono::milliseconds(20);
-constexpr auto kCheck = std::chrono::milliseconds(100);
+// The reasons to stop are re-read when a watch fires (a tick added, a worker registered or gone,
+// the commit record written) and at least this often besides. Reading them every 100 ms, two
+// workers kept ZooKeeper answering ~130 requests a second, ~10 % of one of the two cores the
+// system under test runs on.
+constexpr auto kRecheck = std::chrono::seconds(1);
+// How often the acker's host publishes the minimal time (what `flamestream status` shows). Every
+// publication is a ZooKeeper write, fsynced on the disk the ingestion logs sync to.
+constexpr auto kPublishProgress = std::chrono::seconds(1);
+// After a failed call (ZooKeeper away), the next attempt waits this long.
+constexpr auto kRetry = std::chrono::milliseconds(100);
 
 
 // Why the running loop must stop, or empty if it runs on.
@@ -64,13 +73,55 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
   return next;
 }
 
+// Keeps ZooKeeper watches on what a stop reason depends on, so that stop_reason is read again only
+// after a change (or every kRecheck). The commit record's node changes with the run.
+class StopWatch {
+ public:
+  explicit StopWatch(ZkClient& zk) : zk_(zk) { zk_.children_watch(kWorkersPath, {}); }
+  ~StopWatch() {
+    if (!record_path_.empty()) zk_.unwatch(record_path_);
+    zk_.unwatch(kWorkersPath);
+  }
+  StopWatch(const StopWatch&) = delete;
+  StopWatch& operator=(const StopWatch&) = delete;
+
+  // Whether the reasons of `run` are due to be read; the caller reads them at once.
+  bool due(const WorkerState::Run& run, std::chrono::steady_clock::time_point now) {
+    const std::string record_path = run.record ? commit_record_path(run.tick) : std::string();
+    bool changed = record_path != record_path_;
+    if (changed) {
+      if (!record_path_.empty()) zk_.unwatch(record_path_);
+      record_path_ = record_path;
+      if (!record_path_.empty()) zk_.data_watch(record_path_, {});
+    }
+    // Taken before the reads that follow: an event during them is seen next time.
+    const std::uint64_t events = zk_.watch_version();
+    changed = changed || events != seen_events_ || now - last_read_ >= kRecheck;
+    if (changed) {
+      seen_events_ = events;
+      last_read_ = now;
+    }
+    return changed;
+  }
+  // The read failed (ZooKeeper away): read again at the next attempt.
+  void retry() { last_read_ = {}; }
+
+ private:
+  ZkClient& zk_;
+  std::string record_path_;
+  std::uint64_t seen_events_ = 0;
+  std::chrono::steady_clock::time_point last_read_{};
+};
+
 void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, WorkerState& state) {
   zmq::socket_t control(context, zmq::socket_type::dealer);
   control.set(zmq::sockopt::linger, 0);
   control.connect(kControlEndpoint);
   std::pair<std::uint64_t, std::uint64_t> stopped{0, 0};  // (tick, epoch) last stopped: one Stop each
+  StopWatch watch(zk);
   Timestamp published = 0;
-  auto last_check = std::chrono::steady_clock::now() - kCheck;
+  auto last_published = std::chrono::steady_clock::now() - kPublishProgress;
+  auto retry_at = std::chrono::steady_clock::time_point{};
   bool logged = false;
   while (!quit.stop_requested()) {
     std::this_thread::sleep_for(kPoll);
@@ -87,8 +138,7 @@ void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, Work
     if (stopped == std::pair{run.tick.id, epoch}) continue;
     std::string reason = state.terminate ? "terminating" : "";
     const auto now = std::chrono::steady_clock::now();
-    if (reason.empty() && now - last_check >= kCheck) {
-      last_check = now;
+    if (reason.empty() && now >= retry_at) {
       try {
         if (ready) {
           auto written = record_commit(zk, run, *ready);
@@ -97,18 +147,23 @@ void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, Work
             state.ready_.reset();
             if (written) {
               state.run_->record = *written;
+              run.record = *written;
               run.loop->note_durable(ready->end);
             }
           }
         }
-        reason = stop_reason(zk, run, state.name);
+        if (watch.due(run, now)) reason = stop_reason(zk, run, state.name);
         const Timestamp min_time = state.min_time_;
-        if (run.acker_here && min_time != published) {
-          write_progress(zk, run.tick, {min_time, min_time == kInfinity});
+        const bool complete = min_time == kInfinity;
+        if (run.acker_here && min_time != published && (complete || now - last_published >= kPublishProgress)) {
+          write_progress(zk, run.tick, {min_time, complete});
           published = min_time;
+          last_published = now;
         }
         logged = false;
       } catch (const std::exception& e) {
+        watch.retry();
+        retry_at = now + kRetry;
         // ZooKeeper away (or restarting): processing goes on; commits wait for it.
         if (!logged) std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << e.what() << "\n";
         logged = true;
