@@ -18,7 +18,7 @@ namespace fs = flamestream;
 
 std::size_t run_cluster(const std::string& zk_hosts, double tail_poll_us, std::size_t ingest_batch,
                         fs::Source& source,
-                        const std::function<void(std::string_view)>& on_line) {
+                        const std::function<void(const std::vector<std::string>&)>& on_lines) {
   auto zk = fs::connect_zk(zk_hosts);
   const auto tick = fs::latest_tick(*zk);
   if (!tick) throw std::runtime_error("no tick has been submitted");
@@ -65,7 +65,7 @@ std::size_t run_cluster(const std::string& zk_hosts, double tail_poll_us, std::s
     const fs::wire::Message m = fs::wire::decode(bytes.to_string_view(), fs::wire::Limits{0, 1 << 24});
     const auto* reply = std::get_if<fs::wire::TailReply>(&m.body);
     if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
-    for (const std::string& line : reply->lines) on_line(line);
+    if (!reply->lines.empty()) on_lines(reply->lines);
     offset = reply->offset + reply->lines.size();
     if (reply->done) break;
     if (reply->lines.empty()) {
