@@ -50,6 +50,10 @@ class Bucket {
     entries_.erase(at);
     if (empty()) clear();
   }
+  void erase(const_iterator first, const_iterator last) {
+    entries_.erase(first, last);
+    if (empty()) clear();
+  }
 
   // Drops the first n entries (n ≤ size()).
   void drop_front(std::size_t n) {

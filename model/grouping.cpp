@@ -33,7 +33,7 @@ void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& 
   }
   if (in.tombstone) {
     cancel(slot->entries, in, out);
-    if (slot->entries.empty() && !slot->queued) slots_.erase(slot, hash);
+    if (slot->entries.empty() && !slot->queued) erase_slot(slot);
     return;
   }
   trim(slot->entries);  // the bucket is in the caches now: the cheapest moment to trim it
@@ -153,7 +153,7 @@ void GroupingState::on_min_time(Timestamp min_ts) {
       trim_queue_.emplace_back(first_live, slot);  // to be trimmed again once those are final
     } else {
       slot->queued = false;
-      if (slot->entries.empty()) slots_.erase(slot, slot->key.hash);
+      if (slot->entries.empty()) erase_slot(slot);
     }
   }
 }
@@ -164,14 +164,30 @@ void GroupingState::prefetch_front_payloads(const Bucket& bucket) {
 }
 
 Timestamp GroupingState::trim(Bucket& bucket) const {
-  const auto first_live = std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) {
-    return e.item.meta.time.ts >= min_ts_;
-  });
+  const auto ts_at_least = [](Timestamp t) { return [t](const Entry& e) { return e.item.meta.time.ts >= t; }; };
+  const auto first_live = std::find_if(bucket.begin(), bucket.end(), ts_at_least(min_ts_));
   const Timestamp first_live_ts = first_live == bucket.end() ? kInfinity : first_live->item.meta.time.ts;
   const auto final_count = static_cast<std::size_t>(first_live - bucket.begin());
   const std::size_t keep = op_->window - 1;
-  if (final_count > keep) bucket.drop_front(final_count - keep);
+  std::size_t drop = final_count > keep ? final_count - keep : 0;
+  if (drop > 0 && snapshot_.end != 0) {
+    // The snapshot under way has yet to read this bucket's last w−1 entries below its end: those
+    // stay, and the final ones between them and the last w−1 go.
+    const auto below = static_cast<std::size_t>(
+        std::find_if(bucket.begin(), first_live, ts_at_least(snapshot_.end)) - bucket.begin());
+    const std::size_t between_end = final_count - keep;
+    if (between_end > below)
+      bucket.erase(bucket.begin() + static_cast<std::ptrdiff_t>(below),
+                   bucket.begin() + static_cast<std::ptrdiff_t>(between_end));
+    drop = below > keep ? below - keep : 0;
+  }
+  if (drop > 0) bucket.drop_front(drop);
   return first_live_ts;
+}
+
+void GroupingState::erase_slot(Slot* slot) {
+  if (snapshot_.end != 0) return snapshot_.unerased.push_back(slot);  // the snapshot may visit it
+  slots_.erase(slot, slot->key.hash);
 }
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {
@@ -183,37 +199,75 @@ std::vector<Item> GroupingState::committed(Timestamp end) const {
 }
 
 std::vector<const Item*> GroupingState::committed_items(Timestamp end) const {
-  // Per bucket: its hash, its entries and where its committed part [begin, end) lies. Counted
-  // first, so the result is allocated once.
-  struct Part {
-    std::uint64_t hash;
-    const Bucket* bucket;
-    std::size_t begin, end;
-  };
-  std::vector<Part> parts;
-  parts.reserve(slots_.size());
-  std::size_t total = 0;
-  slots_.for_each([&](std::uint64_t hash, const Slot& slot) {
-    const Bucket& bucket = slot.entries;
-    if (bucket.empty()) return;
-    const auto below = static_cast<std::size_t>(
-        std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.item.meta.time.ts >= end; }) -
-        bucket.begin());
-    const std::size_t keep = std::min(below, op_->window - 1);
-    parts.push_back({hash, &bucket, below - keep, below});
-    total += keep;
-  });
-  std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
-    return a.hash != b.hash ? a.hash < b.hash : a.bucket->front().item.meta < b.bucket->front().item.meta;
-  });
   std::vector<const Item*> items;
-  items.reserve(total);
-  for (const Part& p : parts)
-    for (std::size_t i = p.begin; i < p.end; ++i) items.push_back(&(*p.bucket)[i].item);
+  for (const auto& [hash, slot] : snapshot_order()) append_committed(*slot, end, items);
   return items;
 }
 
+std::vector<std::pair<std::uint64_t, const GroupingState::Slot*>> GroupingState::snapshot_order() const {
+  std::vector<std::pair<std::uint64_t, const Slot*>> order;
+  order.reserve(slots_.size());
+  slots_.for_each_pointer([&](std::uint64_t hash, const Slot* slot) { order.emplace_back(hash, slot); });
+  // Two keys share a hash almost never: only then are the slots read, and an empty bucket lists
+  // nothing, so its place among them does not matter.
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    const Bucket& x = a.second->entries;
+    const Bucket& y = b.second->entries;
+    if (x.empty() || y.empty()) return x.empty() && !y.empty();
+    return x.front().item.meta < y.front().item.meta;
+  });
+  return order;
+}
+
+void GroupingState::append_committed(const Slot& slot, Timestamp end, std::vector<const Item*>& out) const {
+  const Bucket& bucket = slot.entries;
+  const auto below = static_cast<std::size_t>(
+      std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.item.meta.time.ts >= end; }) -
+      bucket.begin());
+  for (std::size_t i = below - std::min(below, op_->window - 1); i < below; ++i) out.push_back(&bucket[i].item);
+}
+
+void GroupingState::begin_snapshot(Timestamp end) {
+  check_invariant(snapshot_.end == 0, "a grouping snapshot began while another was under way");
+  check_invariant(end > 0, "a grouping snapshot of tick end 0");
+  snapshot_.end = end;
+  snapshot_.order = snapshot_order();
+  snapshot_.next = 0;
+}
+
+bool GroupingState::snapshot_step(std::size_t max_slots, std::vector<const Item*>& out) {
+  if (snapshot_.end == 0) return true;
+  const auto& order = snapshot_.order;
+  const std::size_t stop = snapshot_.next + std::min(max_slots, order.size() - snapshot_.next);
+  // The slots lie all over the heap, their entries elsewhere: fetch both a few slots ahead.
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = snapshot_.next; i < stop; ++i) {
+    if (i + kAhead < order.size()) __builtin_prefetch(order[i + kAhead].second);
+    if (i + kAhead / 2 < order.size() && !order[i + kAhead / 2].second->entries.empty())
+      __builtin_prefetch(order[i + kAhead / 2].second->entries.data());
+    append_committed(*order[i].second, snapshot_.end, out);
+  }
+  snapshot_.next = stop;
+  if (stop < order.size()) return false;
+  end_snapshot();
+  return true;
+}
+
+void GroupingState::end_snapshot() {
+  snapshot_.end = 0;
+  snapshot_.order.clear();
+  snapshot_.next = 0;
+  auto& unerased = snapshot_.unerased;
+  std::sort(unerased.begin(), unerased.end());
+  unerased.erase(std::unique(unerased.begin(), unerased.end()), unerased.end());
+  for (Slot* slot : unerased)
+    if (slot->entries.empty() && !slot->queued) slots_.erase(slot, slot->key.hash);
+  unerased.clear();
+}
+
 void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
+  check_invariant(snapshot_.end == 0, "a grouping state was restored while a snapshot of it was under way");
   slots_.clear();
   trim_queue_.clear();
   for (const Item& item : items) {

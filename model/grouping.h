@@ -60,6 +60,16 @@ class GroupingState {
   // The same items in place, not copied: valid until the state next changes. What a commit
   // encodes straight from the state (copying 100 k items cost more than encoding them).
   std::vector<const Item*> committed_items(Timestamp end) const;
+  // The same items taken a part at a time while items go on arriving: a commit's walk over every
+  // key at once stalled the worker 15-30 ms a tick. begin_snapshot(end), once the minimal time has
+  // passed `end` and before this state hears of it (on_min_time), pins `end`: until the snapshot is
+  // done, trims keep each bucket's last w−1 entries below `end` — nothing else can change them
+  // once no item below `end` can arrive — and no slot is freed. Each snapshot_step appends the
+  // items of up to `max_slots` more buckets, in committed_items' order, valid until the state next
+  // changes, and returns true once every bucket is done (the pin is released then).
+  void begin_snapshot(Timestamp end);
+  bool snapshot_step(std::size_t max_slots, std::vector<const Item*>& out);
+  bool snapshot_under_way() const { return snapshot_.end != 0; }
   // Replaces the whole state by a committed one; replay resumes at `end` on top of it.
   void restore(const std::vector<Item>& items, Timestamp end);
 
@@ -94,9 +104,17 @@ class GroupingState {
   void replay(Bucket& bucket, std::size_t from, std::size_t to, std::vector<Output>& out);
   void cancel_windows(const Bucket& bucket, std::size_t from, std::size_t to,
                       std::vector<Output>& out);
-  // Drops the final entries of `bucket` but the last w−1; returns the timestamp of its first entry
-  // the minimal time has not passed, kInfinity when there is none.
+  // Drops the final entries of `bucket` but the last w−1 (and, while a snapshot is under way, the
+  // last w−1 below its end); returns the timestamp of its first entry the minimal time has not
+  // passed, kInfinity when there is none.
   Timestamp trim(Bucket& bucket) const;
+  // Frees a slot left without entries, or, while a snapshot is under way, keeps it for later.
+  void erase_slot(Slot* slot);
+  // Every slot with its hash, in the order committed_items lists them (by hash, then first meta).
+  std::vector<std::pair<std::uint64_t, const Slot*>> snapshot_order() const;
+  // Appends the last w−1 items of `slot` below `end`.
+  void append_committed(const Slot& slot, Timestamp end, std::vector<const Item*>& out) const;
+  void end_snapshot();
   // Starts fetching the tuples of the entries a trim of `bucket` would drop first.
   static void prefetch_front_payloads(const Bucket& bucket);
 
@@ -113,6 +131,13 @@ class GroupingState {
   // table while it is queued (Slot::queued).
   std::deque<std::pair<Timestamp, Slot*>> trim_queue_;
   Timestamp min_ts_ = 0;
+  struct Snapshot {
+    Timestamp end = 0;  // 0: none under way
+    std::vector<std::pair<std::uint64_t, const Slot*>> order;
+    std::size_t next = 0;         // into order
+    std::vector<Slot*> unerased;  // left empty while pinned (may repeat): freed at the end
+  };
+  Snapshot snapshot_;
   Stats stats_;
 };
 

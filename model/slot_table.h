@@ -72,6 +72,14 @@ class SlotTable {
 
   std::size_t size() const { return size_; }
 
+  // Calls f(hash, slot pointer) for every slot, in no particular order, without reading the
+  // slots: for a caller that visits them later.
+  template <class F>
+  void for_each_pointer(F&& f) const {
+    for (const Cell& c : cells_)
+      if (c.slot) f(c.hash, c.slot.get());
+  }
+
   // Calls f(hash, slot) for every slot, in no particular order. The slots lie all over the heap:
   // each is fetched a few cells ahead.
   template <class F>

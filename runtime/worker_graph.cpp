@@ -262,6 +262,24 @@ std::vector<std::pair<NodeId, const Item*>> WorkerGraph::committed_state(Timesta
   return state;
 }
 
+void WorkerGraph::begin_snapshot(Timestamp end) {
+  for (auto& grouping : groupings_)
+    if (grouping) grouping->begin_snapshot(end);
+  snapshot_node_ = 0;
+}
+
+bool WorkerGraph::snapshot_step(std::size_t max_slots, std::vector<std::pair<NodeId, const Item*>>& out) {
+  for (; snapshot_node_ < groupings_.size(); ++snapshot_node_) {
+    GroupingState* grouping = groupings_[snapshot_node_].get();
+    if (!grouping || !grouping->snapshot_under_way()) continue;
+    snapshot_part_.clear();
+    const bool done = grouping->snapshot_step(max_slots, snapshot_part_);
+    for (const Item* item : snapshot_part_) out.emplace_back(snapshot_node_, item);
+    if (!done) return false;
+  }
+  return true;
+}
+
 void WorkerGraph::restore_state(const std::vector<Envelope>& state, Timestamp end) {
   std::vector<std::vector<Item>> by_node(groupings_.size());
   for (const Envelope& e : state) {

@@ -96,6 +96,12 @@ class WorkerGraph {
   // valid until the state next changes; and its inverse, on a fresh graph.
   std::vector<std::pair<NodeId, const Item*>> committed_state(Timestamp end) const;
   void restore_state(const std::vector<Envelope>& state, Timestamp end);
+  // The same state taken a part at a time while processing goes on (GroupingState::begin_snapshot):
+  // begin when the minimal time passes `end`, before on_min_time; each step appends the items of
+  // up to `max_slots` more buckets of a grouping, valid until the state next changes; true once all
+  // are done.
+  void begin_snapshot(Timestamp end);
+  bool snapshot_step(std::size_t max_slots, std::vector<std::pair<NodeId, const Item*>>& out);
 
   // Adds this worker's grouping and sink counters (replays, tombstones, barrier arrivals,
   // releases, peak buffer, held keys and entries) to `stats`.
@@ -157,6 +163,8 @@ class WorkerGraph {
   std::vector<Level> levels_;
   std::size_t depth_ = 0;
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
+  NodeId snapshot_node_ = 0;  // the grouping a snapshot under way reads now
+  std::vector<const Item*> snapshot_part_;
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
   std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here
   std::vector<Ahead> ahead_;  // by item of the page (or parked batch) in process

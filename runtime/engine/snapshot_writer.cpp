@@ -17,12 +17,12 @@ SnapshotWriter::~SnapshotWriter() {
   thread_.join();
 }
 
-void SnapshotWriter::submit(Timestamp end, Timestamp committed, std::string snapshot,
+void SnapshotWriter::submit(Timestamp end, Timestamp committed, std::string page,
                             std::vector<std::filesystem::path> obsolete) {
   {
     std::lock_guard lock(mutex_);
     check_invariant(!job_, "a commit was started while the previous one was still being written");
-    job_ = Job{end, committed, std::move(snapshot), std::move(obsolete)};
+    job_ = Job{end, committed, std::move(page), std::move(obsolete)};
   }
   wake_.notify_all();
 }
@@ -43,7 +43,8 @@ void SnapshotWriter::run() {
     std::optional<Done> done;
     std::exception_ptr failure;
     try {
-      done = Done{job.end, storage_.persist(job.end, job.committed, job.snapshot, job.obsolete)};
+      const std::string snapshot = wire::encode_page_message(0, 0, job.page);
+      done = Done{job.end, storage_.persist(job.end, job.committed, snapshot, job.obsolete)};
     } catch (...) {
       failure = std::current_exception();
     }

@@ -2,9 +2,9 @@
 //
 // A commit's snapshot takes several fsyncs (the file, its directory, the sink outputs): tens of
 // milliseconds on a busy disk, during which a loop that waited would hold every item up. The loop
-// encodes the committed grouping state (memory only, WorkerStorage::encode_snapshot) and hands the
-// bytes here; this thread makes them durable (WorkerStorage::persist) and the loop, polling
-// done(), answers the acker then.
+// encodes the committed grouping state as a page (memory only, TickSnapshot) and hands it here;
+// this thread frames it as a message (megabytes copied twice), makes that durable
+// (WorkerStorage::persist), and the loop, polling done(), answers the acker then.
 // Invariant: at most one commit is under way (the acker starts the next only after this one is
 // recorded), and done() reports each submitted commit once, in order.
 #pragma once
@@ -28,7 +28,7 @@ class SnapshotWriter {
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
-  void submit(Timestamp end, Timestamp committed, std::string snapshot,
+  void submit(Timestamp end, Timestamp committed, std::string page,
               std::vector<std::filesystem::path> obsolete);
   struct Done {
     Timestamp end = 0;
@@ -46,7 +46,7 @@ class SnapshotWriter {
   struct Job {
     Timestamp end;
     Timestamp committed;
-    std::string snapshot;
+    std::string page;  // the state, to be framed as a message here
     std::vector<std::filesystem::path> obsolete;  // log segments to delete
   };
   std::optional<Job> job_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 
 #include "model/errors.h"
 
@@ -212,13 +213,28 @@ void WorkerLoop::on_commit(WorkerId from, const wire::Commit& commit) {
   if (!storage_) return drop("a commit reached a worker without exactly-once storage");
   if (from != placement_.acker_host) return drop("a commit came from a worker that is not the acker");
   if (commit.end > min_ts_) return drop("a commit ran ahead of the minimal time");
-  if (commit_ack_) return drop("a commit came while the previous one was still being written");
-  if (commit.end != tick_snapshot_.end || !tick_snapshot_.bytes)
+  if (commit_ack_ || waiting_commit_) return drop("a commit came while the previous one was still being written");
+  if (commit.end != tick_snapshot_.end())
     return drop("a commit named a tick end other than the last one the minimal time passed");
+  if (tick_snapshot_.under_way()) {
+    waiting_commit_ = commit;  // goes on when the snapshot is taken (take_tick_snapshot)
+    return;
+  }
+  if (!tick_snapshot_.ready()) return drop("a commit came for a tick end already committed");
+  commit_tick(commit);
+}
+
+void WorkerLoop::commit_tick(const wire::Commit& commit) {
   auto obsolete = storage_->bound_logs(commit.committed);
   commit_ack_ = wire::CommitAck{commit.end, {}, storage_->determinants(commit.end)};
-  writer_->submit(commit.end, commit.committed, std::move(*tick_snapshot_.bytes), std::move(obsolete));
-  tick_snapshot_.bytes.reset();
+  writer_->submit(commit.end, commit.committed, tick_snapshot_.take_page(), std::move(obsolete));
+}
+
+void WorkerLoop::take_tick_snapshot(std::size_t max_slots) {
+  if (!tick_snapshot_.step(graph_, max_slots) || !waiting_commit_) return;
+  const wire::Commit commit = *waiting_commit_;
+  waiting_commit_.reset();
+  commit_tick(commit);
 }
 
 void WorkerLoop::answer_commit() {
@@ -240,15 +256,18 @@ void WorkerLoop::on_commit_ack(WorkerId from, wire::CommitAck& ack) {
 void WorkerLoop::on_min_time(Timestamp min_ts) {
   if (min_ts <= min_ts_) return;
   min_ts_ = min_ts;
-  // With commits: the state a commit at a tick end needs is taken when the minimal time first
-  // passes that end, before the groupings trim past it. (Waiting for the Commit message instead
-  // meant keeping every entry since the last tick end — half a second of input, ~100 MB at
-  // 500 k words/s — and trimming it in bursts.) The acker commits the tick end below the minimal
-  // time it last broadcast, and sends the Commit behind that update, so the end a Commit names is
-  // the one taken here.
+  // With commits: the state a commit at a tick end needs is fixed when the minimal time first
+  // passes that end; taking it starts now, before the groupings trim past it, and goes on a part
+  // a round (on_timers). (Waiting for the Commit message instead meant keeping every entry since
+  // the last tick end — half a second of input, ~100 MB at 500 k words/s — and trimming it in
+  // bursts.) The acker commits the tick end below the minimal time it last broadcast, and sends
+  // the Commit behind that update, so the end a Commit names is the one taken here.
   if (config_.tick_length > 0 && storage_) {
     const Timestamp end = commit_boundary(min_ts, config_.tick_length);
-    if (end > tick_snapshot_.end) tick_snapshot_ = {end, WorkerStorage::encode_snapshot(graph_, end)};
+    if (end > tick_snapshot_.end()) {
+      if (tick_snapshot_.under_way()) take_tick_snapshot(std::numeric_limits<std::size_t>::max());
+      tick_snapshot_.begin(graph_, end);
+    }
   }
   graph_.on_min_time(min_ts, hooks_.release);
   if (hooks_.on_min_time) hooks_.on_min_time(min_ts);
@@ -300,6 +319,7 @@ void WorkerLoop::on_timers() {
   const auto now = Clock::now();
   if (pages_since_ && now - *pages_since_ >= config_.batch_timeout) flush_pages();
   if (syncer_) release_durable();
+  if (tick_snapshot_.under_way()) take_tick_snapshot(TickSnapshot::kSlotsPerStep);
   if (commit_ack_) answer_commit();
   if (commits_ && durable_.load() > commits_->committed())
     start_commit(commits_->on_durable(durable_.load()));
@@ -317,6 +337,7 @@ std::chrono::microseconds WorkerLoop::until_next_timer() const {
   // Something waits for a sync: look again soon (the syncer cannot wake the socket poll).
   if (!held_acks_.empty() || !held_replies_.empty()) wait = std::min(wait, std::chrono::microseconds(100));
   if (commit_ack_) wait = std::min(wait, std::chrono::microseconds(1000));
+  if (tick_snapshot_.under_way()) wait = std::chrono::microseconds(0);  // parts still to take
   return wait;
 }
 

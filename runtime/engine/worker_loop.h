@@ -29,6 +29,7 @@
 #include "runtime/engine/engine_config.h"
 #include "runtime/engine/log_syncer.h"
 #include "runtime/engine/snapshot_writer.h"
+#include "runtime/engine/tick_snapshot.h"
 #include "runtime/engine/worker_storage.h"
 #include "runtime/engine/transport.h"
 #include "runtime/wire/codec.h"
@@ -110,6 +111,10 @@ class WorkerLoop {
   void flush_pages();
   void flush_acks();
   void on_timers();
+  // Encodes up to `max_slots` more buckets of the tick snapshot; the commit waiting for it goes on
+  // once it is ready.
+  void take_tick_snapshot(std::size_t max_slots);
+  void commit_tick(const wire::Commit& commit);
   std::chrono::microseconds until_next_timer() const;
   static Timestamp wall_ns();
 
@@ -137,13 +142,10 @@ class WorkerLoop {
   // Exactly-once: commits made durable off the loop; the answer waits for its snapshot.
   std::optional<SnapshotWriter> writer_;
   std::optional<wire::CommitAck> commit_ack_;
-  // The state the groupings commit at the last tick end the minimal time passed, encoded when it
-  // passed it: what a Commit for that end writes (see on_min_time).
-  struct TickSnapshot {
-    Timestamp end = 0;
-    std::optional<std::string> bytes;  // gone once a commit took them
-  };
+  // The state the groupings commit at the last tick end the minimal time passed, taken a part a
+  // round from then on (see on_min_time); a Commit for that end that comes before it is ready waits.
   TickSnapshot tick_snapshot_;
+  std::optional<wire::Commit> waiting_commit_;
   Outbox outbox_;
   std::optional<Clock::time_point> pages_since_;  // when the oldest unsent envelope was queued
   Clock::time_point next_ack_flush_;

@@ -64,10 +64,6 @@ std::vector<std::filesystem::path> WorkerStorage::bound_logs(Timestamp committed
   return obsolete;
 }
 
-std::string WorkerStorage::encode_snapshot(const WorkerGraph& graph, Timestamp end) {
-  return wire::encode_item_batch(0, 0, graph.committed_state(end));
-}
-
 std::string WorkerStorage::persist(Timestamp end, Timestamp committed, const std::string& snapshot,
                                    const std::vector<std::filesystem::path>& obsolete) {
   snapshots_.write(end, snapshot);

@@ -39,10 +39,8 @@ class WorkerStorage {
   // (their files returned, for persist() to delete).
   std::vector<wire::FrontDeterminant> determinants(Timestamp end) const;
   [[nodiscard]] std::vector<std::filesystem::path> bound_logs(Timestamp committed);
-  // On the loop: the bytes of the snapshot of `graph`'s state committed at `end`, encoded straight
-  // from the grouping state (what restore() reads back).
-  static std::string encode_snapshot(const WorkerGraph& graph, Timestamp end);
-  // Off the loop (SnapshotWriter): `snapshot` made durable, the outputs synced, and snapshots
+  // Off the loop (SnapshotWriter): `snapshot` (the state taken on the loop, TickSnapshot: what
+  // restore() reads back) made durable, the outputs synced, and snapshots
   // below the last durable commit and the `obsolete` log segments deleted. Returns the snapshot
   // file. Thread-safe against the loop: it touches only snapshot files, syncs output files the loop
   // appends to, and deletes segments the logs no longer hold.

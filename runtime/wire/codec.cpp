@@ -321,13 +321,7 @@ std::string encode(const Message& message) {
   }
 }
 
-std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
-                              const std::vector<std::pair<NodeId, const Item*>>& items) {
-  // Megabytes a snapshot: a buffer kept across calls is not faulted in afresh (and zeroed by the
-  // kernel) every time, which was a third of a snapshot's cost.
-  thread_local std::string page;
-  page.clear();
-  encode_page(items, page);
+std::string encode_page_message(std::uint64_t tick, WorkerId sender, const std::string& page) {
   try {
     capnp::MallocMessageBuilder builder(static_cast<unsigned>(
         std::min<std::size_t>(64 + page.size() / sizeof(capnp::word), std::size_t{1} << 24)));
@@ -339,6 +333,35 @@ std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
   } catch (const kj::Exception& e) {
     throw WireError(std::string("cannot encode message: ") + e.getDescription().cStr());
   }
+}
+
+std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
+                              const std::vector<std::pair<NodeId, const Item*>>& items) {
+  // Megabytes a snapshot: a buffer kept across calls is not faulted in afresh (and zeroed by the
+  // kernel) every time, which was a third of a snapshot's cost.
+  thread_local std::string page;
+  page.clear();
+  encode_page(items, page);
+  return encode_page_message(tick, sender, page);
+}
+
+void PageEncoder::append(const std::vector<std::pair<NodeId, const Item*>>& items) {
+  if (page_.empty()) {
+    page_.reserve(kPageCountRoom + last_size_);  // grown once, not by doubling
+    page_.resize(kPageCountRoom);
+  }
+  encode_envelopes(items, page_);
+  count_ += items.size();
+}
+
+std::string PageEncoder::finish() {
+  if (page_.empty()) page_.resize(kPageCountRoom);
+  close_page(count_, page_);
+  count_ = 0;
+  last_size_ = page_.size();
+  std::string page = std::move(page_);
+  page_.clear();
+  return page;
 }
 
 namespace {

@@ -135,6 +135,23 @@ std::string encode(const Message& message);
 // a snapshot of the grouping state without copying its items into envelopes first.
 std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
                               const std::vector<std::pair<NodeId, const Item*>>& items);
+// The page encode_item_batch carries, written in parts appended one at a time, each encoded at
+// once (its items need to stay valid only during append): a snapshot taken in parts. Framing it as
+// a message (encode_page_message) is left to the caller: megabytes copied twice, which a snapshot
+// does off the worker's loop.
+class PageEncoder {
+ public:
+  void append(const std::vector<std::pair<NodeId, const Item*>>& items);
+  // The page of everything appended since the last finish, moved out.
+  std::string finish();
+
+ private:
+  std::string page_;  // room for the count, then the envelopes so far
+  std::uint64_t count_ = 0;
+  std::size_t last_size_ = 0;  // of the last page: the next reserves that much at once
+};
+// The message encode_item_batch gives, around a page of its items.
+std::string encode_page_message(std::uint64_t tick, WorkerId sender, const std::string& page);
 
 // Parses and validates one message; throws WireError naming the problem on any malformed input.
 // `bytes` need not be aligned.

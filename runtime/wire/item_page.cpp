@@ -258,8 +258,15 @@ void encode_page(const std::vector<Envelope>& envelopes, std::string& out) {
 }
 
 void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out) {
+  {
+    Writer w(out);
+    w.advance(put_varint(w.room(kMaxVarint), items.size()));
+  }
+  encode_envelopes(items, out);
+}
+
+void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out) {
   Writer w(out);
-  w.advance(put_varint(w.room(kMaxVarint), items.size()));
   // The items lie all over the state, out of the caches: fetch each, then its payload, ahead.
   constexpr std::size_t kAhead = 8;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -267,6 +274,14 @@ void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::
     if (i + kAhead / 2 < items.size()) items[i + kAhead / 2].second->payload.prefetch_elements();
     put_envelope(w, items[i].first, *items[i].second, 0);
   }
+}
+
+void close_page(std::uint64_t count, std::string& page) {
+  static_assert(kPageCountRoom == kMaxVarint);
+  char count_bytes[kMaxVarint];
+  const auto length = static_cast<std::size_t>(put_varint(count_bytes, count) - count_bytes);
+  std::memcpy(page.data() + kPageCountRoom - length, count_bytes, length);
+  page.erase(0, kPageCountRoom - length);
 }
 
 std::vector<Envelope> decode_page(std::string_view bytes, const Limits& limits) {

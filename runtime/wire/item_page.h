@@ -33,6 +33,11 @@ void encode_page(const std::vector<Envelope>& envelopes, std::string& out);
 // encode_page() gives for the same envelopes. A snapshot is encoded straight from the grouping
 // state this way (WorkerGraph::committed_state), without copying its items into envelopes.
 void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out);
+// A page written in parts (PageEncoder): room for its count first, then its envelopes, then the
+// count put in the room (what is left of it removed).
+inline constexpr std::size_t kPageCountRoom = 10;
+void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out);
+void close_page(std::uint64_t count, std::string& page);
 
 // Decodes a whole page (trailing bytes are an error); throws WireError naming the problem.
 std::vector<Envelope> decode_page(std::string_view bytes, const Limits& limits);

@@ -2,6 +2,8 @@
 // that a state restored from it continues exactly as the original would have.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "grouping_support.h"
 #include "model/errors.h"
 
@@ -51,6 +53,64 @@ TEST(GroupingSnapshot, CommittedStateIsDeterministic) {
   feed(a, {1, 2, 3, 4, 5, 6});
   feed(b, {2, 1, 4, 6, 3, 5});  // another arrival order, the same content
   EXPECT_EQ(payload_texts(a.committed(7)), payload_texts(b.committed(7)));
+}
+
+// Key: the value modulo 37, so that many buckets take part; a value from 1,000,000 on is a key of
+// its own.
+Value mod37(const Value& v) { return Value(v.as_int() < 1000000 ? v.as_int() % 37 : v.as_int()); }
+
+std::vector<std::string> item_texts(const std::vector<const Item*>& items) {
+  std::vector<std::string> t;
+  for (const Item* i : items) t.push_back(i->payload.to_text() + "@" + std::to_string(i->meta.time.ts));
+  return t;
+}
+
+TEST(GroupingSnapshot, TakenInPartsWhileItemsArriveItEqualsTheStateAtItsStart) {
+  for (std::size_t w : {2, 3}) {
+    const GroupingOp op{w, mod37};
+    GroupingState state(op);
+    std::vector<std::int64_t> first;
+    for (std::int64_t x = 1; x < 400; ++x) first.push_back(x);
+    feed(state, first);
+    state.on_min_time(300);  // trims buckets, some past what the snapshot at 350 needs
+    const auto expected = item_texts(state.committed_items(350));
+    ASSERT_FALSE(expected.empty());
+
+    state.begin_snapshot(350);
+    std::vector<const Item*> part;
+    std::vector<std::string> got;
+    std::int64_t next = 400;
+    std::vector<Output> out;
+    while (!state.snapshot_step(3, part)) {
+      for (const auto& t : item_texts(part)) got.push_back(t);
+      part.clear();
+      // Meanwhile: the minimal time moves far past the end (trims), new items and new keys come,
+      // and a tombstone empties a bucket that only held it (the slot is freed after the snapshot).
+      state.on_min_time(static_cast<Timestamp>(next));
+      for (int k = 0; k < 5; ++k, ++next) state.on_item(int_item(next), out);
+      Item alone{Value(std::int64_t{1000000} + next), Meta{{static_cast<Timestamp>(next), 0}, {}}, false};
+      state.on_item(Item(alone), out);
+      alone.tombstone = true;
+      state.on_item(std::move(alone), out);
+      next += 1;
+    }
+    for (const auto& t : item_texts(part)) got.push_back(t);
+    EXPECT_EQ(got, expected) << "w " << w;
+    // Finishing one at once, as a worker does when the next tick end passes first.
+    state.begin_snapshot(static_cast<Timestamp>(next));
+    std::vector<const Item*> all;
+    EXPECT_TRUE(state.snapshot_step(std::numeric_limits<std::size_t>::max(), all));
+    EXPECT_EQ(item_texts(all), item_texts(state.committed_items(static_cast<Timestamp>(next))));
+    EXPECT_FALSE(state.snapshot_under_way());
+    // While pinned, a bucket kept at most w−1 entries besides the usual last w−1 final ones (and
+    // the last round's 5 live items); once the snapshot is done, its next trim drops them too.
+    EXPECT_LE(state.entry_count(), 37 * 2 * (w - 1) + 5);
+    state.on_min_time(static_cast<Timestamp>(next + 1));
+    std::vector<std::int64_t> each_key;
+    for (std::int64_t k = 0; k < 37; ++k) each_key.push_back(next + 2 + k);
+    feed(state, each_key);
+    EXPECT_EQ(state.entry_count(), 37 * w);  // per key: w−1 final entries and the live one
+  }
 }
 
 TEST(GroupingSnapshot, RestoreRejectsWhatNoCommitCouldHold) {

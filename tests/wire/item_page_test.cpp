@@ -86,6 +86,29 @@ TEST(ItemPage, ItemsInPlaceEncodeAsTheirEnvelopesWould) {
   EXPECT_EQ(page_in(encode_item_batch(0, 0, {})), page_of(ItemBatch{}));
 }
 
+TEST(ItemPage, ABatchEncodedInPartsIsTheBatchEncodedAtOnce) {
+  ItemBatch batch = sample_batch();
+  for (Envelope& e : batch.envelopes) e.ack_id = 0;
+  std::vector<std::pair<NodeId, const Item*>> in_place;
+  for (const Envelope& e : batch.envelopes) in_place.emplace_back(e.node, &e.item);
+  ASSERT_GE(in_place.size(), 2u);
+  PageEncoder encoder;
+  for (int round = 0; round < 2; ++round) {  // the second page after the first
+    encoder.append({in_place.begin(), in_place.begin() + 1});
+    encoder.append({});
+    encoder.append({in_place.begin() + 1, in_place.end()});
+    const std::string page = encoder.finish();
+    EXPECT_EQ(page, page_of(batch)) << round;
+    EXPECT_EQ(encode_page_message(3, 1, page), encode_item_batch(3, 1, in_place)) << round;
+  }
+  EXPECT_EQ(encode_page_message(0, 0, encoder.finish()), encode_item_batch(0, 0, {}));
+  // A count of more than one varint byte.
+  std::vector<std::pair<NodeId, const Item*>> many(300, in_place.front());
+  encoder.append({many.begin(), many.begin() + 100});
+  encoder.append({many.begin() + 100, many.end()});
+  EXPECT_EQ(encode_page_message(0, 0, encoder.finish()), encode_item_batch(0, 0, many));
+}
+
 TEST(ItemPage, MinimalEnvelopeDecodes) {
   const auto got = decode(message_with_page(one_envelope(std::string("\x00\x00\x03\x07", 4))),
                           default_limits());
