@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "model/errors.h"
+#include "model/hash_sort.h"
 
 namespace flamestream {
 
@@ -210,7 +211,7 @@ std::vector<std::pair<std::uint64_t, const GroupingState::Slot*>> GroupingState:
   slots_.for_each_pointer([&](std::uint64_t hash, const Slot* slot) { order.emplace_back(hash, slot); });
   // Two keys share a hash almost never: only then are the slots read, and an empty bucket lists
   // nothing, so its place among them does not matter.
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+  sort_by_hash(order, [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
     const Bucket& x = a.second->entries;
     const Bucket& y = b.second->entries;
