@@ -7,7 +7,7 @@
 // the next 100-250 ms. Here begin() only lists the buckets (the groupings pin what the snapshot
 // still has to read, GroupingState::begin_snapshot) and each step() encodes a few thousand of them
 // between rounds of processing; the page is framed as a message off the loop (SnapshotWriter).
-// Invariant: the page is the one encode_item_batch gives for committed_state(end) at begin().
+// Invariant: the page is the one an ItemBatch of committed_state(end) at begin() encodes to.
 #pragma once
 
 #include <cstddef>

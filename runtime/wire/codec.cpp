@@ -335,16 +335,6 @@ std::string encode_page_message(std::uint64_t tick, WorkerId sender, const std::
   }
 }
 
-std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
-                              const std::vector<std::pair<NodeId, const Item*>>& items) {
-  // Megabytes a snapshot: a buffer kept across calls is not faulted in afresh (and zeroed by the
-  // kernel) every time, which was a third of a snapshot's cost.
-  thread_local std::string page;
-  page.clear();
-  encode_page(items, page);
-  return encode_page_message(tick, sender, page);
-}
-
 void PageEncoder::append(const std::vector<std::pair<NodeId, const Item*>>& items) {
   if (page_.empty()) {
     page_.reserve(kPageCountRoom + last_size_);  // grown once, not by doubling

@@ -130,15 +130,12 @@ struct Limits {
 // Serializes `message` as one Cap'n Proto message in flat (segment table + segments) form; items
 // go as a flat page.
 std::string encode(const Message& message);
-// A message that decodes to what encode({tick, sender, ItemBatch{...}}) gives (the same page) for
-// items held in place, each with the node it goes into and ack id 0 (WorkerGraph::committed_state):
-// a snapshot of the grouping state without copying its items into envelopes first.
-std::string encode_item_batch(std::uint64_t tick, WorkerId sender,
-                              const std::vector<std::pair<NodeId, const Item*>>& items);
-// The page encode_item_batch carries, written in parts appended one at a time, each encoded at
-// once (its items need to stay valid only during append): a snapshot taken in parts. Framing it as
-// a message (encode_page_message) is left to the caller: megabytes copied twice, which a snapshot
-// does off the worker's loop.
+// The page encode({tick, sender, ItemBatch{...}}) carries, for items held in place, each with the
+// node it goes into and ack id 0: a snapshot of the grouping state without copying its items into
+// envelopes. Written in parts appended one at a time, each encoded at once (its items need to stay
+// valid only during append): a snapshot taken in parts (TickSnapshot). Framing it as a message
+// (encode_page_message) is left to the caller: megabytes copied twice, which a snapshot does off
+// the worker's loop.
 class PageEncoder {
  public:
   void append(const std::vector<std::pair<NodeId, const Item*>>& items);
@@ -150,7 +147,7 @@ class PageEncoder {
   std::uint64_t count_ = 0;
   std::size_t last_size_ = 0;  // of the last page: the next reserves that much at once
 };
-// The message encode_item_batch gives, around a page of its items.
+// The message encode({tick, sender, ItemBatch{...}}) gives, around that batch's page.
 std::string encode_page_message(std::uint64_t tick, WorkerId sender, const std::string& page);
 
 // Parses and validates one message; throws WireError naming the problem on any malformed input.

@@ -257,14 +257,6 @@ void encode_page(const std::vector<Envelope>& envelopes, std::string& out) {
   }
 }
 
-void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out) {
-  {
-    Writer w(out);
-    w.advance(put_varint(w.room(kMaxVarint), items.size()));
-  }
-  encode_envelopes(items, out);
-}
-
 void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out) {
   Writer w(out);
   // The items lie all over the state, out of the caches: fetch each, then its payload, ahead.

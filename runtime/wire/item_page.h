@@ -29,12 +29,9 @@ namespace flamestream::wire {
 // Appends the page of `envelopes` to `out`.
 void encode_page(const std::vector<Envelope>& envelopes, std::string& out);
 
-// The page of items held in place, each with the node it goes into, with ack id 0: the bytes
-// encode_page() gives for the same envelopes. A snapshot is encoded straight from the grouping
-// state this way (WorkerGraph::committed_state), without copying its items into envelopes.
-void encode_page(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out);
-// A page written in parts (PageEncoder): room for its count first, then its envelopes, then the
-// count put in the room (what is left of it removed).
+// A page of items held in place, each with the node it goes into and ack id 0, written in parts
+// (PageEncoder): room for its count first, then its envelopes, then the count put in the room
+// (what is left of it removed). The bytes are encode_page()'s for the same envelopes.
 inline constexpr std::size_t kPageCountRoom = 10;
 void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out);
 void close_page(std::uint64_t count, std::string& page);
