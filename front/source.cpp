@@ -1,8 +1,12 @@
 #include "front/source.h"
 
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <iostream>
+#include <poll.h>
 #include <thread>
+#include <unistd.h>
 
 #include "model/errors.h"
 
@@ -10,17 +14,7 @@ namespace flamestream {
 
 namespace {
 
-class FileSource : public Source {
- public:
-  explicit FileSource(const std::string& path) : file_(path), lines_(file_) {
-    if (!file_) throw InputError("cannot open input '" + path + "': " + std::strerror(errno));
-  }
-  std::optional<Line> next() override { return lines_.next(); }
-
- private:
-  std::ifstream file_;
-  StreamSource lines_;
-};
+constexpr std::size_t kReadBytes = 64 * 1024;
 
 }  // namespace
 
@@ -32,6 +26,63 @@ std::optional<Line> StreamSource::next() {
   }
   line.number = ++number_;
   return line;
+}
+
+DescriptorSource::DescriptorSource(int fd, std::string name, bool owned)
+    : fd_(fd), name_(std::move(name)), owned_(owned) {}
+
+DescriptorSource::~DescriptorSource() {
+  if (owned_) ::close(fd_);
+}
+
+bool DescriptorSource::fill() {
+  // What was returned goes first, so the buffer holds one partial line and at most one read more.
+  buffer_.erase(0, begin_);
+  scanned_ -= begin_;
+  begin_ = 0;
+  const std::size_t had = buffer_.size();
+  buffer_.resize(had + kReadBytes);
+  ssize_t n;
+  do {
+    n = ::read(fd_, buffer_.data() + had, kReadBytes);
+  } while (n < 0 && errno == EINTR);
+  const int error = errno;
+  buffer_.resize(had + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+  if (n < 0)
+    throw InputError("reading " + name_ + " failed after line " + std::to_string(number_) + ": " +
+                     std::strerror(error));
+  return n > 0;
+}
+
+std::optional<Line> DescriptorSource::next() {
+  for (;;) {
+    const std::size_t newline = buffer_.find('\n', scanned_);
+    if (newline != std::string::npos) {
+      Line line{++number_, buffer_.substr(begin_, newline - begin_)};
+      begin_ = scanned_ = newline + 1;
+      return line;
+    }
+    scanned_ = buffer_.size();
+    if (!ended_ && fill()) continue;
+    ended_ = true;
+    if (begin_ == buffer_.size()) return std::nullopt;
+    Line line{++number_, buffer_.substr(begin_)};  // a final line without a newline counts
+    begin_ = scanned_ = buffer_.size();
+    return line;
+  }
+}
+
+bool DescriptorSource::ready() {
+  if (ended_) return true;
+  const std::size_t newline = buffer_.find('\n', scanned_);
+  if (newline != std::string::npos) {
+    scanned_ = newline;  // next() finds it at once
+    return true;
+  }
+  scanned_ = buffer_.size();
+  pollfd p{fd_, POLLIN, 0};
+  // Readable, hung up, or an error that next() will report: it answers without waiting.
+  return ::poll(&p, 1, 0) != 0;
 }
 
 PacedSource::PacedSource(std::unique_ptr<Source> inner, double lines_per_s)
@@ -51,9 +102,16 @@ std::optional<Line> PacedSource::next() {
   return inner_->next();
 }
 
+bool PacedSource::ready() {
+  using namespace std::chrono_literals;
+  return next_ - std::chrono::steady_clock::now() <= 1ms && inner_->ready();  // next() sleeps past 1 ms
+}
+
 std::unique_ptr<Source> open_source(const std::string& path) {
-  if (path == "-") return std::make_unique<StreamSource>(std::cin);
-  return std::make_unique<FileSource>(path);
+  if (path == "-") return std::make_unique<DescriptorSource>(STDIN_FILENO, "stdin", false);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError("cannot open input '" + path + "': " + std::strerror(errno));
+  return std::make_unique<DescriptorSource>(fd, "'" + path + "'", true);
 }
 
 GeneratorSource::GeneratorSource(std::uint64_t seed, std::uint64_t count, std::int64_t max_int)

@@ -1,6 +1,8 @@
 // Sources of input lines for a front: a file or stdin, and a seeded generator.
 //
 // A source yields lines one at a time with their 1-based line numbers, so an error can name the line.
+// It also tells whether its next line is there yet (`ready`), so that a client batching lines sends
+// what it holds instead of waiting for a live input (a pipe, a terminal) to fill the batch.
 #pragma once
 
 #include <chrono>
@@ -24,6 +26,8 @@ class Source {
  public:
   virtual ~Source() = default;
   virtual std::optional<Line> next() = 0;
+  // Whether next() would answer now (with a line or the end) rather than wait for input to come.
+  virtual bool ready() { return true; }
 };
 
 // Lines of a stream; a final line without a newline counts, a trailing newline adds no empty line.
@@ -37,6 +41,31 @@ class StreamSource : public Source {
   std::uint64_t number_ = 0;
 };
 
+// Lines read from a file descriptor (a file, a pipe, a terminal), with the same line rules as
+// StreamSource. ready() is true while a whole line (or the end) is buffered, or the descriptor has
+// bytes to read or has hung up. Owns the descriptor if `owned`. Throws InputError if a read fails.
+class DescriptorSource : public Source {
+ public:
+  DescriptorSource(int fd, std::string name, bool owned);
+  ~DescriptorSource() override;
+  DescriptorSource(const DescriptorSource&) = delete;
+  DescriptorSource& operator=(const DescriptorSource&) = delete;
+  std::optional<Line> next() override;
+  bool ready() override;
+
+ private:
+  bool fill();  // reads once more; false at the end of the input
+
+  int fd_;
+  std::string name_;
+  bool owned_;
+  std::string buffer_;
+  std::size_t begin_ = 0;  // buffer_[begin_, end) is not yet returned
+  std::size_t scanned_ = 0;  // no newline in buffer_[begin_, scanned_)
+  bool ended_ = false;
+  std::uint64_t number_ = 0;
+};
+
 // Lines of a file, or of stdin for "-". Throws InputError if the file cannot be opened.
 std::unique_ptr<Source> open_source(const std::string& path);
 
@@ -46,6 +75,7 @@ class PacedSource : public Source {
  public:
   PacedSource(std::unique_ptr<Source> inner, double lines_per_s);
   std::optional<Line> next() override;
+  bool ready() override;
 
  private:
   std::unique_ptr<Source> inner_;

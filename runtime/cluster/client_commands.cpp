@@ -172,9 +172,10 @@ std::string ingest_usage() {
          "that front. A line counts as ingested once the front acknowledged it. Exits 2 if the\n"
          "front refuses a line (the message names it); lines before it stay ingested.\n"
          "\n"
-         "  --batch-lines N   lines per request (default 1024, or about 10 ms of input with\n"
-         "                    --rate; 1 for input that trickles in, so each line enters the\n"
-         "                    front as soon as it is read)\n"
+         "  --batch-lines N   lines per request at most (default 1024, or about 10 ms of input\n"
+         "                    with --rate); a request leaves earlier when no further line is\n"
+         "                    ready, so lines that trickle in (a pipe, a terminal) enter the\n"
+         "                    front as they are read\n"
          "  --rate L          send at most L lines a second (default: as fast as the front\n"
          "                    takes them)\n";
 }

@@ -33,12 +33,17 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
   bool more = true;
   while (more) {
     Batch batch;
-    std::optional<Line> line;
-    while (batch.lines.size() < options_.batch_lines && (line = source.next())) {
+    // A batch leaves full, at the end, or when the source would wait for input: lines of a live
+    // stream go on at once rather than wait for the batch to fill.
+    while (batch.lines.size() < options_.batch_lines && (batch.lines.empty() || source.ready())) {
+      std::optional<Line> line = source.next();
+      if (!line) {
+        more = false;
+        break;
+      }
       if (batch.lines.empty()) next_seq_ = line->number;
       batch.lines.push_back(std::move(line->text));
     }
-    more = batch.lines.size() == options_.batch_lines;
     batch.close = !more;
     batch.seq = next_seq_;  // an empty closing batch names the line after the last one
     next_seq_ += batch.lines.size();

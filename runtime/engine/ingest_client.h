@@ -23,7 +23,7 @@ namespace flamestream {
 class IngestClient {
  public:
   struct Options {
-    std::size_t batch_lines = 1024;
+    std::size_t batch_lines = 1024;  // at most; fewer when the source would wait (Source::ready)
     std::size_t window = 16;
     std::chrono::milliseconds reply_timeout{30'000};  // no reply for this long: the worker is gone
     std::uint64_t tick = 0;                            // the deployment the front belongs to

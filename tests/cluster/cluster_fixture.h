@@ -87,10 +87,11 @@ class ClusterTest : public ::testing::Test {
   }
 
   // Starts `flamestream ARGS...` in the background, output in LABEL.out and LABEL.err.
-  Process& spawn(const std::string& label, std::vector<std::string> args) {
+  Process& spawn(const std::string& label, std::vector<std::string> args,
+                 const fs::path& stdin_path = "/dev/null") {
     args.insert(args.begin(), bin_);
     processes_.push_back(std::make_unique<Process>(args, dir_ / (label + ".out"),
-                                                   dir_ / (label + ".err")));
+                                                   dir_ / (label + ".err"), stdin_path));
     return *processes_.back();
   }
 

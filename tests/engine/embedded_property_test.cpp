@@ -18,10 +18,26 @@ std::string joined(const std::vector<std::string>& lines) {
   return text;
 }
 
+// Lines of a text that are not all there at once: every `every`-th time it is asked, the next line
+// is not ready yet, so the ingest client sends the batch it holds (as with a live stream).
+class HesitantSource : public Source {
+ public:
+  HesitantSource(const std::string& text, std::size_t every) : in_(text), lines_(in_), every_(every) {}
+  std::optional<Line> next() override { return lines_.next(); }
+  bool ready() override { return every_ == 0 || ++asked_ % every_ != 0; }
+
+ private:
+  std::istringstream in_;
+  StreamSource lines_;
+  std::size_t every_;
+  std::size_t asked_ = 0;
+};
+
+// `hesitate_every`: 0 for a text that is all there; else see HesitantSource.
 std::vector<std::string> embedded_lines(const Job& job, const std::string& text,
-                                        std::size_t workers, RunStats* stats = nullptr) {
-  std::istringstream in(text);
-  StreamSource source(in);
+                                        std::size_t workers, RunStats* stats = nullptr,
+                                        std::size_t hesitate_every = 0) {
+  HesitantSource source(text, hesitate_every);
   std::vector<std::string> out;
   EmbeddedOptions options;
   options.workers = workers;
@@ -41,9 +57,12 @@ TEST_P(EmbeddedMatchesReference, SeedsAndWorkerCounts) {
     const auto lines = test_support::input_lines(GetParam(), static_cast<std::uint64_t>(seed));
     const auto expected = test_support::reference_output(job, lines);
     const std::string text = joined(lines);
+    // Odd seeds: the lines come in batches of a few, as from a live stream.
+    const std::size_t hesitate = seed % 2 ? 2 + static_cast<std::size_t>(seed) % 5 : 0;
     for (std::size_t workers = 1; workers <= 4; ++workers)
-      ASSERT_EQ(embedded_lines(job, text, workers), expected)
-          << GetParam() << " seed " << seed << " workers " << workers;
+      ASSERT_EQ(embedded_lines(job, text, workers, nullptr, hesitate), expected)
+          << GetParam() << " seed " << seed << " workers " << workers << " hesitating every "
+          << hesitate;
   }
 }
 

@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -125,6 +128,77 @@ TEST(StreamSource, LinesAndNumbers) {
   EXPECT_EQ(read("\n"), std::vector<std::string>{""});  // one empty line, not two
   EXPECT_EQ(read("x\n\n\ny"), (std::vector<std::string>{"x", "", "", "y"}));
   EXPECT_EQ(read("  spaced  \n"), std::vector<std::string>{"  spaced  "});
+}
+
+// The lines a DescriptorSource reads from a pipe holding `text`, checked as read() checks them.
+std::vector<std::string> read_descriptor(const std::string& text) {
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  EXPECT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(fds[1]);
+  DescriptorSource source(fds[0], "test pipe", true);
+  std::vector<std::string> out;
+  std::uint64_t expected_number = 1;
+  for (const Line& l : all_lines(source)) {
+    EXPECT_EQ(l.number, expected_number++);
+    out.push_back(l.text);
+  }
+  EXPECT_FALSE(source.next().has_value());
+  EXPECT_TRUE(source.ready());  // the end is an answer too
+  return out;
+}
+
+TEST(DescriptorSource, SplitsLinesAsAStreamSourceDoes) {
+  for (const std::string text : {"a\nbb\nccc\n", "a\nbb", "", "\n", "x\n\n\ny", "  spaced  \n"})
+    EXPECT_EQ(read_descriptor(text), read(text)) << "input: '" << text << "'";
+}
+
+TEST(DescriptorSource, LinesAcrossReadsOfAFileComeOutWhole) {
+  // Long and short lines, so that many straddle the 64 KiB reads.
+  std::mt19937_64 rng(7);
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += std::string(rng() % 40, static_cast<char>('a' + i % 26)) + "\n";
+  text += std::string(200000, 'z');  // a last line longer than a read, without a newline
+  const std::string path = ::testing::TempDir() + "front_test_long.txt";
+  {
+    std::ofstream out(path);
+    out << text;
+  }
+  auto source = open_source(path);
+  std::vector<std::string> lines;
+  while (auto line = source->next()) lines.push_back(line->text);
+  std::remove(path.c_str());
+  EXPECT_EQ(lines, read(text));
+}
+
+TEST(DescriptorSource, ReadyTellsWhetherTheNextLineIsThereYet) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  DescriptorSource source(fds[0], "test pipe", true);
+  EXPECT_FALSE(source.ready()) << "an open, empty pipe";
+  ASSERT_EQ(::write(fds[1], "one\ntw", 6), 6);
+  EXPECT_TRUE(source.ready());
+  EXPECT_EQ(source.next()->text, "one");
+  EXPECT_FALSE(source.ready()) << "half a line, and nothing more to read";
+  ASSERT_EQ(::write(fds[1], "o\n", 2), 2);
+  EXPECT_TRUE(source.ready());
+  EXPECT_EQ(source.next()->text, "two");
+  EXPECT_FALSE(source.ready());
+  ::close(fds[1]);
+  EXPECT_TRUE(source.ready()) << "the writer hung up: next() answers with the end";
+  EXPECT_FALSE(source.next().has_value());
+}
+
+TEST(DescriptorSource, AFailedReadNamesTheInputAndTheLine) {
+  const int fd = ::open(::testing::TempDir().c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  DescriptorSource source(fd, "'a directory'", true);
+  try {
+    source.next();
+    FAIL() << "reading a directory must throw";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("reading 'a directory' failed after line 0"));
+  }
 }
 
 TEST(OpenSource, ReadsAFileAndNamesAMissingOne) {
