@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <istream>
 #include <memory>
 #include <optional>
