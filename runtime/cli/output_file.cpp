@@ -26,7 +26,16 @@ OutputFile::~OutputFile() {
 
 void OutputFile::write(std::string_view text) {
   buffer_.append(text);
+  unpublished_ = true;
   if (buffer_.size() >= kFlushBytes) flush();
+}
+
+void OutputFile::publish() {
+  if (!unpublished_ || !file_) return;
+  flush();
+  if (std::fflush(file_) != 0)
+    throw std::runtime_error("writing '" + path_ + "' failed: " + std::strerror(errno));
+  unpublished_ = false;
 }
 
 void OutputFile::flush() {

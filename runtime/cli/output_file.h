@@ -16,6 +16,9 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   void write(std::string_view text);
+  // Hands what was written so far to the system, so that a reader (a pipe, a terminal) sees it;
+  // nothing happens if nothing was written since. Throws std::runtime_error if a write failed.
+  void publish();
   // Flushes and closes; throws std::runtime_error if any write failed.
   void close();
 
@@ -25,6 +28,7 @@ class OutputFile {
   std::string path_;
   std::FILE* file_;
   std::string buffer_;
+  bool unpublished_ = false;  // written since the last publish()
 };
 
 }  // namespace flamestream

@@ -140,6 +140,9 @@ int run_command(const std::vector<std::string>& args) {
     embedded.progress = isatty(STDERR_FILENO) == 1;
     embedded.engine.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
     embedded.engine.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
+    // What each advance of the minimal time released goes out at once: a live input's counts
+    // appear as its lines come, not when 64 KiB of output have gathered or the input ends.
+    embedded.on_min_time = [&](Timestamp) { output.publish(); };
     try {
       stats = run_embedded(job, embedded, *source, emit);
     } catch (const InputError& e) {

@@ -59,6 +59,26 @@ for engine in embedded sim reference; do
   expect_same "$engine, output before a malformed line" "$tmp/bad-expected.txt" "$tmp/bad.txt"
 done
 
+# A live input (a pipe that stays open): the counts of the lines read so far come out before the
+# input ends, not once a batch of input or 64 KiB of output has gathered.
+mkfifo "$tmp/live"
+"$fs" run wordcount --workers 2 < "$tmp/live" > "$tmp/live.out" 2> "$tmp/live.err" &
+run_pid=$!
+exec 3> "$tmp/live"
+printf 'live words live\n' >&3
+for _ in $(seq 100); do
+  grep -q "^live	2$" "$tmp/live.out" && break
+  sleep 0.1
+done
+grep -q "^live	2$" "$tmp/live.out" && pass \
+  || fail "run over a live input: no counts within 10 s of the first line (got: $(cat "$tmp/live.out"))"
+kill -0 "$run_pid" 2> /dev/null && pass || fail "run over a live input ended before its input did"
+printf 'live\n' >&3
+exec 3>&-
+wait "$run_pid" && pass || fail "run over a live input: exit $?: $(cat "$tmp/live.err")"
+printf 'live\t1\nwords\t1\nlive\t2\nlive\t3\n' > "$tmp/live-expected.txt"
+expect_same "run over a live input" "$tmp/live-expected.txt" "$tmp/live.out"
+
 expect_exit2() {  # name expected-message-part command...
   local name="$1" needle="$2"
   shift 2
