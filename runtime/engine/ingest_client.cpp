@@ -1,5 +1,6 @@
 #include "runtime/engine/ingest_client.h"
 
+#include <exception>
 #include <stdexcept>
 
 #include "model/errors.h"
@@ -30,13 +31,24 @@ void IngestClient::connect(const std::string& endpoint) {
 
 std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& keep_going,
                                    const std::function<void(std::uint64_t)>& progress) {
+  // A source that fails to read ends the stream where it failed: the lines before are sent and
+  // the front closed (else the job would wait for the rest forever), then the error goes on up.
+  std::exception_ptr read_error;
+  auto next_line = [&]() -> std::optional<Line> {
+    try {
+      return source.next();
+    } catch (...) {
+      read_error = std::current_exception();
+      return std::nullopt;
+    }
+  };
   bool more = true;
   while (more) {
     Batch batch;
     // A batch leaves full, at the end, or when the source would wait for input: lines of a live
     // stream go on at once rather than wait for the batch to fill.
     while (batch.lines.size() < options_.batch_lines && (batch.lines.empty() || source.ready())) {
-      std::optional<Line> line = source.next();
+      std::optional<Line> line = next_line();
       if (!line) {
         more = false;
         break;
@@ -53,6 +65,7 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
     if (progress) progress(accepted_);
   }
   while (!unacked_.empty()) await_one(keep_going);
+  if (read_error) std::rethrow_exception(read_error);
   return accepted_;
 }
 

@@ -37,7 +37,8 @@ class IngestClient {
 
   // Streams every line of `source`, then closes the front. Returns the number of lines accepted.
   // A refused line throws InputError with the front's message, after everything before it was
-  // accepted. `keep_going` is polled while waiting; returning false abandons the stream.
+  // accepted; so does a source that fails to read, after the lines it gave were accepted and the
+  // front closed. `keep_going` is polled while waiting; returning false abandons the stream.
   std::uint64_t stream(Source& source, const std::function<bool()>& keep_going,
                        const std::function<void(std::uint64_t accepted)>& progress = {});
 

@@ -93,6 +93,7 @@ expect_exit2 "bad param value" "param 'window'" "$fs" run paper-grouping --param
 expect_exit2 "unknown option" "unknown option --frobnicate" "$fs" run wordcount --frobnicate
 expect_exit2 "unknown engine" "valid: embedded, sim, reference" "$fs" run wordcount --engine warp
 expect_exit2 "missing input" "cannot open input" "$fs" run wordcount --input "$tmp/none.txt"
+expect_exit2 "unreadable input" "reading '$tmp' failed after line 0" "$fs" run wordcount --input "$tmp"
 expect_exit2 "unknown command" "unknown command" "$fs" frobnicate
 
 for cmd in "" run worker submit ingest tail status; do

@@ -103,5 +103,35 @@ TEST(EmbeddedEngine, MalformedLineKeepsWhatCameBefore) {
   EXPECT_EQ(out, (std::vector<std::string>{"(1)", "(2)"}));
 }
 
+TEST(EmbeddedEngine, ASourceThatFailsToReadEndsTheRunWithWhatItGave) {
+  // Two lines, then a read error: the run must end (not wait for the rest of the input), release
+  // what the two lines made, and raise the error.
+  class FailingSource : public Source {
+   public:
+    std::optional<Line> next() override {
+      if (++lines_ > 2) throw InputError("reading the test source failed after line 2");
+      return Line{lines_, "a b"};
+    }
+
+   private:
+    std::uint64_t lines_ = 0;
+  };
+  const Job job = make_job("wordcount");
+  FailingSource source;
+  std::vector<std::string> out;
+  EmbeddedOptions options;
+  options.workers = 2;
+  try {
+    run_embedded(job, options, source, [&](NodeId, const Item& item) {
+      out.emplace_back();
+      job.format(item.payload, out.back());
+    });
+    FAIL() << "a read error must raise InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("after line 2"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(out, (std::vector<std::string>{"a\t1", "b\t1", "a\t2", "b\t2"}));
+}
+
 }  // namespace
 }  // namespace flamestream
