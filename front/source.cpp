@@ -17,16 +17,6 @@ constexpr std::size_t kReadBytes = 64 * 1024;
 
 }  // namespace
 
-std::optional<Line> StreamSource::next() {
-  Line line;
-  if (!std::getline(*in_, line.text)) {
-    if (in_->bad()) throw InputError("reading input failed after line " + std::to_string(number_));
-    return std::nullopt;
-  }
-  line.number = ++number_;
-  return line;
-}
-
 DescriptorSource::DescriptorSource(int fd, std::string name, bool owned)
     : fd_(fd), name_(std::move(name)), owned_(owned) {}
 

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <istream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -29,20 +28,10 @@ class Source {
   virtual bool ready() { return true; }
 };
 
-// Lines of a stream; a final line without a newline counts, a trailing newline adds no empty line.
-class StreamSource : public Source {
- public:
-  explicit StreamSource(std::istream& in) : in_(&in) {}
-  std::optional<Line> next() override;
-
- private:
-  std::istream* in_;
-  std::uint64_t number_ = 0;
-};
-
-// Lines read from a file descriptor (a file, a pipe, a terminal), with the same line rules as
-// StreamSource. ready() is true while a whole line (or the end) is buffered, or the descriptor has
-// bytes to read or has hung up. Owns the descriptor if `owned`. Throws InputError if a read fails.
+// Lines read from a file descriptor (a file, a pipe, a terminal): a final line without a newline
+// counts, a trailing newline adds no empty line. ready() is true while a whole line (or the end)
+// is buffered, or the descriptor has bytes to read or has hung up. Owns the descriptor if `owned`.
+// Throws InputError if a read fails.
 class DescriptorSource : public Source {
  public:
   DescriptorSource(int fd, std::string name, bool owned);

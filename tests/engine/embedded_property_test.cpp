@@ -2,10 +2,11 @@
 // catalog graph, seeded random inputs, 1 to 4 workers — released output equal line for line.
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <memory>
 
 #include "runtime/engine/embedded_engine.h"
 #include "tests/support/catalog_cases.h"
+#include "tests/support/text_source.h"
 
 namespace flamestream {
 namespace {
@@ -22,13 +23,13 @@ std::string joined(const std::vector<std::string>& lines) {
 // is not ready yet, so the ingest client sends the batch it holds (as with a live stream).
 class HesitantSource : public Source {
  public:
-  HesitantSource(const std::string& text, std::size_t every) : in_(text), lines_(in_), every_(every) {}
-  std::optional<Line> next() override { return lines_.next(); }
+  HesitantSource(const std::string& text, std::size_t every)
+      : lines_(test_support::text_source(text)), every_(every) {}
+  std::optional<Line> next() override { return lines_->next(); }
   bool ready() override { return every_ == 0 || ++asked_ % every_ != 0; }
 
  private:
-  std::istringstream in_;
-  StreamSource lines_;
+  std::unique_ptr<Source> lines_;
   std::size_t every_;
   std::size_t asked_ = 0;
 };
@@ -87,13 +88,12 @@ TEST(EmbeddedEngine, StatsCountWhatHappened) {
 
 TEST(EmbeddedEngine, MalformedLineKeepsWhatCameBefore) {
   const Job job = make_job("paper-grouping");
-  std::istringstream in("1\n2\nx\n4\n");
-  StreamSource source(in);
+  const auto source = test_support::text_source("1\n2\nx\n4\n");
   std::vector<std::string> out;
   EmbeddedOptions options;
   options.workers = 2;
   try {
-    run_embedded(job, options, source, [&](NodeId, const Item& item) {
+    run_embedded(job, options, *source, [&](NodeId, const Item& item) {
       out.push_back(item.payload.to_text());
     });
     FAIL() << "a malformed line must raise InputError";

@@ -13,6 +13,7 @@
 #include "front/front.h"
 #include "front/source.h"
 #include "model/errors.h"
+#include "tests/support/text_source.h"
 
 namespace flamestream {
 namespace {
@@ -108,9 +109,8 @@ std::vector<Line> all_lines(Source& source) {
   return lines;
 }
 
-std::vector<std::string> read(const std::string& text) {
-  std::istringstream in(text);
-  StreamSource source(in);
+// The lines of `source` until its end, checking their numbers count from 1 and that the end stays.
+std::vector<std::string> texts(Source& source) {
   std::vector<std::string> out;
   std::uint64_t expected_number = 1;
   for (const Line& l : all_lines(source)) {
@@ -118,57 +118,54 @@ std::vector<std::string> read(const std::string& text) {
     out.push_back(l.text);
   }
   EXPECT_FALSE(source.next().has_value());  // stays exhausted
+  EXPECT_TRUE(source.ready());              // the end is an answer too
   return out;
 }
 
-TEST(StreamSource, LinesAndNumbers) {
-  EXPECT_EQ(read("a\nbb\nccc\n"), (std::vector<std::string>{"a", "bb", "ccc"}));
-  EXPECT_EQ(read("a\nbb"), (std::vector<std::string>{"a", "bb"}));  // final line without newline
-  EXPECT_EQ(read(""), std::vector<std::string>{});
-  EXPECT_EQ(read("\n"), std::vector<std::string>{""});  // one empty line, not two
-  EXPECT_EQ(read("x\n\n\ny"), (std::vector<std::string>{"x", "", "", "y"}));
-  EXPECT_EQ(read("  spaced  \n"), std::vector<std::string>{"  spaced  "});
-}
+// The lines of `text` read from a file (in memory).
+std::vector<std::string> read(const std::string& text) { return texts(*test_support::text_source(text)); }
 
-// The lines a DescriptorSource reads from a pipe holding `text`, checked as read() checks them.
-std::vector<std::string> read_descriptor(const std::string& text) {
+// The lines of `text` read from a pipe whose writer has closed.
+std::vector<std::string> read_pipe(const std::string& text) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
   EXPECT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
   ::close(fds[1]);
   DescriptorSource source(fds[0], "test pipe", true);
-  std::vector<std::string> out;
-  std::uint64_t expected_number = 1;
-  for (const Line& l : all_lines(source)) {
-    EXPECT_EQ(l.number, expected_number++);
-    out.push_back(l.text);
-  }
-  EXPECT_FALSE(source.next().has_value());
-  EXPECT_TRUE(source.ready());  // the end is an answer too
-  return out;
+  return texts(source);
 }
 
-TEST(DescriptorSource, SplitsLinesAsAStreamSourceDoes) {
-  for (const std::string text : {"a\nbb\nccc\n", "a\nbb", "", "\n", "x\n\n\ny", "  spaced  \n"})
-    EXPECT_EQ(read_descriptor(text), read(text)) << "input: '" << text << "'";
+TEST(DescriptorSource, LinesAndNumbers) {
+  for (auto* lines : {&read, &read_pipe}) {
+    EXPECT_EQ(lines("a\nbb\nccc\n"), (std::vector<std::string>{"a", "bb", "ccc"}));
+    EXPECT_EQ(lines("a\nbb"), (std::vector<std::string>{"a", "bb"}));  // final line without newline
+    EXPECT_EQ(lines(""), std::vector<std::string>{});
+    EXPECT_EQ(lines("\n"), std::vector<std::string>{""});  // one empty line, not two
+    EXPECT_EQ(lines("x\n\n\ny"), (std::vector<std::string>{"x", "", "", "y"}));
+    EXPECT_EQ(lines("  spaced  \n"), std::vector<std::string>{"  spaced  "});
+  }
 }
 
 TEST(DescriptorSource, LinesAcrossReadsOfAFileComeOutWhole) {
   // Long and short lines, so that many straddle the 64 KiB reads.
   std::mt19937_64 rng(7);
   std::string text;
-  for (int i = 0; i < 20000; ++i) text += std::string(rng() % 40, static_cast<char>('a' + i % 26)) + "\n";
-  text += std::string(200000, 'z');  // a last line longer than a read, without a newline
+  std::vector<std::string> expected;
+  for (int i = 0; i < 20000; ++i) {
+    expected.push_back(std::string(rng() % 40, static_cast<char>('a' + i % 26)));
+    text += expected.back() + "\n";
+  }
+  expected.push_back(std::string(200000, 'z'));  // a last line longer than a read, no newline
+  text += expected.back();
   const std::string path = ::testing::TempDir() + "front_test_long.txt";
   {
     std::ofstream out(path);
     out << text;
   }
   auto source = open_source(path);
-  std::vector<std::string> lines;
-  while (auto line = source->next()) lines.push_back(line->text);
+  const auto lines = texts(*source);
   std::remove(path.c_str());
-  EXPECT_EQ(lines, read(text));
+  EXPECT_EQ(lines, expected);
 }
 
 TEST(DescriptorSource, ReadyTellsWhetherTheNextLineIsThereYet) {
