@@ -1,9 +1,13 @@
 #include "runtime/engine/embedded_engine.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "model/errors.h"
@@ -44,6 +48,29 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_ = start_;
 };
 
+// Every worker has a socket of its own and one to each worker: n·(n+1) sockets, and ZeroMQ opens
+// a descriptor for each. Lets the context hold them all (ZeroMQ's default is 1,023: 31 workers),
+// raises the process's soft limit on open files towards its hard one if they would not fit, and
+// otherwise says what to change instead of failing later with a bare "Too many open files".
+void reserve_sockets(zmq::context_t& context, std::size_t workers) {
+  constexpr std::size_t kSpare = 64;  // the ingest client, the stop signal, the process's own files
+  const std::size_t sockets = workers * (workers + 1) + kSpare;
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+      files.rlim_cur < sockets + kSpare) {
+    files.rlim_cur = files.rlim_max == RLIM_INFINITY ? sockets + kSpare
+                                                     : std::min<rlim_t>(files.rlim_max, sockets + kSpare);
+    setrlimit(RLIMIT_NOFILE, &files);
+    getrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur < sockets + kSpare)
+      throw std::runtime_error(std::to_string(workers) + " workers need about " +
+                               std::to_string(sockets + kSpare) + " open files, and this process may open " +
+                               std::to_string(files.rlim_cur) +
+                               " (ulimit -n): use fewer workers or raise the limit");
+  }
+  context.set(zmq::ctxopt::max_sockets, static_cast<int>(std::max<std::size_t>(sockets, 1023)));
+}
+
 RunStats collect(const std::vector<std::unique_ptr<WorkerLoop>>& loops) {
   RunStats stats;
   for (const auto& loop : loops) {
@@ -65,6 +92,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   const std::size_t n = options.workers;
   check_invariant(n > 0 && job.graph.fronts().size() == 1, "the embedded engine runs one front");
   zmq::context_t context;
+  reserve_sockets(context, n);
   const Placement placement = Placement::spread(job.graph, n, options.scatter_forward);
   const WorkerId sink_host = placement.pinned_host[job.graph.sinks()[0]];
   std::vector<std::string> endpoints;

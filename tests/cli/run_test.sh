@@ -33,6 +33,14 @@ for workers in 1 2 4; do
     || fail "embedded --workers $workers"
   expect_same "embedded wordcount workers=$workers" "$tmp/ref.txt" "$tmp/emb-$workers.txt"
 done
+# 40 workers: 40·41 sockets, past ZeroMQ's default of 1,023 a context. With too few open files
+# allowed for them, a message saying so (exit 1), not a bare "Too many open files".
+"$fs" run wordcount --input "$tmp/text.txt" --workers 40 > "$tmp/emb-40.txt" || fail "embedded --workers 40"
+expect_same "embedded wordcount workers=40" "$tmp/ref.txt" "$tmp/emb-40.txt"
+(ulimit -n 256 && "$fs" run wordcount --input "$tmp/text.txt" --workers 40 > /dev/null 2> "$tmp/nofile.err")
+code=$?
+[ "$code" -eq 1 ] && pass || fail "40 workers under ulimit -n 256: exit $code, expected 1"
+grep -q "ulimit -n" "$tmp/nofile.err" && pass || fail "40 workers under ulimit -n 256: $(cat "$tmp/nofile.err")"
 
 # Word count semantics: lowercased runs of ASCII letters and digits, counts so far.
 printf 'The cat, the CAT!\nx2 x2-y\n' | "$fs" run wordcount --workers 3 > "$tmp/wc.txt"
