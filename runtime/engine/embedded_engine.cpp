@@ -53,18 +53,20 @@ class ProgressLine {
 // raises the process's soft limit on open files towards its hard one if they would not fit, and
 // otherwise says what to change instead of failing later with a bare "Too many open files".
 void reserve_sockets(zmq::context_t& context, std::size_t workers) {
-  constexpr std::size_t kSpare = 64;  // the ingest client, the stop signal, the process's own files
-  const std::size_t sockets = workers * (workers + 1) + kSpare;
+  constexpr std::size_t kOtherSockets = 8;  // the ingest client's, the stop signal's
+  constexpr std::size_t kOtherFiles = 64;   // the process's own
+  const std::size_t sockets = workers * (workers + 1) + kOtherSockets;
+  const std::size_t files_needed = sockets + kOtherFiles;
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
-      files.rlim_cur < sockets + kSpare) {
-    files.rlim_cur = files.rlim_max == RLIM_INFINITY ? sockets + kSpare
-                                                     : std::min<rlim_t>(files.rlim_max, sockets + kSpare);
+      files.rlim_cur < files_needed) {
+    files.rlim_cur = files.rlim_max == RLIM_INFINITY ? files_needed
+                                                     : std::min<rlim_t>(files.rlim_max, files_needed);
     setrlimit(RLIMIT_NOFILE, &files);
     getrlimit(RLIMIT_NOFILE, &files);
-    if (files.rlim_cur < sockets + kSpare)
+    if (files.rlim_cur < files_needed)
       throw std::runtime_error(std::to_string(workers) + " workers need about " +
-                               std::to_string(sockets + kSpare) + " open files, and this process may open " +
+                               std::to_string(files_needed) + " open files, and this process may open " +
                                std::to_string(files.rlim_cur) +
                                " (ulimit -n): use fewer workers or raise the limit");
   }
