@@ -185,6 +185,10 @@ class RateSource : public fs::Source {
     return fs::Line{i + 1, words_[i]};
   }
 
+  // Always "ready", although next() sleeps until a word is due: the client is meant to send about
+  // 1 ms of input a batch (README.md, fairness notes), not a batch at every sleep.
+  bool ready() override { return true; }
+
   std::int64_t due_ns(std::uint64_t i) const {
     return start_ns_ + static_cast<std::int64_t>(std::llround(static_cast<double>(i) * period_ns_));
   }
