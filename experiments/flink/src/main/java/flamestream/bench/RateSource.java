@@ -7,35 +7,42 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.source.legacy.RichSourceFunction;
+import org.apache.flink.streaming.api.functions.source.legacy.RichParallelSourceFunction;
 import org.apache.flink.streaming.api.watermark.Watermark;
 
 /**
- * Offers the first {@code count} lines of the words file open-loop at {@code rate} lines/s: line i
- * is due at start + i/rate and carries that due time, so time spent waiting behind back-pressure
- * counts as latency. Gives up (ends early, {@link Results#truncated}) once it is more than maxLag
- * behind its schedule. Parallelism 1, like FlameStream's single front.
+ * Offers the first {@code count} lines of the words file open-loop at {@code rate} lines/s in
+ * total: line i is due at start + i/rate and carries that due time, so time spent waiting behind
+ * back-pressure counts as latency. It runs at the job's parallelism P (FlameStream has a front on
+ * every worker): instance k offers lines k, k+P, k+2P, ..., each at its own due time, on one clock
+ * started once all P instances are running ({@link Results#awaitStart}).
  *
- * <p>In ordered mode every line gets its index as event time and is followed by a watermark (the
- * FlameStream papers' Flink baseline). The position is checkpointed under the checkpoint lock, so
- * on recovery the source resumes where the last completed checkpoint left it (exactly-once input).
+ * <p>An instance that falls more than maxLag behind its schedule gives up for all of them
+ * ({@link Results#stop}): the instances agree on a cutoff, offer every line below it and none at or
+ * above it, so what was offered is still a prefix of the input ({@link Results#truncated}).
+ *
+ * <p>In ordered mode every line gets its index as event time and is followed by a watermark of that
+ * index (the FlameStream papers' Flink baseline): an instance's next line is P further on, so the
+ * minimum over the instances, which is what the ordered count sees, is a correct watermark. Each
+ * instance's position is checkpointed under the checkpoint lock, so on recovery every instance
+ * resumes where the last completed checkpoint left it (exactly-once input).
  */
-public class RateSource extends RichSourceFunction<Rec> implements CheckpointedFunction {
+public class RateSource extends RichParallelSourceFunction<Rec> implements CheckpointedFunction {
   private final String wordsPath;
   private final long count;
   private final double rate;
   private final long maxLagNs;
   private final boolean ordered;
 
-  private transient List<String> lines;
   private transient ListState<Long> positionState;
-  private long position;
+  private int subtask;
+  private int parallelism;
+  private long position = -1; // the next index this instance offers; -1 until initialised
   private volatile boolean running = true;
 
   public RateSource(String wordsPath, long count, double rate, double maxLagS, boolean ordered) {
@@ -44,11 +51,6 @@ public class RateSource extends RichSourceFunction<Rec> implements CheckpointedF
     this.rate = rate;
     this.maxLagNs = (long) (maxLagS * 1e9);
     this.ordered = ordered;
-  }
-
-  @Override
-  public void open(OpenContext context) throws Exception {
-    lines = readLines(wordsPath, count);
   }
 
   static List<String> readLines(String path, long count) throws Exception {
@@ -65,9 +67,10 @@ public class RateSource extends RichSourceFunction<Rec> implements CheckpointedF
 
   @Override
   public void run(SourceContext<Rec> ctx) throws Exception {
+    // main read the lines once for every instance (the MiniCluster runs them all in its JVM).
+    final List<String> lines = Results.lines(wordsPath, count);
     final double periodNs = 1e9 / rate;
-    final long start = Clock.wallNs();
-    Results.startNs = start;
+    final long start = Results.awaitStart(parallelism);
     final Object lock = ctx.getCheckpointLock();
     final int n = lines.size();
     while (running && position < n) {
@@ -81,11 +84,15 @@ public class RateSource extends RichSourceFunction<Rec> implements CheckpointedF
         now = Clock.wallNs();
       }
       final long lag = now - due;
-      if (lag > Results.maxScheduleLagNs) Results.maxScheduleLagNs = lag;
-      if (lag > maxLagNs) {
+      Results.noteLag(lag);
+      if (lag > maxLagNs && !Results.stopping) {
         Results.truncated = true;
-        break;
+        Results.stop();
       }
+      // Claim the index before looking at the stop flag: whoever stops reads the claims after
+      // setting it, so either this index is below the cutoff or this instance sees the flag.
+      Results.claimed.set(subtask, i);
+      if (Results.stopping && i >= Results.awaitCutoff()) break;
       Rec rec = new Rec(i, due, lines.get((int) i), 0);
       synchronized (lock) {
         if (ordered) {
@@ -94,8 +101,8 @@ public class RateSource extends RichSourceFunction<Rec> implements CheckpointedF
         } else {
           ctx.collect(rec);
         }
-        position = i + 1;
-        Results.offered = position;
+        position = i + parallelism;
+        Results.next.set(subtask, position);
       }
     }
   }
@@ -112,8 +119,15 @@ public class RateSource extends RichSourceFunction<Rec> implements CheckpointedF
 
   @Override
   public void initializeState(FunctionInitializationContext context) throws Exception {
-    positionState =
-        context.getOperatorStateStore().getListState(new ListStateDescriptor<>("position", Long.class));
-    for (Long p : positionState.get()) position = p;
+    subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+    // Union state: every instance gets every position back and keeps its own (index mod P).
+    positionState = context.getOperatorStateStore()
+        .getUnionListState(new ListStateDescriptor<>("position", Long.class));
+    position = subtask;
+    for (Long p : positionState.get()) {
+      if (p % parallelism == subtask) position = p;
+    }
+    Results.next.set(subtask, position);
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -20,10 +21,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The Flink baseline of the word-count benchmark (experiments/wordcount/bench runs it):
  *
  * <pre>
- *   source (open-loop, rate R, parallelism 1) -> tokenize -> keyBy(word) -> count -> sink
+ *   source (open-loop, rate R in total) -> tokenize -> keyBy(word) -> count -> sink
  * </pre>
  *
- * on a local MiniCluster with parallelism = --workers. Modes:
+ * on a local MiniCluster, every operator at parallelism = --workers (FlameStream runs a front and a
+ * sink on every worker): source instance k offers inputs k, k+P, ... (see {@link RateSource}).
+ * Modes:
  *
  * <ul>
  *   <li>{@code plain}: no ordering, no checkpoints; an output is released when the sink gets it.
@@ -54,8 +57,9 @@ public final class WordCountBench {
     final double maxLagS = Double.parseDouble(a.getOrDefault("max-lag-s", "3"));
     final String countsOut = a.get("counts-out");
 
-    final int n = RateSource.readLines(words, count).size();
-    Results.reset(n);
+    final List<String> input = RateSource.readLines(words, count);
+    final int n = input.size();
+    Results.reset(input, workers);
 
     Configuration conf = new Configuration();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -65,10 +69,8 @@ public final class WordCountBench {
 
     DataStream<Rec> lines =
         env.addSource(new RateSource(words, count, rate, maxLagS, ordered), "rate-source",
-                TypeInformation.of(Rec.class))
-            .setParallelism(1);
-    DataStream<Rec> tokens =
-        lines.flatMap(new Tokenize()).returns(Rec.class).name("tokenize").setParallelism(1);
+                TypeInformation.of(Rec.class));
+    DataStream<Rec> tokens = lines.flatMap(new Tokenize()).returns(Rec.class).name("tokenize");
     KeyedStream<Rec, String> byWord = tokens.keyBy((KeySelector<Rec, String>) r -> r.word);
     if (ordered) {
       byWord.process(new OrderedCount()).returns(Rec.class).name("ordered-count")
@@ -82,7 +84,7 @@ public final class WordCountBench {
       try {
         while (true) {
           Thread.sleep(1000);
-          long off = Results.offered;
+          long off = Results.offered();
           long behind = 0;
           if (off > 0 && off < n) {
             behind = (Clock.wallNs() - (Results.startNs + Math.round(off * 1e9 / rate))) / 1_000_000;
@@ -114,7 +116,7 @@ public final class WordCountBench {
   private static void report(String mode, double rate, int workers, long bufferTimeoutMs,
       long checkpointMs, int n, double warmupS, String countsOut, String error, double jobS)
       throws Exception {
-    long offered = Results.offered;
+    long offered = Results.offered();
     long warm = Math.min(offered, (long) (warmupS * rate));
     long lateFrom = offered - offered / 5;
     long missing = 0, bad = 0, dups = 0, seq = 0, order = 0, lastRelease = 0;
@@ -166,7 +168,7 @@ public final class WordCountBench {
         Results.truncated));
     j.append(String.format(Locale.ROOT,
         " \"max_schedule_lag_ms\": %.3f, \"span_s\": %.3f, \"drain_ms\": %.3f,%n",
-        Results.maxScheduleLagNs / 1e6, spanS, drainMs));
+        Results.maxScheduleLagNs.get() / 1e6, spanS, drainMs));
     j.append(String.format(Locale.ROOT, " \"achieved_rate\": %.1f, \"warmup_inputs\": %d,%n",
         spanS > 0 ? offered / spanS : 0.0, warm));
     j.append(" \"latency_ms\": ").append(percentiles(lat, nl)).append(",\n");
@@ -185,9 +187,7 @@ public final class WordCountBench {
   private static String percentiles(long[] v, int n) {
     long[] s = Arrays.copyOf(v, n);
     Arrays.sort(s);
-    if (n == 0) {
-      return "{\"n\": 0, \"p50\": 0, \"p90\": 0, \"p99\": 0, \"p999\": 0, \"max\": 0}";
-    }
+    if (n == 0) return "null"; // no samples (a run cut short before its warm-up ended), as fs_bench
     return String.format(Locale.ROOT,
         "{\"n\": %d, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}", n,
         at(s, 0.5), at(s, 0.9), at(s, 0.99), at(s, 0.999), s[n - 1] / 1e6);
