@@ -15,6 +15,14 @@ for r in rows:
     if r["system"] not in [s for s, _ in systems]:
         systems.append((r["system"], r["label"]))
 
+def has_latency(r):
+    """A run without latency samples (cut short before its warm-up ended) has blank percentiles;
+    results.csv files written before that carried zeros there, which no real sample can be."""
+    if r.get("latency_samples") == "0" or r["p50_ms"] in ("", None):
+        return False
+    return float(r["max_ms"]) > 0
+
+
 PCT = [("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("p999_ms", "p99.9"), ("max_ms", "max")]
 cols = 2 if len(systems) > 1 else 1
 nrows = (len(systems) + cols - 1) // cols
@@ -23,7 +31,7 @@ flat = [ax for row in axes for ax in row]
 for ax in flat[len(systems):]:
     ax.set_visible(False)
 for ax, (key, label) in zip(flat, systems):
-    mine = [r for r in rows if r["system"] == key and r["p50_ms"] not in ("", None)]
+    mine = [r for r in rows if r["system"] == key and has_latency(r)]
     mine.sort(key=lambda r: int(r["rate"]))
     rates = [int(r["rate"]) for r in mine]
     for col, name in PCT:
@@ -32,6 +40,15 @@ for ax, (key, label) in zip(flat, systems):
         if r["status"] != "OK":
             ax.annotate(r["status"], (int(r["rate"]), float(r["p99_ms"])), fontsize=7, color="red",
                         textcoords="offset points", xytext=(0, 6), ha="center")
+    # Runs without latency samples (cut short before the warm-up ended) are not points: a dotted
+    # line marks the rate they were offered at.
+    blank = sorted(int(r["rate"]) for r in rows
+                   if r["system"] == key and not has_latency(r) and r["offered"] not in ("", "0"))
+    for rate in blank:
+        ax.axvline(rate, color="red", linestyle=":", alpha=0.5)
+    if blank:
+        ax.annotate("cut short: no latency samples", (blank[0], 0.03), xycoords=("data", "axes fraction"),
+                    fontsize=6.5, color="red", rotation=90, ha="right", va="bottom")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_title(label, fontsize=8.5)
