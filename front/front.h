@@ -5,8 +5,16 @@
 // promised, even if its clock steps back after the promise. After a recovery the front replays its
 // ingestion log: it re-assigns the logged timestamps (restamp()) and, until end_replay(), promises
 // nothing beyond the next logged one, so the minimal time cannot pass an input not replayed yet.
+//
+// Two ways to tell time. On its own clock (the paper's), a front stamps each input with the clock
+// reading and its promise follows the clock even without input (heartbeats). Bound to a client
+// (bind()), a front takes the timestamps the client gives and promises only what the client
+// promised (raise_promise()): one client that spreads its input over several front instances keeps
+// the input's order across them, since it alone hands out the times (DESIGN §6). A bound front
+// never goes back to its clock.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 
 #include "model/errors.h"
@@ -20,12 +28,28 @@ class Front {
 
   FrontId id() const { return id_; }
 
-  // The global time of the next input, at clock reading `now`: now, or just after the last one.
+  // The global time of the next input, at clock reading `now` (or, bound, the time the client gave
+  // it): now, or just above the last one and the promise.
   GlobalTime stamp(Timestamp now) {
     check_invariant(!closed_, "a closed front was asked to stamp an input");
-    last_ = next_ts(now);
+    last_ = std::max(now, floor());
     stamped_ = true;
     return {last_, id_};
+  }
+
+  // Binds the front to a client's times: the clock no longer moves its promise. Returns the lowest
+  // timestamp the client may give.
+  // Its clock's last promise still holds: the floor is at or above it.
+  Timestamp bind() {
+    bound_ = true;
+    return floor();
+  }
+  bool bound() const { return bound_; }
+  // Bound: the client will give no timestamp below `ts` again.
+  // Replaying, the promise is one the log recorded: the replay holds the promise until there too.
+  void raise_promise(Timestamp ts) {
+    if (ts > promised_) promised_ = ts;
+    if (replay_next_ && ts > *replay_next_) replay_next_ = ts;
   }
 
   // Replay: the next input carries logged timestamp `ts` (at or above `first`, which
@@ -42,12 +66,11 @@ class Front {
   void end_replay() { replay_next_.reset(); }
   bool replaying() const { return replay_next_.has_value(); }
 
-  // The lowest timestamp this front could still assign at clock reading `now`.
+  // The lowest timestamp this front could still assign at clock reading `now` (ignored when bound).
   Timestamp next_ts(Timestamp now) const {
     if (closed_) return kInfinity;
     if (replay_next_) return *replay_next_;
-    const Timestamp earliest = stamped_ && now <= last_ ? last_ + 1 : now;
-    return earliest > promised_ ? earliest : promised_;
+    return std::max(bound_ ? 0 : now, floor());
   }
 
   // Promises the acker that no timestamp below the returned one will be assigned again.
@@ -65,7 +88,11 @@ class Front {
   bool closed() const { return closed_; }
 
  private:
+  // The lowest timestamp still allowed whatever the clock says: above the last one and the promise.
+  Timestamp floor() const { return std::max(stamped_ ? last_ + 1 : 0, promised_); }
+
   FrontId id_;
+  bool bound_ = false;
   Timestamp last_ = 0;
   Timestamp promised_ = 0;
   bool stamped_ = false;

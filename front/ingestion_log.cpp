@@ -18,7 +18,8 @@ namespace flamestream {
 
 namespace {
 
-constexpr std::size_t kHeader = 4 + 8 + 8 + 8 + 1;  // length, checksum, ts, seq, close
+constexpr std::size_t kHeader = 4 + 8 + 8 + 8 + 1;  // length, checksum, ts, seq, kind
+enum Kind : std::uint8_t { kLine = 0, kClose = 1, kPromise = 2 };
 
 // Appends record `r` to `out`: the header's length and checksum are filled in once the body is there.
 void encode_into(std::string& out, const IngestionLog::Record& r) {
@@ -26,7 +27,7 @@ void encode_into(std::string& out, const IngestionLog::Record& r) {
   out.append(12, '\0');
   put_le(out, r.ts, 8);
   put_le(out, r.seq, 8);
-  put_le(out, r.close ? 1 : 0, 1);
+  put_le(out, r.close ? kClose : r.promise ? kPromise : kLine, 1);
   out += r.line;
   set_le(out, at, r.line.size(), 4);
   set_le(out, at + 4, XXH64(out.data() + at + 12, out.size() - at - 12, 0));
@@ -52,7 +53,7 @@ IngestionLog::IngestionLog(std::filesystem::path dir) : dir_(std::move(dir)) {
     const std::string bytes = read_file(path);
     Segment segment{numbers[i]};
     const std::size_t whole = scan(numbers[i], bytes, previous, [&](Record&& r) {
-      index_.push_back({r.ts, r.seq, r.close});
+      index_.push_back({r.ts, r.seq, r.close, r.promise});
       ++segment.records;
       segment.last_ts = r.ts;
     });
@@ -65,7 +66,7 @@ IngestionLog::IngestionLog(std::filesystem::path dir) : dir_(std::move(dir)) {
     }
     segments_.push_back(segment);
   }
-  if (previous) last_ = {previous->ts, previous->seq, {}, previous->close};
+  if (previous) last_ = {previous->ts, previous->seq, {}, previous->close, previous->promise};
   open_segment(segments_.empty() ? 1 : segments_.back().number);
   if (segments_.empty()) segments_.push_back({1});
 }
@@ -105,15 +106,16 @@ std::size_t IngestionLog::scan(std::uint64_t number, const std::string& file,
     const bool whole = whole_header && file.size() - at - kHeader >= length;
     if (!whole) break;
     const char* body = file.data() + at + 12;
+    const auto kind = static_cast<std::uint8_t>(file[at + 28]);
     Record r{get_le(file, at + 12, 8), get_le(file, at + 20, 8), std::string(body + 17, length),
-             file[at + 28] != 0};
-    const bool in_order =
-        !previous || (r.ts > previous->ts && r.seq > previous->seq && !previous->close);
+             kind == kClose, kind == kPromise};
+    const Entry entry{r.ts, r.seq, r.close, r.promise};
+    const bool in_order = kind <= kPromise && (!previous || previous->followed_by(entry));
     if (get_le(file, at + 4, 8) != XXH64(body, 17 + length, 0) || !in_order)
       throw IngestionLogError("ingestion log segment '" + segment_path(number).string() +
                               "' is damaged at byte " + std::to_string(at) +
                               ": replaying past it would change the output");
-    previous = Entry{r.ts, r.seq, r.close};
+    previous = entry;
     take(std::move(r));
     at += kHeader + length;
   }
@@ -121,21 +123,23 @@ std::size_t IngestionLog::scan(std::uint64_t number, const std::string& file,
 }
 
 void IngestionLog::append(Timestamp ts, std::uint64_t seq, const std::string& line) {
-  check_invariant(index_.empty() || seq > last_.seq, "ingestion log line numbers must increase");
+  check_invariant(seq >= next_seq(), "ingestion log line numbers must increase");
   append_record({ts, seq, line, false});
 }
 
 void IngestionLog::append_close(Timestamp ts) { append_record({ts, next_seq(), {}, true}); }
 
+void IngestionLog::append_promise(Timestamp ts) { append_record({ts, next_seq(), {}, false, true}); }
+
 void IngestionLog::append_record(const Record& record) {
   check_invariant(!closed(), "a line was logged after the input ended");
   check_invariant(index_.empty() || record.ts > last_.ts, "ingestion log timestamps must increase");
   encode_into(pending_, record);
-  index_.push_back({record.ts, record.seq, record.close});
+  index_.push_back({record.ts, record.seq, record.close, record.promise});
   Segment& segment = segments_.back();
   ++segment.records;
   segment.last_ts = record.ts;
-  last_ = {record.ts, record.seq, {}, record.close};
+  last_ = {record.ts, record.seq, {}, record.close, record.promise};
 }
 
 void IngestionLog::flush() {
@@ -216,7 +220,7 @@ std::size_t IngestionLog::count_below(Timestamp ts) const {
 
 std::uint64_t IngestionLog::first_seq_from(Timestamp ts) const {
   const std::size_t at = count_below(ts);
-  return at < index_.size() && !index_[at].close ? index_[at].seq : next_seq();
+  return at < index_.size() && !index_[at].close ? index_[at].seq : next_seq();  // a promise's is its next line's
 }
 
 }  // namespace flamestream

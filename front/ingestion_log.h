@@ -3,8 +3,12 @@
 //
 // Each record also carries the client's line number (its sequence number), so a client that sends
 // a batch again after a failure is told which lines the front already holds, and a close record
-// marks the end of the input. Records: [length u32][xxh64 u64][ts u64][seq u64][close u8][line],
-// the checksum covering everything after it; timestamps and sequence numbers increase.
+// marks the end of the input. A promise record keeps what a front bound to a client's times
+// (Front::bind) promised beyond its lines — that nothing below its timestamp comes any more — so
+// a recovered front promises it again, and knows it is bound. Records: [length u32][xxh64 u64]
+// [ts u64][seq u64][kind u8: 0 line, 1 close, 2 promise][line], the checksum covering everything
+// after it; timestamps increase, and so do the line numbers of lines (a close or promise record
+// carries the number of the line after it).
 //
 // The log is a directory of segments, DIR/<number>.seg (20 digits, so names sort like numbers),
 // each a run of records continuing the one before. Appends go to the newest segment.
@@ -47,6 +51,7 @@ class IngestionLog {
     std::uint64_t seq = 0;  // the client's line number; for a close record, the next one
     std::string line;
     bool close = false;     // the input ended here
+    bool promise = false;   // no line: nothing below `ts` comes any more
   };
 
   // Opens (creating if missing) and checks the log in directory `dir`.
@@ -60,6 +65,8 @@ class IngestionLog {
   void append(Timestamp ts, std::uint64_t seq, const std::string& line);
   // Records that the input ended; nothing may be appended after it.
   void append_close(Timestamp ts);
+  // Records a bound front's promise that nothing below `ts` comes any more (above every record).
+  void append_promise(Timestamp ts);
   // Writes the buffered appends to the newest segment (the page cache). Called by the thread that
   // appends.
   void flush();
@@ -85,7 +92,10 @@ class IngestionLog {
   // The timestamp of the last record, 0 if the log is empty.
   Timestamp last_ts() const { return last_.ts; }
   // The line number the front expects next: 1 for an empty log.
-  std::uint64_t next_seq() const { return index_.empty() ? 1 : last_.close ? last_.seq : last_.seq + 1; }
+  std::uint64_t next_seq() const {
+    return index_.empty() ? 1 : last_.close || last_.promise ? last_.seq : last_.seq + 1;
+  }
+  bool empty() const { return index_.empty(); }
   bool closed() const { return !index_.empty() && last_.close; }
 
  private:
@@ -98,6 +108,12 @@ class IngestionLog {
     Timestamp ts;
     std::uint64_t seq;
     bool close;
+    bool promise;
+    bool line() const { return !close && !promise; }
+    // Whether `next` may follow this record in a log.
+    bool followed_by(const Entry& next) const {
+      return next.ts > ts && !close && (line() ? next.seq > seq : next.seq >= seq);
+    }
   };
 
   std::filesystem::path segment_path(std::uint64_t number) const;

@@ -126,6 +126,9 @@ GraphBuilder& GraphBuilder::chain(std::initializer_list<std::string> path) {
 
 LogicalGraph GraphBuilder::build() const {
   LogicalGraph g;
+  // A front's instances share its node id in 16 bits of their front id (runtime/placement.h).
+  if (nodes_.size() > 0xFFFF)
+    throw GraphError("a graph holds at most 65535 nodes, this one " + std::to_string(nodes_.size()));
   std::unordered_map<std::string, NodeId> ids;
   for (const PendingNode& p : nodes_) {
     const auto id = static_cast<NodeId>(g.nodes_.size());

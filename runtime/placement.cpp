@@ -38,10 +38,20 @@ WorkerId HashMapping::worker_for(std::uint32_t hash) const {
 }
 
 Placement Placement::spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward) {
-  Placement p{HashMapping::even(workers), std::vector<WorkerId>(graph.nodes().size(), 0),
+  std::vector<WorkerId> every(workers);
+  for (WorkerId w = 0; w < workers; ++w) every[w] = w;
+  Placement p{HashMapping::even(workers), std::vector<std::vector<WorkerId>>(graph.nodes().size()),
               static_cast<WorkerId>(workers - 1), scatter_forward};
-  for (NodeId s : graph.sinks()) p.pinned_host[s] = static_cast<WorkerId>(1 % workers);
+  for (NodeId f : graph.fronts()) p.hosts[f] = every;
+  for (NodeId s : graph.sinks()) p.hosts[s] = every;
   return p;
+}
+
+std::vector<FrontId> Placement::front_instances(const LogicalGraph& graph) const {
+  std::vector<FrontId> ids;
+  for (NodeId f : graph.fronts())
+    for (WorkerId w : hosts[f]) ids.push_back(front_instance(f, w));
+  return ids;
 }
 
 }  // namespace flamestream

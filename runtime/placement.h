@@ -1,11 +1,19 @@
 // Where each part of a job runs: the hash mapping of the 32-bit key space onto workers (paper §3.2)
-// and the workers that host the pinned nodes (fronts, sinks) and the acker.
+// and the workers that host the instances of the pinned nodes (fronts, sinks) and the acker.
+//
+// A front or a sink may run as several instances, one per hosting worker (by default one on every
+// worker, so input and output spread over the workers, DESIGN §6). Each front instance stamps with
+// a front id of its own (front_instance()), so global times stay unique across instances. An item
+// reaches the sink instance on the worker that produced it, or, when that worker hosts none, the
+// instance a fixed function of the producing worker picks: either way a tombstone, produced where
+// its item was, reaches the same instance.
 //
 // Routing is data, kept apart from operator logic: route() is the one place that decides which
 // worker an item entering a node goes to. Equal payloads always go to the same worker, which is
 // what keeps a tombstone on the exact route of the item it cancels.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -36,16 +44,37 @@ class HashMapping {
   std::size_t workers_ = 0;
 };
 
+// The front id of the instance of front `node` on worker `worker`: unique per instance, so two
+// instances never assign one global time.
+inline FrontId front_instance(NodeId node, WorkerId worker) {
+  return static_cast<FrontId>(worker) << 16 | static_cast<FrontId>(node);
+}
+inline constexpr std::size_t kMaxPinnedNodeId = 0xFFFF;  // front_instance() keeps 16 bits of it
+inline constexpr std::size_t kMaxInstanceWorker = 0xFFFF;
+
 struct Placement {
   HashMapping mapping;
-  std::vector<WorkerId> pinned_host;  // by node id; meaningful for fronts and sinks
+  // By node id: the workers hosting an instance, ascending, non-empty for fronts and sinks.
+  std::vector<std::vector<WorkerId>> hosts;
   WorkerId acker_host = 0;
   // Research and testing: route forward-partitioned nodes by payload hash instead, so items of
   // one key cross more channels and arrive in more orders. The output must not change.
   bool scatter_forward = false;
 
-  // Fronts on worker 0, sinks on worker 1, the acker on the last worker (all on 0 when alone).
+  // An instance of every front and every sink on every worker, the acker on the last worker.
   static Placement spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward = false);
+
+  bool hosts_instance(NodeId node, WorkerId w) const {
+    const auto& h = hosts[node];
+    return std::binary_search(h.begin(), h.end(), w);
+  }
+  // Every front instance of the job: what the acker waits for before the minimal time can move.
+  std::vector<FrontId> front_instances(const LogicalGraph& graph) const;
+  // The sink instance that takes the items of `sink` produced on worker `here`.
+  WorkerId sink_instance(NodeId sink, WorkerId here) const {
+    const auto& h = hosts[sink];
+    return hosts_instance(sink, here) ? here : h[here % h.size()];
+  }
 
   // Where an item goes, and the hash that decided it (LogicalGraph::item_hash) when one was
   // computed: for a grouping, its key hash, which the grouping can use instead of hashing again.
@@ -58,7 +87,7 @@ struct Placement {
   // The worker that runs `node` for an item with `payload` produced on worker `here`.
   Route route_hashed(const LogicalGraph& graph, WorkerId here, NodeId node, const Value& payload) const {
     switch (graph.node(node).partitioning) {
-      case Partitioning::pinned: return {pinned_host[node]};
+      case Partitioning::pinned: return {sink_instance(node, here)};
       case Partitioning::forward:
         if (!scatter_forward) return {here};
         [[fallthrough]];

@@ -6,6 +6,7 @@
 
 #include "acker/ack_table.h"
 #include "model/errors.h"
+#include "sink/release_merge.h"
 
 namespace flamestream {
 
@@ -33,6 +34,10 @@ struct Event {
   std::variant<Delivery, FrontTick, FlushTimer> what;
 };
 
+struct ItemMeta {
+  const Meta& operator()(const Item& item) const { return item.meta; }
+};
+
 struct Later {
   bool operator()(const Event& a, const Event& b) const {
     return a.at != b.at ? a.at > b.at : a.seq > b.seq;
@@ -57,7 +62,9 @@ class SimRun {
   void on(const FlushTimer& t);
   void deliver_batch(WorkerId dst, const std::vector<Envelope>& batch);
   void deliver_delta(const AckDelta& delta);
-  void release_checked(NodeId sink, const Item& item);
+  void release_checked(WorkerId w, NodeId sink, const Item& item);
+  // The client's part: every instance of `front` but `fed` learns that nothing below `ts` comes.
+  void promise_others(NodeId front, WorkerId fed, Timestamp ts);
   void check_finished() const;
 
   const LogicalGraph& graph_;
@@ -74,7 +81,11 @@ class SimRun {
   std::vector<Timestamp> channel_clear_;  // by src * K + dst: when its last message arrives
   std::vector<bool> flush_armed_;
   std::map<Timestamp, std::size_t> in_flight_;  // timestamps of envelopes sent, not yet processed
-  std::vector<std::optional<Meta>> last_released_;  // by sink node id
+  std::vector<std::vector<std::optional<Meta>>> last_released_;  // by worker, sink node id
+  std::vector<std::size_t> inputs_;    // by front node: inputs taken so far
+  std::vector<Timestamp> last_input_;  // by front node: the time the last input was given
+  // By sink node: its instances' releases merged into one order (DESIGN §6).
+  std::vector<std::unique_ptr<ReleaseMerge<Item, ItemMeta>>> merges_;
   Outbox outbox_;
   RunStats stats_;
 };
@@ -86,17 +97,24 @@ SimRun::SimRun(const LogicalGraph& graph, const SimConfig& config, const InputFn
       next_input_(next_input),
       release_(release),
       placement_(Placement::spread(graph, config.workers, config.scatter_forward)),
-      acker_(std::vector<FrontId>(graph.fronts().begin(), graph.fronts().end()), config.slot_width),
+      acker_(placement_.front_instances(graph), config.slot_width),
       jitter_rng_(config.seed),
       channel_clear_(config.workers * config.workers, 0),
       flush_armed_(config.workers, false),
-      last_released_(graph.nodes().size()) {
+      last_released_(config.workers, std::vector<std::optional<Meta>>(graph.nodes().size())),
+      inputs_(graph.nodes().size(), 0),
+      last_input_(graph.nodes().size(), 0),
+      merges_(graph.nodes().size()) {
+  for (NodeId s : graph.sinks()) merges_[s] = std::make_unique<ReleaseMerge<Item, ItemMeta>>(config.workers);
   for (WorkerId w = 0; w < config.workers; ++w)
     workers_.push_back(std::make_unique<WorkerGraph>(
         graph, placement_, w,
         WorkerGraph::Config{config.slot_width, config.ack_flush_deltas, config.seed,
                             config.depth_first_local}));
   outbox_ = workers_[0]->make_outbox();
+  // One client feeds every front instance and hands out the times (Front::bind).
+  for (NodeId f : graph.fronts())
+    for (WorkerId w : placement_.hosts[f]) workers_[w]->bind_front(f);
 }
 
 RunStats SimRun::run() {
@@ -154,25 +172,42 @@ void SimRun::flush(WorkerId w) {
   if (!delta.empty()) send(w, placement_.acker_host, std::move(delta));
 }
 
+// The input of a front goes to its instances in turn, as a client spreading it would send it: the
+// client gives each input a time above the one before and promises every other instance that
+// nothing below it comes any more.
 void SimRun::on(const FrontTick& t) {
-  const WorkerId host = placement_.pinned_host[t.front];
-  WorkerGraph& worker = *workers_[host];
+  const std::vector<WorkerId>& hosts = placement_.hosts[t.front];
   std::optional<Value> payload = next_input_(t.front);
   if (!payload) {
-    worker.close_front(t.front);
-    flush(host);  // the last promise (infinity) must not wait for a timer
+    for (WorkerId w : hosts) {
+      workers_[w]->close_front(t.front);
+      flush(w);  // the last promise (infinity) must not wait for a timer
+    }
     return;
   }
-  worker.ingest(t.front, std::move(*payload), now_, outbox_);
+  const WorkerId host = hosts[inputs_[t.front]++ % hosts.size()];
+  const Timestamp ts = std::max(now_, last_input_[t.front] + 1);
+  last_input_[t.front] = ts;
+  WorkerGraph& worker = *workers_[host];
+  worker.ingest(t.front, std::move(*payload), ts, outbox_);
   ++stats_.items_in;
   if (config_.reports_overtake_registrations) {
     AckDelta early;
-    early.reports.push_back({t.front, worker.front_next_ts(t.front, now_)});
+    early.reports.push_back({front_instance(t.front, host), worker.front_next_ts(t.front, now_)});
     send(host, placement_.acker_host, std::move(early));
   }
   send_outbox(host, outbox_);
   after_delta(host);
+  promise_others(t.front, host, ts + 1);
   schedule(now_ + config_.input_interval_ns, FrontTick{t.front});
+}
+
+void SimRun::promise_others(NodeId front, WorkerId fed, Timestamp ts) {
+  for (WorkerId w : placement_.hosts[front]) {
+    if (w == fed) continue;
+    workers_[w]->raise_promise(front, ts);
+    after_delta(w);
+  }
 }
 
 void SimRun::on(const FlushTimer& t) {
@@ -189,8 +224,12 @@ void SimRun::on(Delivery& d) {
         } else if constexpr (std::is_same_v<M, AckDelta>) {
           deliver_delta(m);
         } else {
-          workers_[d.dst]->on_min_time(
-              m.ts, [this](NodeId sink, const Item& item) { release_checked(sink, item); });
+          const WorkerId w = d.dst;
+          workers_[w]->on_min_time(m.ts, [&](NodeId sink, const Item& item) { release_checked(w, sink, item); });
+          for (NodeId sink : graph_.sinks()) {
+            merges_[sink]->advance(w, m.ts);
+            merges_[sink]->drain([&](const Item& item) { release_(sink, item); });
+          }
         }
       },
       d.message);
@@ -216,22 +255,24 @@ void SimRun::deliver_delta(const AckDelta& delta) {
     send(placement_.acker_host, w, MinTime{acker_.min_time()});
 }
 
-void SimRun::release_checked(NodeId sink, const Item& item) {
+void SimRun::release_checked(WorkerId w, NodeId sink, const Item& item) {
   const Timestamp ts = item.meta.time.ts;
   const std::string what = "sink '" + graph_.node(sink).name + "' released " + to_string(item.meta);
   if (!in_flight_.empty() && in_flight_.begin()->first <= ts)
     on_internal_error(what + " while an item of time " + std::to_string(in_flight_.begin()->first) +
                       " was in flight");
   for (NodeId f : graph_.fronts()) {
-    const WorkerGraph& host = *workers_[placement_.pinned_host[f]];
-    if (host.front_next_ts(f, now_) <= ts)
-      on_internal_error(what + " while front '" + graph_.node(f).name +
-                        "' could still emit time " + std::to_string(host.front_next_ts(f, now_)));
+    for (WorkerId host : placement_.hosts[f]) {
+      const Timestamp next = workers_[host]->front_next_ts(f, now_);
+      if (next <= ts)
+        on_internal_error(what + " while front '" + graph_.node(f).name + "' on worker " +
+                          std::to_string(host) + " could still emit time " + std::to_string(next));
+    }
   }
-  auto& last = last_released_[sink];
+  auto& last = last_released_[w][sink];
   if (last && !(*last < item.meta)) on_internal_error(what + " after " + to_string(*last));
   last = item.meta;
-  release_(sink, item);
+  merges_[sink]->push(w, item);
 }
 
 void SimRun::check_finished() const {
@@ -240,6 +281,8 @@ void SimRun::check_finished() const {
                   "the simulation ended before the minimal time reached infinity");
   for (const auto& w : workers_)
     check_invariant(w->sink_buffered() == 0, "the simulation ended with items held in a sink");
+  for (NodeId s : graph_.sinks())
+    check_invariant(merges_[s]->held() == 0, "the simulation ended with items held in a sink's merge");
 }
 
 }  // namespace

@@ -19,8 +19,9 @@ WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, 
       fronts_(graph.nodes().size()) {
   for (const Node& n : graph.nodes()) {
     if (auto* g = std::get_if<GroupingOp>(&n.op)) groupings_[n.id] = std::make_unique<GroupingState>(*g);
-    if (n.is_sink() && placement.pinned_host[n.id] == self) sinks_[n.id] = std::make_unique<SinkBarrier>();
-    if (n.is_front() && placement.pinned_host[n.id] == self) fronts_[n.id] = std::make_unique<Front>(n.id);
+    if (n.is_sink() && placement.hosts_instance(n.id, self)) sinks_[n.id] = std::make_unique<SinkBarrier>();
+    if (n.is_front() && placement.hosts_instance(n.id, self))
+      fronts_[n.id] = std::make_unique<Front>(front_instance(n.id, self));
   }
 }
 
@@ -38,11 +39,24 @@ void WorkerGraph::ingest_stamped(NodeId front, Item item, Timestamp promise, Out
   forward(front, 0, item, out);
   drain(out);
   acks_.end_delta();
-  acks_.report(front, fronts_[front]->promise(promise));
+  acks_.report(fronts_[front]->id(), fronts_[front]->promise(promise));
 }
 
 void WorkerGraph::report(NodeId front, Timestamp now) {
-  acks_.report(front, fronts_[front]->promise(now));
+  acks_.report(fronts_[front]->id(), fronts_[front]->promise(now));
+}
+
+Timestamp WorkerGraph::bind_front(NodeId front) {
+  Front& f = *fronts_[front];
+  const Timestamp floor = f.bind();
+  acks_.report(f.id(), f.promise(0));
+  return floor;
+}
+
+void WorkerGraph::raise_promise(NodeId front, Timestamp ts) {
+  Front& f = *fronts_[front];
+  f.raise_promise(ts);
+  acks_.report(f.id(), f.promise(0));
 }
 
 void WorkerGraph::report_open_fronts(Timestamp now) {
@@ -52,7 +66,7 @@ void WorkerGraph::report_open_fronts(Timestamp now) {
 
 void WorkerGraph::close_front(NodeId front) {
   fronts_[front]->close();
-  acks_.report(front, kInfinity);
+  acks_.report(fronts_[front]->id(), kInfinity);
 }
 
 void WorkerGraph::process(std::span<const Envelope> batch, Outbox& out) {
@@ -95,7 +109,7 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
   park_at_groupings_ = false;
   run_with_lookahead(parked_, false, out);
   acks_.end_delta();
-  acks_.report(front, f.promise(now));
+  acks_.report(f.id(), f.promise(now));
 }
 
 void WorkerGraph::run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out) {

@@ -52,7 +52,8 @@ class WorkerGraph {
   WorkerId self() const { return self_; }
   Outbox make_outbox() const { return Outbox(placement_.mapping.workers()); }
 
-  // Stamps `payload` at front `front` (hosted here) with clock reading `now` and routes it.
+  // Stamps `payload` at front `front` (hosted here) with clock reading `now` and routes it. (Bound
+  // to a client, a front takes `now` as the client's time; a batch's lines get now, now + 1, ...)
   void ingest(NodeId front, Value payload, Timestamp now, Outbox& out);
   // Ingests `payloads` in order, as ingest() one by one would, appending each one's timestamp to
   // `stamps`, as one acker delta. Items reaching a grouping wait until every payload has run its
@@ -70,6 +71,11 @@ class WorkerGraph {
   void end_replay(NodeId front) { fronts_[front]->end_replay(); }
   // Refreshes the front's promise in the pending delta (a heartbeat when it has no input).
   void report(NodeId front, Timestamp now);
+  // Binds the front here to a client's times (Front::bind); returns the lowest time it may give.
+  Timestamp bind_front(NodeId front);
+  bool front_bound(NodeId front) const { return fronts_[front]->bound(); }
+  // A bound front's client will give no timestamp below `ts` again: the promise goes to the acker.
+  void raise_promise(NodeId front, Timestamp ts);
   // The front will take no more input: its promise becomes infinity.
   void close_front(NodeId front);
   // Heartbeats: refreshes the promise of every open front hosted here.

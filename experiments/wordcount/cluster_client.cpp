@@ -23,15 +23,22 @@ std::size_t run_cluster(const std::string& zk_hosts, double tail_poll_us, std::s
   const auto tick = fs::latest_tick(*zk);
   if (!tick) throw std::runtime_error("no tick has been submitted");
   const auto workers = fs::registered_workers(*zk);
-  auto endpoint = [&](const std::map<std::string, std::string>& hosts, const std::string& node) {
+  // The endpoints of every instance of `node`.
+  auto endpoints = [&](const std::map<std::string, std::vector<std::string>>& hosts, const std::string& node) {
     const auto host = hosts.find(node);
     if (host == hosts.end()) throw std::runtime_error("the tick has no node '" + node + "'");
-    const auto it = workers.find(host->second);
-    if (it == workers.end()) throw std::runtime_error("worker '" + host->second + "' is not registered");
-    return it->second.endpoint;
+    std::vector<std::string> found;
+    for (const std::string& name : host->second) {
+      const auto it = workers.find(name);
+      if (it == workers.end()) throw std::runtime_error("worker '" + name + "' is not registered");
+      found.push_back(it->second.endpoint);
+    }
+    return found;
   };
-  const std::string front_ep = endpoint(tick->spec.fronts, "in");
-  const std::string sink_ep = endpoint(tick->spec.sinks, "out");
+  const std::vector<std::string> front_eps = endpoints(tick->spec.fronts, "in");
+  const std::vector<std::string> sink_eps = endpoints(tick->spec.sinks, "out");
+  if (sink_eps.size() != 1) throw std::runtime_error("the benchmark tails one sink instance");
+  const std::string& sink_ep = sink_eps.front();
   zmq::context_t context;
   std::string ingest_error;
   std::atomic<bool> ingest_done{false};
@@ -40,7 +47,7 @@ std::size_t run_cluster(const std::string& zk_hosts, double tail_poll_us, std::s
       fs::IngestClient::Options opts;
       opts.batch_lines = ingest_batch;
       opts.tick = tick->id;
-      fs::IngestClient client(context, front_ep, "in", opts);
+      fs::IngestClient client(context, front_eps, "in", opts);
       client.stream(source, [] { return true; });
     } catch (const std::exception& e) {
       ingest_error = e.what();

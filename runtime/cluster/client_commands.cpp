@@ -33,23 +33,40 @@ DeployedTick current_tick(ZkClient& zk) {
   return *tick;
 }
 
-// The worker that hosts `node` (a front or a sink) in `tick`: its name and registration.
-std::pair<std::string, Registration> host_of(ZkClient& zk, const DeployedTick& tick,
-                                             const std::string& node,
-                                             const std::map<std::string, std::string>& hosts,
-                                             const char* kind) {
+// The workers that host instances of `node` (a front or a sink) in `tick`, named "NODE" for every
+// instance or "NODE@WORKER" for one: their names and registrations, in the tick's worker order.
+std::vector<std::pair<std::string, Registration>> hosts_of(
+    ZkClient& zk, const DeployedTick& tick, const std::string& named,
+    const std::map<std::string, std::vector<std::string>>& hosts, const char* kind) {
+  const auto at = named.find('@');
+  const std::string node = named.substr(0, at);
   auto host = hosts.find(node);
   if (host == hosts.end()) {
     std::string valid;
     for (const auto& [n, w] : hosts) valid += (valid.empty() ? "" : ", ") + n;
     throw UsageError(tick.node + " has no " + kind + " '" + node + "' (valid: " + valid + ")");
   }
+  std::vector<std::string> chosen = host->second;
+  if (at != std::string::npos) {
+    const std::string worker = named.substr(at + 1);
+    if (std::count(chosen.begin(), chosen.end(), worker) == 0) {
+      std::string valid;
+      for (const auto& w : chosen) valid += (valid.empty() ? "" : ", ") + w;
+      throw UsageError(std::string(kind) + " '" + node + "' has no instance on worker '" + worker +
+                       "' (its workers: " + valid + ")");
+    }
+    chosen = {worker};
+  }
   const auto workers = registered_workers(zk);
-  auto it = workers.find(host->second);
-  if (it == workers.end())
-    throw std::runtime_error(std::string(kind) + " '" + node + "' lives on worker '" + host->second +
-                             "', which is not registered now");
-  return *it;
+  std::vector<std::pair<std::string, Registration>> found;
+  for (const std::string& name : chosen) {
+    auto it = workers.find(name);
+    if (it == workers.end())
+      throw std::runtime_error(std::string(kind) + " '" + node + "' lives on worker '" + name +
+                               "', which is not registered now");
+    found.push_back(*it);
+  }
+  return found;
 }
 
 // Asks ZooKeeper whether `worker` runs as another process than `known` (it restarted); returns its
@@ -131,8 +148,10 @@ std::string submit_usage() {
          "  workers      worker names (default: every registered worker, sorted)\n"
          "  mapping      [{\"worker\", \"from\", \"to\"}] hash ranges, inclusive, covering\n"
          "               0..4294967295 without gap or overlap (default: an even split)\n"
-         "  fronts       {\"front node\": \"worker\"} (default: the first worker)\n"
-         "  sinks        {\"sink node\": \"worker\"} (default: the second worker)\n"
+         "  fronts       {\"front node\": \"worker\" | [\"worker\", ...] | \"*\"}: where its\n"
+         "               instances run (default \"*\": an instance on every worker)\n"
+         "  sinks        {\"sink node\": \"worker\" | [\"worker\", ...] | \"*\"} (default: the\n"
+         "               second worker; tail reads one instance, NAME@WORKER)\n"
          "  acker        worker hosting the acker (default: the last worker)\n"
          "  start_ms, duration_ms   the tick's interval (default 0, 0: until the fronts close)\n"
          "  exactly_once true|false (default true): ingestion logs, commits, snapshots in each\n"
@@ -166,12 +185,16 @@ int submit_command(const std::vector<std::string>& args) {
 }
 
 std::string ingest_usage() {
-  return "usage: flamestream ingest --zk HOST:PORT --front NAME [--batch-lines N] [--rate L] [FILE|-]\n"
+  return "usage: flamestream ingest --zk HOST:PORT --front NAME[@WORKER] [--batch-lines N] [--rate L] [FILE|-]\n"
          "\n"
          "Streams the lines of FILE (default: stdin) into a front of the latest tick, then closes\n"
-         "that front. A line counts as ingested once the front acknowledged it. Exits 2 if the\n"
-         "front refuses a line or the input cannot be read (the message names the line); the\n"
-         "lines before it stay ingested, and the front is closed there.\n"
+         "it. With NAME the lines spread over every instance of the front, a batch each in turn,\n"
+         "and each line gets a time that keeps the input's order: the output is the same as with\n"
+         "one instance. With NAME@WORKER they go to that worker's instance only, on this client's\n"
+         "own time axis (several such clients, one an instance, may run at once). A line counts\n"
+         "as ingested once its instance acknowledged it. Exits 2 if a front refuses a line or the\n"
+         "input cannot be read (the message names the line); every line before it stays\n"
+         "ingested, and the instances are closed.\n"
          "\n"
          "  --batch-lines N   lines per request at most (default 1024, or about 10 ms of input\n"
          "                    with --rate); a request leaves earlier when no further line is\n"
@@ -192,7 +215,9 @@ int ingest_command(const std::vector<std::string>& args) {
   auto zk = connect_zk(opts.value("zk", ""));
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
-  auto [host, registration] = host_of(*zk, tick, front, tick.spec.fronts, "front");
+  auto hosts = hosts_of(*zk, tick, front, tick.spec.fronts, "front");
+  std::vector<std::string> endpoints;
+  for (const auto& [name, registration] : hosts) endpoints.push_back(registration.endpoint);
   std::unique_ptr<Source> source = open_source(opts.positional().empty() ? "-" : opts.positional()[0]);
   if (rate > 0) source = std::make_unique<PacedSource>(std::move(source), static_cast<double>(rate));
   zmq::context_t context;
@@ -200,22 +225,24 @@ int ingest_command(const std::vector<std::string>& args) {
   options.tick = tick.id;
   // A recovery can take a while (a dead worker must come back); the front's worker answers then.
   options.reply_timeout = std::chrono::minutes(5);
-  options.relocate = [&, host = host] { return replaced(*zk, host, registration); };
+  options.relocate = [&](std::size_t i) { return replaced(*zk, hosts[i].first, hosts[i].second); };
   const std::size_t paced_batch = std::clamp<std::size_t>(rate / 100, 1, options.batch_lines);
   options.batch_lines = opts.unsigned_value("batch-lines", rate > 0 ? paced_batch : options.batch_lines);
   if (options.batch_lines == 0) throw UsageError("--batch-lines must be at least 1");
-  IngestClient client(context, registration.endpoint, front, options);
+  const std::string node = front.substr(0, front.find('@'));
+  IngestClient client(context, endpoints, node, options);
   const auto accepted = client.stream(*source, [] { return true; });
   std::cerr << "flamestream ingest: " << accepted << " lines into front '" << front << "' of "
-            << tick.node << "\n";
+            << tick.node << " (" << hosts.size() << (hosts.size() == 1 ? " instance" : " instances") << ")\n";
   return 0;
 }
 
 std::string tail_usage() {
-  return "usage: flamestream tail --zk HOST:PORT --sink NAME\n"
+  return "usage: flamestream tail --zk HOST:PORT --sink NAME[@WORKER]\n"
          "\n"
          "Prints what a sink of the latest tick releases, as it is released, from the first line\n"
-         "on. Exits once every front is closed and everything is released.\n";
+         "on. Exits once every front is closed and everything is released. A sink placed on\n"
+         "several workers is read one instance at a time: NAME@WORKER.\n";
 }
 
 int tail_command(const std::vector<std::string>& args) {
@@ -226,7 +253,12 @@ int tail_command(const std::vector<std::string>& args) {
   auto zk = connect_zk(opts.value("zk", ""));
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
-  auto [host, registration] = host_of(*zk, tick, sink, tick.spec.sinks, "sink");
+  auto hosts = hosts_of(*zk, tick, sink, tick.spec.sinks, "sink");
+  if (hosts.size() > 1)
+    throw UsageError("sink '" + sink + "' has " + std::to_string(hosts.size()) +
+                     " instances: name one, --sink " + sink + "@WORKER");
+  auto [host, registration] = hosts.front();
+  const std::string node = sink.substr(0, sink.find('@'));
   zmq::context_t context;
   zmq::socket_t socket;
   auto connect = [&] {
@@ -240,7 +272,7 @@ int tail_command(const std::vector<std::string>& args) {
   bool ask = true;  // one request outstanding at a time, so every reply is the answer to it
   for (;;) {
     if (ask) {
-      socket.send(zmq::buffer(wire::encode({tick.id, 0, wire::TailRequest{sink, offset}})),
+      socket.send(zmq::buffer(wire::encode({tick.id, 0, wire::TailRequest{node, offset}})),
                   zmq::send_flags::none);
       ask = false;
     }
@@ -297,8 +329,13 @@ int status_command(const std::vector<std::string>& args) {
     for (const auto& w : t.spec.workers) std::cout << ' ' << w;
     std::cout << "  acker " << t.spec.acker << "\n";
     print_mapping(t);
-    for (const auto& [node, worker] : t.spec.fronts) std::cout << "    front " << node << " on " << worker << "\n";
-    for (const auto& [node, worker] : t.spec.sinks) std::cout << "    sink " << node << " on " << worker << "\n";
+    for (const auto* pinned : {&t.spec.fronts, &t.spec.sinks}) {
+      for (const auto& [node, workers] : *pinned) {
+        std::string on;
+        for (const auto& w : workers) on += (on.empty() ? "" : ", ") + w;
+        std::cout << "    " << (pinned == &t.spec.fronts ? "front " : "sink ") << node << " on " << on << "\n";
+      }
+    }
     const auto progress = read_progress(*zk, t);
     std::cout << "    minimal time: " << (progress ? format_ts(progress->min_time) : "not reported yet") << "\n";
     print_commits(*zk, t);

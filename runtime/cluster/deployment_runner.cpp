@@ -94,7 +94,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
   // Without exactly-once the outputs live in memory, for the one epoch there is.
   std::map<NodeId, std::unique_ptr<OutputLog>> memory_outputs;
   for (NodeId s : job.graph.sinks())
-    if (placement.pinned_host[s] == self) memory_outputs[s] = std::make_unique<OutputLog>();
+    if (placement.hosts_instance(s, self)) memory_outputs[s] = std::make_unique<OutputLog>();
   while (!state.terminate) {
     std::optional<CommitRecord> record;
     std::vector<std::string> endpoints;
@@ -144,13 +144,13 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
           } catch (const GraphError&) {
             return wire::TailReply{0, {}, true};
           }
-          if (!job.graph.node(sink).is_sink() || placement.pinned_host[sink] != self)
+          if (!job.graph.node(sink).is_sink() || !placement.hosts_instance(sink, self))
             return wire::TailReply{0, {}, true};
           return tail_reply(output_of(sink), r.offset, finished);
         },
         [&](Timestamp t) {
           for (NodeId sink : job.graph.sinks())
-            if (placement.pinned_host[sink] == self) output_of(sink).flush();
+            if (placement.hosts_instance(sink, self)) output_of(sink).flush();
           state.on_min_time(t);
         },
         [&](const ReadyCommit& c) { state.on_commit_ready(c); },

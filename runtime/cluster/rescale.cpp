@@ -18,13 +18,17 @@ std::uint64_t now_ms() {
                                         .count());
 }
 
-void keep_hosts(const std::map<std::string, std::string>& now, const std::map<std::string, std::string>& before,
-                const char* field, const DeployedTick& running) {
-  for (const auto& [node, worker] : before) {
+using Hosts = std::map<std::string, std::vector<std::string>>;
+
+void keep_hosts(const Hosts& now, const Hosts& before, const char* field, const DeployedTick& running) {
+  for (const auto& [node, workers] : before) {
     auto it = now.find(node);
-    if (it == now.end() || it->second != worker)
+    if (it == now.end() || it->second != workers) {
+      std::string names;
+      for (const auto& w : workers) names += (names.empty() ? "'" : ", '") + w + "'";
       throw TickError(std::string("tick field '") + field + "': this tick continues " + running.node +
-                      ", whose '" + node + "' lives on worker '" + worker + "' with its files; keep it there");
+                      ", whose '" + node + "' lives on workers " + names + " with its files; keep it there");
+    }
   }
 }
 

@@ -94,25 +94,44 @@ std::vector<HashMapping::Range> parse_mapping(const json& doc, const TickSpec& t
   return ranges;
 }
 
-std::map<std::string, std::string> parse_hosts(const json& doc, const std::string& field,
-                                               const std::vector<NodeId>& nodes,
-                                               const LogicalGraph& graph, const TickSpec& tick,
-                                               const std::string& fallback) {
-  std::map<std::string, std::string> hosts;
+// `field`: {"node": "worker"}, {"node": ["worker", ...]} or {"node": "*"} (every worker); the
+// hosts come back in the tick's worker order, `fallback` for a node not given.
+std::map<std::string, std::vector<std::string>> parse_hosts(const json& doc, const std::string& field,
+                                                            const std::vector<NodeId>& nodes,
+                                                            const LogicalGraph& graph, const TickSpec& tick,
+                                                            const std::vector<std::string>& fallback) {
+  std::map<std::string, std::vector<std::string>> hosts;
   std::vector<std::string> names;
   for (NodeId n : nodes) {
     names.push_back(graph.node(n).name);
     hosts[graph.node(n).name] = fallback;
   }
   if (!doc.contains(field)) return hosts;
-  if (!doc[field].is_object()) fail(field, "must be an object {\"node\": \"worker\"}");
-  for (const auto& [node, worker] : doc[field].items()) {
+  if (!doc[field].is_object()) fail(field, "must be an object {\"node\": \"worker\" | [\"worker\", ...] | \"*\"}");
+  for (const auto& [node, given] : doc[field].items()) {
+    const std::string at = field + "." + node;
     if (!hosts.contains(node))
-      fail(field + "." + node, "graph '" + tick.graph + "' has no such node (valid: " + joined(names) + ")");
-    const std::string name = text_field(worker, field + "." + node);
-    if (std::find(tick.workers.begin(), tick.workers.end(), name) == tick.workers.end())
-      fail(field + "." + node, "'" + name + "' is not among the tick's workers (" + joined(tick.workers) + ")");
-    hosts[node] = name;
+      fail(at, "graph '" + tick.graph + "' has no such node (valid: " + joined(names) + ")");
+    if (given.is_string() && given.get<std::string>() == "*") {
+      hosts[node] = tick.workers;
+      continue;
+    }
+    std::vector<std::string> listed;
+    if (given.is_array()) {
+      if (given.empty()) fail(at, "must name at least one worker");
+      for (std::size_t i = 0; i < given.size(); ++i) listed.push_back(text_field(given[i], at + "[" + std::to_string(i) + "]"));
+    } else {
+      listed.push_back(text_field(given, at));
+    }
+    std::vector<std::string> ordered;
+    for (const std::string& w : tick.workers)
+      if (std::count(listed.begin(), listed.end(), w) > 0) ordered.push_back(w);
+    for (const std::string& name : listed) {
+      if (std::find(tick.workers.begin(), tick.workers.end(), name) == tick.workers.end())
+        fail(at, "'" + name + "' is not among the tick's workers (" + joined(tick.workers) + ")");
+      if (std::count(listed.begin(), listed.end(), name) > 1) fail(at, "'" + name + "' is listed twice");
+    }
+    hosts[node] = std::move(ordered);
   }
   return hosts;
 }
@@ -127,9 +146,10 @@ WorkerId TickSpec::worker_id(const std::string& name) const {
 
 Placement TickSpec::placement(const LogicalGraph& graph) const {
   Placement p{HashMapping::of(mapping, workers.size()),
-              std::vector<WorkerId>(graph.nodes().size(), 0), worker_id(acker), false};
-  for (const auto& [node, worker] : fronts) p.pinned_host[graph.find(node)] = worker_id(worker);
-  for (const auto& [node, worker] : sinks) p.pinned_host[graph.find(node)] = worker_id(worker);
+              std::vector<std::vector<WorkerId>>(graph.nodes().size()), worker_id(acker), false};
+  for (const auto* pinned : {&fronts, &sinks})
+    for (const auto& [node, names] : *pinned)
+      for (const std::string& name : names) p.hosts[graph.find(node)].push_back(worker_id(name));
   return p;
 }
 
@@ -164,8 +184,10 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   tick.workers = parse_workers(doc, registered);
   tick.mapping = parse_mapping(doc, tick);
   const std::size_t n = tick.workers.size();
-  tick.fronts = parse_hosts(doc, "fronts", job->graph.fronts(), job->graph, tick, tick.workers[0]);
-  tick.sinks = parse_hosts(doc, "sinks", job->graph.sinks(), job->graph, tick, tick.workers[1 % n]);
+  // Input spreads over every worker; output is read by `tail` from one sink instance (the second
+  // worker), unless the tick places more.
+  tick.fronts = parse_hosts(doc, "fronts", job->graph.fronts(), job->graph, tick, tick.workers);
+  tick.sinks = parse_hosts(doc, "sinks", job->graph.sinks(), job->graph, tick, {tick.workers[1 % n]});
   tick.acker = doc.contains("acker") ? text_field(doc["acker"], "acker") : tick.workers[n - 1];
   if (std::find(tick.workers.begin(), tick.workers.end(), tick.acker) == tick.workers.end())
     fail("acker", "'" + tick.acker + "' is not among the tick's workers (" + joined(tick.workers) + ")");

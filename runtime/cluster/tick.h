@@ -3,7 +3,8 @@
 //
 // parse_tick() is the one gate between a user's JSON and the cluster: it rejects anything
 // malformed with a TickError naming the field, fills in the defaults (every registered worker, an
-// even split, fronts on the first worker, sinks on the second, the acker on the last), and
+// even split, an instance of every front on every worker, the sinks on the second worker, the
+// acker on the last), and
 // returns a spec in which every name resolves. tick_to_json() writes that resolved form.
 #pragma once
 
@@ -28,8 +29,9 @@ struct TickSpec {
   Params params;
   std::vector<std::string> workers;           // a worker's index here is its WorkerId
   std::vector<HashMapping::Range> mapping;    // contiguous, covering the 32-bit key space
-  std::map<std::string, std::string> fronts;  // front node name -> worker name
-  std::map<std::string, std::string> sinks;   // sink node name -> worker name
+  // Front and sink node name -> the workers hosting an instance, in the tick's worker order.
+  std::map<std::string, std::vector<std::string>> fronts;
+  std::map<std::string, std::vector<std::string>> sinks;
   std::string acker;
   std::uint64_t start_ms = 0;
   std::uint64_t duration_ms = 0;  // 0: until every front is closed

@@ -67,7 +67,8 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
     if (!ready.snapshots[w].empty()) next.snapshots[run.tick.spec.workers[w]] = ready.snapshots[w];
   next.fronts.clear();
   const Job job = make_job(run.tick.spec.graph, run.tick.spec.params);
-  for (const auto& f : ready.fronts) next.fronts[job.graph.node(f.front).name] = f.next_seq;
+  for (const auto& [w, f] : ready.fronts)
+    next.fronts[job.graph.node(f.front).name + "@" + run.tick.spec.workers[w]] = f.next_seq;
   if (!write_commit_record(zk, run.tick, next)) return std::nullopt;
   next.version = run.record->version + 1;
   return next;

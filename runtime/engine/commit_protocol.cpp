@@ -35,7 +35,7 @@ std::optional<ReadyCommit> CommitProtocol::on_ack(WorkerId from, wire::CommitAck
     return std::nullopt;
   answered_[from] = true;
   collected_.snapshots[from] = std::move(ack.snapshot);
-  for (auto& f : ack.fronts) collected_.fronts.push_back(f);
+  for (auto& f : ack.fronts) collected_.fronts.emplace_back(from, f);
   for (bool a : answered_)
     if (!a) return std::nullopt;
   ready_ = *under_way_;

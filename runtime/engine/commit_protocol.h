@@ -20,7 +20,8 @@ namespace flamestream {
 struct ReadyCommit {
   Timestamp end = 0;
   std::vector<std::string> snapshots;              // by worker id; empty: no grouping there
-  std::vector<wire::FrontDeterminant> fronts;      // every front's next line at `end`
+  // Every front instance's next line at `end`, with the worker hosting it.
+  std::vector<std::pair<WorkerId, wire::FrontDeterminant>> fronts;
 };
 
 // The commit end below minimal time `min_ts`: the last multiple of the tick length (infinity stays).

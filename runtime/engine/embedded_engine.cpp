@@ -12,6 +12,7 @@
 
 #include "model/errors.h"
 #include "runtime/engine/ingest_client.h"
+#include "runtime/engine/release_collector.h"
 #include "runtime/engine/worker_loop.h"
 #include "runtime/wire/codec.h"
 
@@ -48,14 +49,16 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_ = start_;
 };
 
-// Every worker has a socket of its own and one to each worker: n·(n+1) sockets, and ZeroMQ opens
+// Every worker has a socket of its own and one to each worker, and the ingest client one to each
+// worker: n·(n+2) sockets, and ZeroMQ opens
 // a descriptor for each. Lets the context hold them all (ZeroMQ's default is 1,023: 31 workers),
 // raises the process's soft limit on open files towards its hard one if they would not fit, and
 // otherwise says what to change instead of failing later with a bare "Too many open files".
 void reserve_sockets(zmq::context_t& context, std::size_t workers) {
-  constexpr std::size_t kOtherSockets = 8;  // the ingest client's, the stop signal's
+  constexpr std::size_t kOtherSockets = 8;  // the stop signal's
   constexpr std::size_t kOtherFiles = 64;   // the process's own
-  const std::size_t sockets = workers * (workers + 1) + kOtherSockets;
+  // A worker's own and one to each worker, and the ingest client's to each worker.
+  const std::size_t sockets = workers * (workers + 2) + kOtherSockets;
   const std::size_t files_needed = sockets + kOtherFiles;
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
@@ -96,7 +99,6 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   zmq::context_t context;
   reserve_sockets(context, n);
   const Placement placement = Placement::spread(job.graph, n, options.scatter_forward);
-  const WorkerId sink_host = placement.pinned_host[job.graph.sinks()[0]];
   std::vector<std::string> endpoints;
   for (WorkerId w = 0; w < n; ++w) endpoints.push_back(endpoint_of(run, w));
 
@@ -104,14 +106,17 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   for (WorkerId w = 0; w < n; ++w) transports.push_back(std::make_unique<Transport>(context, endpoints[w]));
   for (WorkerId w = 0; w < n; ++w) transports[w]->connect_peers(endpoints, w);
 
+  ReleaseCollector collector(n, release, options.on_min_time);
   std::atomic<std::size_t> finished{0};
   std::atomic<bool> failed{false};
   std::exception_ptr failure;
   std::mutex failure_mutex;
   std::vector<std::unique_ptr<WorkerLoop>> loops;
   for (WorkerId w = 0; w < n; ++w) {
-    WorkerLoop::Hooks hooks{release, [&] { ++finished; }, {},
-                            w == sink_host ? options.on_min_time : std::function<void(Timestamp)>{}, {}, {}};
+    WorkerLoop::Hooks hooks;
+    hooks.release = [&collector, w](NodeId sink, const Item& item) { collector.release(w, sink, item); };
+    hooks.on_min_time = [&collector, w](Timestamp min_ts) { collector.advance(w, min_ts); };
+    hooks.on_all_released = [&] { ++finished; };
     loops.push_back(std::make_unique<WorkerLoop>(job, placement, w, *transports[w], options.engine,
                                                  std::move(hooks)));
   }
@@ -134,10 +139,10 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
     IngestClient::Options ingest;
     ingest.batch_lines = options.ingest_batch_lines;
     ingest.window = options.ingest_window;
-    IngestClient client(context, endpoints[placement.pinned_host[front]], job.graph.node(front).name,
-                        ingest);
+    ingest.on_refused = [&](Timestamp ts) { collector.cut(ts); };
     ProgressLine progress(options.progress);
     try {
+      IngestClient client(context, endpoints, job.graph.node(front).name, ingest);
       client.stream(source, [&] { return !failed.load(); },
                     [&](std::uint64_t accepted) { progress.update(accepted); });
     } catch (const InputError& e) {
@@ -147,6 +152,12 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
     }
   }
   while (finished.load() < n && !failed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::exception_ptr merge_failure;  // the caller's release threw: still stop the workers first
+  try {
+    if (!failed) collector.finish();
+  } catch (...) {
+    merge_failure = std::current_exception();
+  }
 
   {
     zmq::socket_t control(context, zmq::socket_type::dealer);
@@ -158,6 +169,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
     for (auto& t : threads) t.join();
   }
   if (failure) std::rethrow_exception(failure);
+  if (merge_failure) std::rethrow_exception(merge_failure);
   RunStats stats = collect(loops);
   if (input_error) throw *input_error;
   return stats;

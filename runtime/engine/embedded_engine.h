@@ -21,13 +21,15 @@ struct EmbeddedOptions {
   std::size_t ingest_batch_lines = 1024;
   std::size_t ingest_window = 4;  // unacknowledged ingest batches
   bool scatter_forward = false;   // see Placement::scatter_forward
-  // Observes each advance of the minimal time at the sink's worker, on that worker's thread.
+  // Observes each advance of the time every sink instance has released to, on the thread that
+  // calls `release`, after the items it released.
   std::function<void(Timestamp)> on_min_time;
 };
 
-// Runs `job` over `source` (its one front) and calls `release` for each released item, on one
-// thread at a time and in order. A malformed input line throws InputError after everything
-// accepted before it has been released.
+// Runs `job` over `source` (its one front, an instance on every worker, the input spread over them
+// in batches with its order kept) and calls `release` for each released item — the sink instances'
+// releases merged into one order — on one thread and in order. A malformed input line throws
+// InputError after everything before it in the input has been released, and nothing after it.
 RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& source,
                       const ReleaseFn& release);
 

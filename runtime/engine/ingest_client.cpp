@@ -1,5 +1,6 @@
 #include "runtime/engine/ingest_client.h"
 
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 
@@ -13,26 +14,35 @@ namespace {
 constexpr auto kPoll = std::chrono::milliseconds(100);
 constexpr auto kRelocateEvery = std::chrono::milliseconds(500);
 
-}  // namespace
-
-IngestClient::IngestClient(zmq::context_t& context, const std::string& endpoint, std::string front,
-                           Options options)
-    : context_(context), front_(std::move(front)), options_(std::move(options)) {
-  connect(endpoint);
+Timestamp clock_ns() {
+  return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
 }
 
-void IngestClient::connect(const std::string& endpoint) {
+}  // namespace
+
+IngestClient::IngestClient(zmq::context_t& context, const std::vector<std::string>& endpoints,
+                           std::string front, Options options)
+    : context_(context), front_(std::move(front)), options_(std::move(options)) {
+  check_invariant(!endpoints.empty(), "an ingest client needs at least one front instance");
+  channels_.resize(endpoints.size());
+  for (std::size_t i = 0; i < endpoints.size(); ++i) connect(channels_[i], endpoints[i]);
+}
+
+void IngestClient::connect(Channel& channel, const std::string& endpoint) {
   // A fresh socket: replies meant for the old one (to batches sent again now) never arrive.
-  socket_ = zmq::socket_t(context_, zmq::socket_type::dealer);
-  socket_.set(zmq::sockopt::linger, 1000);
-  socket_.connect(endpoint);
-  endpoint_ = endpoint;
+  channel.socket = zmq::socket_t(context_, zmq::socket_type::dealer);
+  channel.socket.set(zmq::sockopt::linger, 1000);
+  channel.socket.connect(endpoint);
+  channel.endpoint = endpoint;
 }
 
 std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& keep_going,
                                    const std::function<void(std::uint64_t)>& progress) {
+  bind_all(keep_going);
   // A source that fails to read ends the stream where it failed: the lines before are sent and
-  // the front closed (else the job would wait for the rest forever), then the error goes on up.
+  // the instances closed (else the job would wait for the rest forever), then the error goes on.
   std::exception_ptr read_error;
   auto next_line = [&]() -> std::optional<Line> {
     try {
@@ -43,7 +53,7 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
     }
   };
   bool more = true;
-  while (more) {
+  while (more && !refused_) {
     Batch batch;
     // A batch leaves full, at the end, or when the source would wait for input: lines of a live
     // stream go on at once rather than wait for the batch to fill.
@@ -53,63 +63,130 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
         more = false;
         break;
       }
-      if (batch.lines.empty()) next_seq_ = line->number;
+      if (batch.lines.empty()) batch.first_line = line->number;
       batch.lines.push_back(std::move(line->text));
     }
-    batch.close = !more;
-    batch.seq = next_seq_;  // an empty closing batch names the line after the last one
-    next_seq_ += batch.lines.size();
-    while (unacked_.size() >= options_.window) await_one(keep_going);
-    send(batch);
-    unacked_.push_back(std::move(batch));
+    if (batch.lines.empty()) break;
+    Channel& channel = channels_[turn_];
+    turn_ = (turn_ + 1) % channels_.size();
+    batch.first_ts = next_time(batch.lines.size());
+    batch.promise = next_ts_;
+    while (channel.unacked.size() >= options_.window && !refused_) await_one(keep_going);
+    if (refused_) break;
+    send(channel, std::move(batch));
+    // The input pauses here: no instance may hold back the lines sent so far meanwhile.
+    if (more && !source.ready()) promise_all();
     if (progress) progress(accepted_);
   }
-  while (!unacked_.empty()) await_one(keep_going);
+  close_all(keep_going);
+  if (refused_) throw InputError(*refused_);
   if (read_error) std::rethrow_exception(read_error);
   return accepted_;
 }
 
-void IngestClient::send(const Batch& batch) {
-  const std::string bytes =
-      wire::encode({options_.tick, 0, wire::IngestLines{front_, batch.seq, batch.lines, batch.close}});
-  socket_.send(zmq::buffer(bytes), zmq::send_flags::none);
+Timestamp IngestClient::next_time(std::size_t lines) {
+  const Timestamp first = std::max(clock_ns(), next_ts_);
+  next_ts_ = first + lines;
+  return first;
 }
 
-void IngestClient::send_again(const std::string& endpoint) {
-  connect(endpoint);
+void IngestClient::bind_all(const std::function<bool()>& keep_going) {
+  for (Channel& c : channels_) send(c, Batch{c.next_seq, {}, false, true});
+  for (const Channel& c : channels_)
+    while (!c.unacked.empty()) await_one(keep_going);
+  for (const Channel& c : channels_) {
+    next_ts_ = std::max(next_ts_, c.next_ts);
+    slot_width_ = std::max<Timestamp>(slot_width_, c.slot_width);
+  }
+}
+
+void IngestClient::promise_all() {
+  const Timestamp now = std::max(clock_ns(), next_ts_);
+  next_ts_ = now + (slot_width_ - now % slot_width_) % slot_width_;
+  for (Channel& c : channels_)
+    if (c.promised < next_ts_) send(c, Batch{c.next_seq, {}, false, false, 0, next_ts_});
+}
+
+void IngestClient::close_all(const std::function<bool()>& keep_going) {
+  for (Channel& c : channels_) send(c, Batch{c.next_seq, {}, true});
+  for (const Channel& c : channels_)
+    while (!c.unacked.empty()) await_one(keep_going);
+}
+
+void IngestClient::send(Channel& channel, Batch batch) {
+  batch.seq = channel.next_seq;
+  channel.next_seq += batch.lines.size();
+  channel.promised = std::max(channel.promised, batch.promise);
+  const std::string bytes = wire::encode(
+      {options_.tick, 0,
+       wire::IngestLines{front_, batch.seq, batch.lines, batch.close, batch.bind, batch.first_ts,
+                         batch.promise, batch.first_line}});
+  channel.socket.send(zmq::buffer(bytes), zmq::send_flags::none);
+  channel.unacked.push_back(std::move(batch));
+}
+
+void IngestClient::send_again(Channel& channel, const std::string& endpoint) {
+  connect(channel, endpoint);
   ++resends_;
-  for (const Batch& b : unacked_) send(b);
+  std::deque<Batch> batches = std::move(channel.unacked);
+  channel.unacked.clear();
+  channel.next_seq = batches.empty() ? channel.next_seq : batches.front().seq;
+  for (Batch& b : batches) send(channel, std::move(b));
 }
 
 void IngestClient::await_one(const std::function<bool()>& keep_going) {
+  std::vector<zmq::pollitem_t> items;
+  std::vector<Channel*> waiting;
+  for (Channel& c : channels_) {
+    if (c.unacked.empty()) continue;
+    items.push_back({c.socket.handle(), 0, ZMQ_POLLIN, 0});
+    waiting.push_back(&c);
+  }
+  if (items.empty()) return;
   auto deadline = std::chrono::steady_clock::now() + options_.reply_timeout;
   auto next_relocate = std::chrono::steady_clock::now() + kRelocateEvery;
-  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-  while (zmq::poll(&item, 1, kPoll) <= 0) {
+  while (zmq::poll(items.data(), items.size(), kPoll) <= 0) {
     if (!keep_going()) throw std::runtime_error("ingest abandoned: the engine stopped");
     const auto now = std::chrono::steady_clock::now();
     if (options_.relocate && now >= next_relocate) {
       next_relocate = now + kRelocateEvery;
-      if (auto moved = options_.relocate()) {
-        send_again(*moved);
-        item.socket = socket_.handle();
-        deadline = now + options_.reply_timeout;
+      for (std::size_t k = 0; k < waiting.size(); ++k) {
+        const auto i = static_cast<std::size_t>(waiting[k] - channels_.data());
+        if (auto moved = options_.relocate(i)) {
+          send_again(*waiting[k], *moved);
+          items[k].socket = waiting[k]->socket.handle();
+          deadline = now + options_.reply_timeout;
+        }
       }
     }
     if (now > deadline)
       throw std::runtime_error("front '" + front_ + "' did not answer within " +
                                std::to_string(options_.reply_timeout.count() / 1000) + " s");
   }
+  for (std::size_t k = 0; k < items.size(); ++k)
+    if (items[k].revents & ZMQ_POLLIN) take_reply(*waiting[k]);
+}
+
+void IngestClient::take_reply(Channel& channel) {
   zmq::message_t reply;
-  if (!socket_.recv(reply)) return;
+  if (!channel.socket.recv(reply, zmq::recv_flags::dontwait)) return;
   wire::Message m = wire::decode(reply.to_string_view(), wire::Limits{0, 1 << 20});
   const auto* ack = std::get_if<wire::IngestAck>(&m.body);
   if (!ack) throw std::runtime_error("front '" + front_ + "' sent something other than an ack");
-  if (ack->retry) return send_again(endpoint_);
-  if (unacked_.empty() || ack->seq != unacked_.front().seq) return;  // an answer to a batch sent again
-  unacked_.pop_front();
+  if (ack->retry) return send_again(channel, channel.endpoint);
+  if (channel.unacked.empty() || ack->seq != channel.unacked.front().seq) return;  // to a batch sent again
+  const Batch batch = std::move(channel.unacked.front());
+  channel.unacked.pop_front();
   accepted_ += ack->accepted;
-  if (!ack->error.empty()) throw InputError(ack->error);
+  if (batch.bind) {
+    channel.next_ts = ack->next_ts;
+    channel.slot_width = std::max<Timestamp>(1, ack->slot_width);
+  }
+  if (ack->error.empty() || refused_) return;
+  // The first refusal: what came after it in the input is not part of it.
+  refused_ = ack->error;
+  refused_at_ = batch.first_ts + ack->accepted;
+  if (options_.on_refused) options_.on_refused(*refused_at_);
 }
 
 }  // namespace flamestream

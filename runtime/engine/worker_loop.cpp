@@ -32,10 +32,10 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
              WorkerGraph::Config{config.slot_width, config.ack_flush_deltas,
                                  static_cast<std::uint64_t>(wall_ns()), config.depth_first_local}),
       outbox_(graph_.make_outbox()),
-      next_ack_flush_(Clock::now() + config.ack_flush) {
+      next_ack_flush_(Clock::now() + config.ack_flush),
+      refused_(job.graph.nodes().size(), false) {
   if (placement.acker_host == self) {
-    acker_.emplace(std::vector<FrontId>(job.graph.fronts().begin(), job.graph.fronts().end()),
-                   config.slot_width);
+    acker_.emplace(placement.front_instances(job.graph), config.slot_width);
     if (storage_ && config.tick_length > 0)
       commits_.emplace(config.tick_length, placement.mapping.workers(), durability.committed);
   }
@@ -52,6 +52,12 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
     writer_.emplace(*storage_);
     for (NodeId front : job.graph.fronts()) {
       if (!graph_.hosts_front(front)) continue;
+      // Only a client bound to the front's times writes its log (Front::bind): it stays bound.
+      // Everything below the commit was released: no client gives this front such times again.
+      if (!storage_->log(front).empty()) {
+        graph_.bind_front(front);
+        graph_.raise_promise(front, durability.committed);
+      }
       auto records = storage_->replay(front, durability.committed);
       if (!records.empty()) graph_.hold_for_replay(front, records.front().ts);
       for (auto& r : records) replay_.push_back({front, std::move(r)});
@@ -163,7 +169,7 @@ bool WorkerLoop::valid_batch(const std::vector<Envelope>& envelopes) const {
   for (const Envelope& e : envelopes) {
     const Node& n = job_.graph.node(e.node);
     if (n.is_front()) return false;
-    if (n.is_sink() && placement_.pinned_host[n.id] != self_) return false;
+    if (n.is_sink() && !placement_.hosts_instance(n.id, self_)) return false;
   }
   return true;
 }

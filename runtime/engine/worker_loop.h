@@ -92,6 +92,14 @@ class WorkerLoop {
   void on_ingest(const std::string& identity, wire::IngestLines& lines);
   void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);
   void admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from, wire::IngestAck& ack);
+  // Why a batch's times cannot be taken (a bound front needs them, an unbound one takes none, and
+  // they never go below the front's promise), or nothing.
+  std::optional<std::string> wrong_times(const wire::IngestLines& lines, NodeId front,
+                                         std::size_t from) const;
+  // A bound front's client promised `ts`: the acker hears it, the log keeps it.
+  void promise(NodeId front, Timestamp ts, IngestionLog* log);
+  // Appends to `log` end here: flushed, and acknowledged once synced.
+  void mark_logged(IngestionLog* log);
   void replay_logged();
   void start_replay();
   void on_commit(WorkerId from, const wire::Commit& commit);
@@ -160,6 +168,7 @@ class WorkerLoop {
     IngestionLog::Record record;  // close: the end of this front's replay
   };
   std::deque<Logged> replay_;  // a recovery's logged lines, admitted before anything new
+  std::vector<bool> refused_;  // by front node: its instance here refused a line (bound fronts)
   std::deque<Timestamp> admitted_;     // timestamps of inputs not yet below the minimal time
   std::vector<Value> payloads_;        // admit_lines: a batch's parsed lines (kept for capacity)
   std::vector<Timestamp> stamps_;      // admit_lines: their timestamps

@@ -2,6 +2,7 @@
 // the ingestion log after a recovery, logging accepted lines and acknowledging them once durable.
 // (The rest of WorkerLoop is in worker_loop.cpp.)
 #include <algorithm>
+#include <optional>
 
 #include "model/errors.h"
 #include "runtime/engine/worker_loop.h"
@@ -52,6 +53,10 @@ void WorkerLoop::replay_logged() {
         graph_.close_front(next.front);
       continue;
     }
+    if (next.record.promise) {
+      graph_.raise_promise(next.front, next.record.ts);
+      continue;
+    }
     // Accepted once, so it parses again: the job's parse is deterministic.
     graph_.ingest_logged(next.front, job_.parse(next.record.line), next.record.ts, outbox_);
     admitted_.push_back(next.record.ts);
@@ -62,10 +67,11 @@ void WorkerLoop::replay_logged() {
 
 void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, NodeId front) {
   wire::IngestAck ack{lines.seq, 0, {}, false};
+  IngestionLog* log = storage_ ? &storage_->log(front) : nullptr;
   std::size_t from = 0;
-  if (storage_) {
+  if (log) {
     // Lines the log already holds were taken before (the client sends again after a failure).
-    const std::uint64_t next = storage_->log(front).next_seq();
+    const std::uint64_t next = log->next_seq();
     if (lines.seq > next) {
       ack.retry = true;  // an earlier batch was not taken: the client must send from there
       return reply_ingest(identity, std::move(ack));
@@ -73,13 +79,56 @@ void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, No
     from = static_cast<std::size_t>(std::min<std::uint64_t>(next - lines.seq, lines.lines.size()));
     ack.accepted = from;
   }
+  if (lines.bind && !graph_.front_bound(front)) {
+    const Timestamp floor = graph_.bind_front(front);
+    // Logged, so a recovered front is bound again and promises no less (IngestionLog).
+    if (log && (log->empty() || floor > log->last_ts())) log->append_promise(floor);
+    mark_logged(log);
+  }
+  if (graph_.front_bound(front)) {
+    ack.next_ts = graph_.front_next_ts(front, 0);
+    ack.slot_width = config_.slot_width;
+  }
   const bool more = from < lines.lines.size() || (lines.close && !graph_.front_closed(front));
   if (more && graph_.front_closed(front)) {
     ack.error = "front '" + lines.front + "' is closed";
+  } else if (from < lines.lines.size() && refused_[front]) {
+    ack.error = "front '" + lines.front + "' refused an earlier line: it takes only a close now";
+  } else if (auto wrong = wrong_times(lines, front, from)) {
+    ack.error = *wrong;
   } else if (more) {
     admit_lines(lines, front, from, ack);
+  } else if (lines.promise > 0 && !graph_.front_closed(front)) {
+    promise(front, lines.promise, log);
+    mark_logged(log);
   }
   reply_ingest(identity, std::move(ack));
+}
+
+std::optional<std::string> WorkerLoop::wrong_times(const wire::IngestLines& lines, NodeId front,
+                                                   std::size_t from) const {
+  const bool bound = graph_.front_bound(front);
+  const bool timed = lines.first_ts > 0 || lines.promise > 0;
+  if (!bound && timed)
+    return "front '" + lines.front + "' on this worker is not bound to the client's times: bind it first";
+  if (bound && from < lines.lines.size() && lines.first_ts == 0)
+    return "front '" + lines.front + "' on this worker is bound to a client's times: the lines need theirs";
+  if (bound && from < lines.lines.size() && lines.first_ts + from < graph_.front_next_ts(front, 0))
+    return "front '" + lines.front + "' was given a time below its promise (" +
+           std::to_string(lines.first_ts + from) + " < " + std::to_string(graph_.front_next_ts(front, 0)) + ")";
+  return std::nullopt;
+}
+
+void WorkerLoop::promise(NodeId front, Timestamp ts, IngestionLog* log) {
+  if (ts <= graph_.front_next_ts(front, 0)) return;
+  graph_.raise_promise(front, ts);
+  if (log) log->append_promise(ts);
+}
+
+void WorkerLoop::mark_logged(IngestionLog* log) {
+  if (!log) return;
+  log->flush();
+  syncer_->request(++written_);  // acknowledged once durable: never lost
 }
 
 void WorkerLoop::reply_ingest(const std::string& identity, wire::IngestAck ack) {
@@ -107,13 +156,16 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
   // One clock reading for the batch, which arrived at once: the front stamps each line above the
   // one before (Front::stamp), so the lines still get distinct, increasing times. (A reading a line
   // was 2.4 % of the front worker's time at one word a line.)
-  const Timestamp now = wall_ns();
+  // Bound, the client gave the batch's times: line i gets first_ts + i (Front::stamp).
+  const bool bound = graph_.front_bound(front);
+  const Timestamp now = bound ? lines.first_ts + from : wall_ns();
+  const std::uint64_t first_line = lines.first_line > 0 ? lines.first_line : lines.seq;
   payloads_.clear();
   for (std::size_t i = from; i < lines.lines.size(); ++i) {
     try {
       payloads_.push_back(job_.parse(lines.lines[i]));
     } catch (const InputError& e) {
-      ack.error = "input line " + std::to_string(lines.seq + i) + ": " + e.what();
+      ack.error = "input line " + std::to_string(first_line + i) + ": " + e.what();
       break;
     }
   }
@@ -126,14 +178,18 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
   }
   ack.accepted += stamps_.size();
   counters_.inputs += stamps_.size();
-  if (!ack.error.empty() || lines.close) {
+  // A refused line ends the input there. Bound, the front waits for its client to close it: the
+  // client first tells whoever merges the output where the input ended (IngestClient), and lines
+  // at other instances after it must not be released before that.
+  if (!ack.error.empty() && bound && !lines.close) {
+    refused_[front] = true;
+  } else if (!ack.error.empty() || lines.close) {
     if (log) log->append_close(graph_.front_next_ts(front, wall_ns()));
     graph_.close_front(front);
+  } else if (bound && lines.promise > 0) {
+    promise(front, lines.promise, log);
   }
-  if (log) {
-    log->flush();
-    syncer_->request(++written_);  // acknowledged once durable: never lost
-  }
+  mark_logged(log);
   after_processing();
 }
 

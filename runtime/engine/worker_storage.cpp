@@ -18,7 +18,7 @@ WorkerStorage::WorkerStorage(std::filesystem::path dir, const LogicalGraph& grap
                              const Placement& placement, WorkerId self)
     : dir_(std::move(dir)), graph_(graph), snapshots_(dir_ / "snapshots") {
   for (const Node& n : graph.nodes()) {
-    if (placement.pinned_host[n.id] != self) continue;
+    if (!placement.hosts_instance(n.id, self)) continue;
     if (n.is_front()) logs_[n.id] = std::make_unique<IngestionLog>(dir_ / ("front-" + n.name + ".log"));
     if (n.is_sink()) outputs_[n.id] = std::make_unique<OutputLog>(dir_ / ("sink-" + n.name + ".out"));
   }

@@ -87,6 +87,10 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             i.setSeq(l.seq);
             encode_lines(l.lines, i.initLines(list_size(l.lines.size(), "lines")));
             i.setClose(l.close);
+            i.setBind(l.bind);
+            i.setFirstTs(l.first_ts);
+            i.setPromise(l.promise);
+            i.setFirstLine(l.first_line);
           },
           [&](const IngestAck& a) {
             auto o = out.initIngestAck();
@@ -94,6 +98,8 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             o.setAccepted(a.accepted);
             o.setError(capnp::Text::Reader(a.error.c_str(), a.error.size()));
             o.setRetry(a.retry);
+            o.setNextTs(a.next_ts);
+            o.setSlotWidth(a.slot_width);
           },
           [&](const TailRequest& r) {
             auto o = out.initTailRequest();
@@ -172,11 +178,12 @@ class Decoder {
       case W::INGEST: {
         auto i = in.getIngest();
         return IngestLines{text(i.getFront(), "front name"), i.getSeq(), lines(i.getLines()),
-                           i.getClose()};
+                           i.getClose(), i.getBind(), i.getFirstTs(), i.getPromise(), i.getFirstLine()};
       }
       case W::INGEST_ACK: {
         auto a = in.getIngestAck();
-        return IngestAck{a.getSeq(), a.getAccepted(), text(a.getError(), "error text"), a.getRetry()};
+        return IngestAck{a.getSeq(), a.getAccepted(), text(a.getError(), "error text"), a.getRetry(),
+                         a.getNextTs(), a.getSlotWidth()};
       }
       case W::TAIL_REQUEST: {
         auto r = in.getTailRequest();
@@ -206,6 +213,12 @@ class Decoder {
     throw WireError("unknown message body " + std::to_string(static_cast<unsigned>(in.which())));
   }
 
+  void check_front(std::uint32_t id, const char* what) const {
+    if (!limits_.valid_front(id))
+      throw WireError(std::string(what) + " " + std::to_string(id) + " out of range (" +
+                      std::to_string(limits_.node_count) + " nodes)");
+  }
+
   void check_node(std::uint32_t node, const char* what) const {
     if (node >= limits_.node_count)
       throw WireError(std::string(what) + " " + std::to_string(node) + " out of range (" +
@@ -230,7 +243,7 @@ class Decoder {
       e.ack_id = in.getAckId();
       e.item.meta.time.ts = in.getTs();
       e.item.meta.time.front = in.getFront();
-      check_node(e.item.meta.time.front, "front id");
+      check_front(e.item.meta.time.front, "front id");
       e.item.tombstone = in.getTombstone();
       if (in.hasTrace()) {
         auto trace = in.getTrace();
@@ -256,7 +269,7 @@ class Decoder {
     budget_.elements(reports.size(), "front reports");
     d.reports.reserve(reports.size());
     for (auto r : reports) {
-      check_node(r.getFront(), "reporting front id");
+      check_front(r.getFront(), "reporting front id");
       d.reports.push_back({r.getFront(), r.getNextTs()});
     }
     return d;

@@ -37,12 +37,19 @@ struct MinTimeUpdate {
   Timestamp ts = 0;
 };
 
-// Client -> the worker hosting `front`: input lines seq, seq+1, ...; `close` ends the input.
+// Client -> the worker hosting an instance of `front`: input lines seq, seq+1, ... (numbered per
+// instance); `close` ends the input. A client that spreads its input over several instances binds
+// each (`bind`, an empty batch first) and then gives every line its time (`first_ts`, Front::bind)
+// and each instance its promises (`promise`); `first_line` numbers the lines in the whole input.
 struct IngestLines {
   std::string front;
   std::uint64_t seq = 0;
   std::vector<std::string> lines;
   bool close = false;
+  bool bind = false;
+  Timestamp first_ts = 0;
+  Timestamp promise = 0;
+  std::uint64_t first_line = 0;
 };
 
 // Worker -> client: how many of the lines from `seq` on were accepted; `error` empty on success.
@@ -53,6 +60,8 @@ struct IngestAck {
   std::uint64_t accepted = 0;
   std::string error;
   bool retry = false;
+  Timestamp next_ts = 0;     // to a bind: the lowest time the client may give
+  Timestamp slot_width = 0;  // to a bind: the acker's; a promise releases only whole slots
 };
 
 // Client -> the worker hosting `sink`: released lines from `offset` on.
@@ -120,11 +129,15 @@ struct Message {
 // What the receiver accepts. node_count and worker_count are the job's; the rest bound the work and
 // memory a single message may cost.
 struct Limits {
-  std::size_t node_count = 0;      // node ids (envelope nodes, fronts) must be below this
+  std::size_t node_count = 0;      // node ids (envelope nodes, a front id's node) must be below this
   std::size_t worker_count = 0;    // the sender must be below this
   std::size_t max_trace = 4096;    // local times per envelope
   std::size_t max_tuple_depth = 32;  // a flat tuple has depth 1
   std::uint64_t traversal_words = 8 << 20;  // Cap'n Proto traversal limit (8-byte words)
+
+  // A front id names a front instance (front_instance(): the node in its low 16 bits, the worker
+  // above them, a worker of whichever tick stamped it).
+  bool valid_front(std::uint64_t id) const { return id <= 0xFFFFFFFFu && (id & 0xFFFF) < node_count; }
 };
 
 // Serializes `message` as one Cap'n Proto message in flat (segment table + segments) form; items

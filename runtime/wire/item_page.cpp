@@ -190,7 +190,11 @@ class Reader {
     e.node = node_id("node id");
     e.ack_id = u64le("ack id");
     e.item.meta.time.ts = varint("timestamp");
-    e.item.meta.time.front = node_id("front id");
+    const std::uint64_t front = varint("front id");
+    if (!limits_.valid_front(front))
+      throw WireError("front id " + std::to_string(front) + " out of range (" +
+                      std::to_string(limits_.node_count) + " nodes)");
+    e.item.meta.time.front = static_cast<FrontId>(front);
     const std::uint8_t flags = byte("flags");
     if (flags & ~kTombstone) fail("unknown flags " + std::to_string(flags));
     e.item.tombstone = (flags & kTombstone) != 0;

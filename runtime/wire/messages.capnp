@@ -54,6 +54,10 @@ struct Ingest {
   seq @1 :UInt64;       # input sequence number of lines[0]
   lines @2 :List(Data);
   close @3 :Bool;       # no more input for this front after these lines
+  bind @4 :Bool;        # bind the front to this client's times (the ack says from which on)
+  firstTs @5 :UInt64;   # bound: the time of lines[0]; line i gets firstTs + i
+  promise @6 :UInt64;   # bound: after these lines, none below this comes to this front
+  firstLine @7 :UInt64; # the input's number of lines[0], for error messages (0: seq)
 }
 
 struct IngestAck {
@@ -61,6 +65,8 @@ struct IngestAck {
   accepted @1 :UInt64;
   error @2 :Text;       # empty when every line was accepted
   retry @3 :Bool;       # nothing taken: the job is recovering, send again from seq
+  nextTs @4 :UInt64;    # to a bind: the lowest time the client may give this front
+  slotWidth @5 :UInt64; # to a bind: timestamps per ack-table slot (a promise closes whole slots)
 }
 
 struct TailRequest {
