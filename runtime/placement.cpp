@@ -37,12 +37,14 @@ WorkerId HashMapping::worker_for(std::uint32_t hash) const {
   return it->worker;
 }
 
-Placement Placement::spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward) {
+Placement Placement::spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward,
+                            std::size_t front_instances) {
   std::vector<WorkerId> every(workers);
   for (WorkerId w = 0; w < workers; ++w) every[w] = w;
   Placement p{HashMapping::even(workers), std::vector<std::vector<WorkerId>>(graph.nodes().size()),
               static_cast<WorkerId>(workers - 1), scatter_forward};
-  for (NodeId f : graph.fronts()) p.hosts[f] = every;
+  const std::size_t fronts = front_instances == 0 ? workers : std::min(front_instances, workers);
+  for (NodeId f : graph.fronts()) p.hosts[f].assign(every.begin(), every.begin() + fronts);
   for (NodeId s : graph.sinks()) p.hosts[s] = every;
   return p;
 }

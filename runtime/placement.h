@@ -61,8 +61,10 @@ struct Placement {
   // one key cross more channels and arrive in more orders. The output must not change.
   bool scatter_forward = false;
 
-  // An instance of every front and every sink on every worker, the acker on the last worker.
-  static Placement spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward = false);
+  // An instance of every sink on every worker, of every front on the first `front_instances`
+  // workers (0: every worker), the acker on the last worker.
+  static Placement spread(const LogicalGraph& graph, std::size_t workers, bool scatter_forward = false,
+                          std::size_t front_instances = 0);
 
   bool hosts_instance(NodeId node, WorkerId w) const {
     const auto& h = hosts[node];

@@ -86,7 +86,7 @@ void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
 }
 
 void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Timestamp now,
-                               Outbox& out, std::vector<Timestamp>& stamps) {
+                               Outbox& out, std::vector<Timestamp>& stamps, Timestamp stride) {
   if (payloads.empty()) return;
   Front& f = *fronts_[front];
   check_invariant(!f.closed(), "input reached a closed front");
@@ -100,8 +100,10 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
   } unpark{*this};
   ahead_.clear();
   park_at_groupings_ = true;
+  Timestamp at = now;
   for (Value& payload : payloads) {
-    Item item{std::move(payload), Meta{f.stamp(now), {}}, false};
+    Item item{std::move(payload), Meta{f.stamp(at), {}}, false};
+    at += stride;
     stamps.push_back(item.meta.time.ts);
     forward(front, 0, item, out);
     drain(out);
@@ -109,7 +111,7 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
   park_at_groupings_ = false;
   run_with_lookahead(parked_, false, out);
   acks_.end_delta();
-  acks_.report(f.id(), f.promise(now));
+  acks_.report(f.id(), f.promise(at));
 }
 
 void WorkerGraph::run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out) {

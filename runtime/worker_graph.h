@@ -62,8 +62,9 @@ class WorkerGraph {
   // Envelopes for other workers may leave in another order than one by one (the items before a
   // grouping ahead of earlier lines' windows); each channel stays FIFO, and a tombstone still
   // follows its item, both coming from one grouping in order.
+  // `stride` > 0: payload k is stamped at now + k · stride (a bound front's client gave the times).
   void ingest_batch(NodeId front, std::vector<Value>& payloads, Timestamp now, Outbox& out,
-                    std::vector<Timestamp>& stamps);
+                    std::vector<Timestamp>& stamps, Timestamp stride = 0);
   // Replay after a recovery: re-ingests a logged input with its logged timestamp. Until
   // end_replay(), the front promises nothing beyond the next logged timestamp.
   void hold_for_replay(NodeId front, Timestamp first) { fronts_[front]->hold_for_replay(first); }

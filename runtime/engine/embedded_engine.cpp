@@ -98,7 +98,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   check_invariant(n > 0 && job.graph.fronts().size() == 1, "the embedded engine runs one front");
   zmq::context_t context;
   reserve_sockets(context, n);
-  const Placement placement = Placement::spread(job.graph, n, options.scatter_forward);
+  const Placement placement = Placement::spread(job.graph, n, options.scatter_forward, options.front_instances);
   std::vector<std::string> endpoints;
   for (WorkerId w = 0; w < n; ++w) endpoints.push_back(endpoint_of(run, w));
 
@@ -121,6 +121,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
                                                  std::move(hooks)));
   }
   std::vector<std::thread> threads;
+  threads.reserve(n);
   for (WorkerId w = 0; w < n; ++w) {
     threads.emplace_back([&, w] {
       try {
@@ -142,7 +143,9 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
     ingest.on_refused = [&](Timestamp ts) { collector.cut(ts); };
     ProgressLine progress(options.progress);
     try {
-      IngestClient client(context, endpoints, job.graph.node(front).name, ingest);
+      std::vector<std::string> instances;
+      for (WorkerId w : placement.hosts[front]) instances.push_back(endpoints[w]);
+      IngestClient client(context, instances, job.graph.node(front).name, ingest);
       client.stream(source, [&] { return !failed.load(); },
                     [&](std::uint64_t accepted) { progress.update(accepted); });
     } catch (const InputError& e) {

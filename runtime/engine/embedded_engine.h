@@ -21,13 +21,18 @@ struct EmbeddedOptions {
   std::size_t ingest_batch_lines = 1024;
   std::size_t ingest_window = 4;  // unacknowledged ingest batches
   bool scatter_forward = false;   // see Placement::scatter_forward
+  // Front instances, on the first workers (0: every worker). Several take the input in rounds,
+  // line by line (IngestClient), but items of one key then reach its grouping from several
+  // workers, out of order by up to a round: with a cycle (word count) every such item replays the
+  // rest of its bucket. One instance keeps each key's items in order (DESIGN §6).
+  std::size_t front_instances = 1;
   // Observes each advance of the time every sink instance has released to, on the thread that
   // calls `release`, after the items it released.
   std::function<void(Timestamp)> on_min_time;
 };
 
-// Runs `job` over `source` (its one front, an instance on every worker, the input spread over them
-// in batches with its order kept) and calls `release` for each released item — the sink instances'
+// Runs `job` over `source` (its one front, with `front_instances` instances, the input spread over
+// them with its order kept) and calls `release` for each released item — the sink instances'
 // releases merged into one order — on one thread and in order. A malformed input line throws
 // InputError after everything before it in the input has been released, and nothing after it.
 RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& source,

@@ -53,27 +53,33 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
     }
   };
   bool more = true;
+  std::vector<Line> round;
   while (more && !refused_) {
-    Batch batch;
-    // A batch leaves full, at the end, or when the source would wait for input: lines of a live
-    // stream go on at once rather than wait for the batch to fill.
-    while (batch.lines.size() < options_.batch_lines && (batch.lines.empty() || source.ready())) {
+    // A round leaves full (batch_lines for every instance), at the end, or when the source would
+    // wait for input: lines of a live stream go on at once rather than wait for a round to fill.
+    round.clear();
+    const std::size_t round_lines = options_.batch_lines * channels_.size();
+    while (round.size() < round_lines && (round.empty() || source.ready())) {
       std::optional<Line> line = next_line();
       if (!line) {
         more = false;
         break;
       }
-      if (batch.lines.empty()) batch.first_line = line->number;
-      batch.lines.push_back(std::move(line->text));
+      round.push_back(std::move(*line));
     }
-    if (batch.lines.empty()) break;
-    Channel& channel = channels_[turn_];
-    turn_ = (turn_ + 1) % channels_.size();
-    batch.first_ts = next_time(batch.lines.size());
-    batch.promise = next_ts_;
-    while (channel.unacked.size() >= options_.window && !refused_) await_one(keep_going);
+    if (round.empty()) break;
+    // Every instance must have room before the round's times are given: a promise made while
+    // waiting (promise_all) lies below them. Meanwhile every instance learns how far the input got:
+    // one whose admission waits for the minimal time would otherwise wait for one that waits for
+    // the client, which waits for the first.
+    for (const Channel& c : channels_) {
+      while (c.unacked.size() >= options_.window && !refused_) {
+        promise_all();
+        await_one(keep_going);
+      }
+    }
     if (refused_) break;
-    send(channel, std::move(batch));
+    send_round(round);
     // The input pauses here: no instance may hold back the lines sent so far meanwhile.
     if (more && !source.ready()) promise_all();
     if (progress) progress(accepted_);
@@ -84,10 +90,29 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
   return accepted_;
 }
 
+void IngestClient::send_round(std::vector<Line>& round) {
+  const std::size_t stride = std::min(channels_.size(), round.size());
+  const Timestamp first = next_time(round.size());
+  for (std::size_t j = 0; j < stride; ++j) {
+    Batch batch;
+    batch.first_ts = first + j;
+    batch.stride = stride;
+    batch.first_line = round[j].number;
+    batch.promise = next_ts_;
+    for (std::size_t i = j; i < round.size(); i += stride) batch.lines.push_back(std::move(round[i].text));
+    send(channels_[j], std::move(batch));
+  }
+  unpromised_ = true;
+}
+
 Timestamp IngestClient::next_time(std::size_t lines) {
   const Timestamp first = std::max(clock_ns(), next_ts_);
-  next_ts_ = first + lines;
+  next_ts_ = slot_end(first + lines);
   return first;
+}
+
+Timestamp IngestClient::slot_end(Timestamp ts) const {
+  return ts + (slot_width_ - ts % slot_width_) % slot_width_;
 }
 
 void IngestClient::bind_all(const std::function<bool()>& keep_going) {
@@ -101,8 +126,9 @@ void IngestClient::bind_all(const std::function<bool()>& keep_going) {
 }
 
 void IngestClient::promise_all() {
-  const Timestamp now = std::max(clock_ns(), next_ts_);
-  next_ts_ = now + (slot_width_ - now % slot_width_) % slot_width_;
+  if (!unpromised_) return;
+  unpromised_ = false;
+  next_ts_ = slot_end(std::max(clock_ns(), next_ts_));
   for (Channel& c : channels_)
     if (c.promised < next_ts_) send(c, Batch{c.next_seq, {}, false, false, 0, next_ts_});
 }
@@ -120,7 +146,7 @@ void IngestClient::send(Channel& channel, Batch batch) {
   const std::string bytes = wire::encode(
       {options_.tick, 0,
        wire::IngestLines{front_, batch.seq, batch.lines, batch.close, batch.bind, batch.first_ts,
-                         batch.promise, batch.first_line}});
+                         batch.promise, batch.first_line, batch.stride}});
   channel.socket.send(zmq::buffer(bytes), zmq::send_flags::none);
   channel.unacked.push_back(std::move(batch));
 }
@@ -185,7 +211,7 @@ void IngestClient::take_reply(Channel& channel) {
   if (ack->error.empty() || refused_) return;
   // The first refusal: what came after it in the input is not part of it.
   refused_ = ack->error;
-  refused_at_ = batch.first_ts + ack->accepted;
+  refused_at_ = batch.first_ts + ack->accepted * batch.stride;
   if (options_.on_refused) options_.on_refused(*refused_at_);
 }
 

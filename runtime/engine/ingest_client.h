@@ -9,13 +9,20 @@
 // instance again, on a fresh connection; the front skips the lines its log already holds, so none
 // is taken twice.
 //
-// The client spreads its input over the instances it is given, a batch each in turn, and keeps the
-// input's order across them (DESIGN §6): it binds every instance to its own times first (an empty
-// `bind` batch; each answers the lowest time it may give), then gives each line a time above the
-// line before — its clock in nanoseconds, or just above the last — and tells each instance what it
-// will never get again: after a batch, nothing below the next line's time; when the input pauses,
-// every instance, nothing below the end of the acker's slot the clock is in (the acker releases
-// whole slots, and the next line takes its time from there on). The input's order is the released order, whatever the
+// The client spreads its input over the instances it is given and keeps the input's order across
+// them (DESIGN §6): it binds every instance to its own times first (an empty `bind` batch; each
+// answers the lowest time it may give), then gives each line a time above the line before — its
+// clock in nanoseconds, or just above the last. It reads the input in rounds of up to batch_lines
+// lines per instance and deals each round out line by line: of N instances, instance j gets lines
+// j, j + N, ... with times first + j, first + j + N, ... (`stride`). So all instances work on the
+// same stretch of time at once, and a grouping fed by several of them sees little disorder (a
+// block of lines each would put one instance a whole block ahead of another, and every item of the
+// block behind would land inside the buckets the other filled: replays). It tells each instance
+// what it will never get again: after a batch, nothing below the end of the acker's slot its last line is
+// in (the acker releases whole slots: the next batch takes its times from the next slot on); when
+// the input pauses or the client waits for an instance, every instance, nothing below the end of
+// the slot the clock is in. Without the latter, an instance whose admission waits for the minimal
+// time could wait for one that waits for the client, which waits for the first. The input's order is the released order, whatever the
 // number of instances. Used by `flamestream run` (over inproc://) and by `flamestream ingest` (tcp).
 #pragma once
 
@@ -35,7 +42,7 @@ namespace flamestream {
 class IngestClient {
  public:
   struct Options {
-    std::size_t batch_lines = 1024;  // at most; fewer when the source would wait (Source::ready)
+    std::size_t batch_lines = 1024;  // per instance at most; fewer when the source would wait (Source::ready)
     std::size_t window = 16;         // per instance
     std::chrono::milliseconds reply_timeout{30'000};  // no reply for this long: the worker is gone
     std::uint64_t tick = 0;                            // the deployment the front belongs to
@@ -70,6 +77,7 @@ class IngestClient {
     bool close = false;
     bool bind = false;
     Timestamp first_ts = 0;
+    std::uint64_t stride = 1;  // between the times, and the input's numbers, of two lines
     Timestamp promise = 0;
     std::uint64_t first_line = 0;
   };
@@ -93,15 +101,19 @@ class IngestClient {
   // Every instance not told yet learns that no line below `next_ts_` comes.
   void promise_all();
   void close_all(const std::function<bool()>& keep_going);
+  // Deals a round of lines out to the instances and sends it.
+  void send_round(std::vector<Line>& round);
+  // The time of the first of `lines` lines about to leave; the next line's is past their slot.
   Timestamp next_time(std::size_t lines);
+  Timestamp slot_end(Timestamp ts) const;  // the first time of the next slot, or ts on a boundary
 
   zmq::context_t& context_;
   std::string front_;
   Options options_;
   std::vector<Channel> channels_;
-  std::size_t turn_ = 0;      // the instance the next batch goes to
   Timestamp next_ts_ = 1;     // the lowest time the next line may get
   Timestamp slot_width_ = 1;  // the widest of the instances' ackers' slots
+  bool unpromised_ = false;   // lines were sent since the last promise_all()
   std::uint64_t accepted_ = 0;
   std::uint64_t resends_ = 0;
   std::optional<std::string> refused_;  // the first refusal's message

@@ -113,9 +113,13 @@ std::optional<std::string> WorkerLoop::wrong_times(const wire::IngestLines& line
     return "front '" + lines.front + "' on this worker is not bound to the client's times: bind it first";
   if (bound && from < lines.lines.size() && lines.first_ts == 0)
     return "front '" + lines.front + "' on this worker is bound to a client's times: the lines need theirs";
-  if (bound && from < lines.lines.size() && lines.first_ts + from < graph_.front_next_ts(front, 0))
-    return "front '" + lines.front + "' was given a time below its promise (" +
-           std::to_string(lines.first_ts + from) + " < " + std::to_string(graph_.front_next_ts(front, 0)) + ")";
+  if (!bound || from == lines.lines.size()) return std::nullopt;
+  if (lines.stride > (kInfinity - lines.first_ts) / lines.lines.size())
+    return "front '" + lines.front + "' was given times past the end of time";
+  const Timestamp first = lines.first_ts + from * lines.stride;
+  if (first < graph_.front_next_ts(front, 0))
+    return "front '" + lines.front + "' was given a time below its promise (" + std::to_string(first) +
+           " < " + std::to_string(graph_.front_next_ts(front, 0)) + ")";
   return std::nullopt;
 }
 
@@ -156,21 +160,21 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
   // One clock reading for the batch, which arrived at once: the front stamps each line above the
   // one before (Front::stamp), so the lines still get distinct, increasing times. (A reading a line
   // was 2.4 % of the front worker's time at one word a line.)
-  // Bound, the client gave the batch's times: line i gets first_ts + i (Front::stamp).
+  // Bound, the client gave the batch's times: line i gets first_ts + i · stride (Front::stamp).
   const bool bound = graph_.front_bound(front);
-  const Timestamp now = bound ? lines.first_ts + from : wall_ns();
+  const Timestamp now = bound ? lines.first_ts + from * lines.stride : wall_ns();
   const std::uint64_t first_line = lines.first_line > 0 ? lines.first_line : lines.seq;
   payloads_.clear();
   for (std::size_t i = from; i < lines.lines.size(); ++i) {
     try {
       payloads_.push_back(job_.parse(lines.lines[i]));
     } catch (const InputError& e) {
-      ack.error = "input line " + std::to_string(first_line + i) + ": " + e.what();
+      ack.error = "input line " + std::to_string(first_line + i * lines.stride) + ": " + e.what();
       break;
     }
   }
   stamps_.clear();
-  graph_.ingest_batch(front, payloads_, now, outbox_, stamps_);
+  graph_.ingest_batch(front, payloads_, now, outbox_, stamps_, bound ? lines.stride : 0);
   for (std::size_t k = 0; k < stamps_.size(); ++k) {
     const std::size_t i = from + k;
     if (log) log->append(stamps_[k], lines.seq + i, lines.lines[i]);  // before anything leaves this worker
@@ -184,7 +188,8 @@ void WorkerLoop::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t
   if (!ack.error.empty() && bound && !lines.close) {
     refused_[front] = true;
   } else if (!ack.error.empty() || lines.close) {
-    if (log) log->append_close(graph_.front_next_ts(front, wall_ns()));
+    // Above every record: a bound front's promise may be one it logged.
+    if (log) log->append_close(std::max(graph_.front_next_ts(front, wall_ns()), log->last_ts() + 1));
     graph_.close_front(front);
   } else if (bound && lines.promise > 0) {
     promise(front, lines.promise, log);

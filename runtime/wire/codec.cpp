@@ -91,6 +91,7 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             i.setFirstTs(l.first_ts);
             i.setPromise(l.promise);
             i.setFirstLine(l.first_line);
+            i.setStride(l.stride);
           },
           [&](const IngestAck& a) {
             auto o = out.initIngestAck();
@@ -178,7 +179,8 @@ class Decoder {
       case W::INGEST: {
         auto i = in.getIngest();
         return IngestLines{text(i.getFront(), "front name"), i.getSeq(), lines(i.getLines()),
-                           i.getClose(), i.getBind(), i.getFirstTs(), i.getPromise(), i.getFirstLine()};
+                           i.getClose(), i.getBind(), i.getFirstTs(), i.getPromise(), i.getFirstLine(),
+                           std::max<std::uint64_t>(1, i.getStride())};
       }
       case W::INGEST_ACK: {
         auto a = in.getIngestAck();

@@ -50,6 +50,8 @@ struct IngestLines {
   Timestamp first_ts = 0;
   Timestamp promise = 0;
   std::uint64_t first_line = 0;
+  std::uint64_t stride = 1;  // between two lines' times and input numbers (a client dealing
+                             // its input out over `stride` instances line by line)
 };
 
 // Worker -> client: how many of the lines from `seq` on were accepted; `error` empty on success.

@@ -55,9 +55,10 @@ struct Ingest {
   lines @2 :List(Data);
   close @3 :Bool;       # no more input for this front after these lines
   bind @4 :Bool;        # bind the front to this client's times (the ack says from which on)
-  firstTs @5 :UInt64;   # bound: the time of lines[0]; line i gets firstTs + i
+  firstTs @5 :UInt64;   # bound: the time of lines[0]
   promise @6 :UInt64;   # bound: after these lines, none below this comes to this front
   firstLine @7 :UInt64; # the input's number of lines[0], for error messages (0: seq)
+  stride @8 :UInt64;    # line i's time is firstTs + i * stride, its number firstLine + i * stride
 }
 
 struct IngestAck {

@@ -35,13 +35,16 @@ class HesitantSource : public Source {
 };
 
 // `hesitate_every`: 0 for a text that is all there; else see HesitantSource.
+// `fronts`: front instances (0: one on every worker).
 std::vector<std::string> embedded_lines(const Job& job, const std::string& text,
                                         std::size_t workers, RunStats* stats = nullptr,
-                                        std::size_t hesitate_every = 0) {
+                                        std::size_t hesitate_every = 0, std::size_t fronts = 1) {
   HesitantSource source(text, hesitate_every);
   std::vector<std::string> out;
   EmbeddedOptions options;
   options.workers = workers;
+  options.front_instances = fronts;
+  options.ingest_batch_lines = 16;  // rounds of a few lines: several per input
   const RunStats s = run_embedded(job, options, source, [&](NodeId, const Item& item) {
     out.emplace_back();
     job.format(item.payload, out.back());
@@ -60,10 +63,12 @@ TEST_P(EmbeddedMatchesReference, SeedsAndWorkerCounts) {
     const std::string text = joined(lines);
     // Odd seeds: the lines come in batches of a few, as from a live stream.
     const std::size_t hesitate = seed % 2 ? 2 + static_cast<std::size_t>(seed) % 5 : 0;
+    // Every third seed: a front instance on every worker, the input dealt out over them.
+    const std::size_t fronts = seed % 3 == 0 ? 0 : 1;
     for (std::size_t workers = 1; workers <= 4; ++workers)
-      ASSERT_EQ(embedded_lines(job, text, workers, nullptr, hesitate), expected)
+      ASSERT_EQ(embedded_lines(job, text, workers, nullptr, hesitate, fronts), expected)
           << GetParam() << " seed " << seed << " workers " << workers << " hesitating every "
-          << hesitate;
+          << hesitate << " front instances " << (fronts ? 1 : workers);
   }
 }
 
@@ -101,6 +106,38 @@ TEST(EmbeddedEngine, MalformedLineKeepsWhatCameBefore) {
     EXPECT_NE(std::string(e.what()).find("line 3"), std::string::npos) << e.what();
   }
   EXPECT_EQ(out, (std::vector<std::string>{"(1)", "(2)"}));
+}
+
+TEST(EmbeddedEngine, AMalformedLineAmongSeveralFrontsEndsTheOutputExactlyBeforeIt) {
+  // Lines after the bad one reach other front instances and are processed there; none of their
+  // output may be released, and everything before the bad line must be.
+  const Job job = make_job("chained-groupings");
+  std::string text;
+  std::vector<std::string> before;
+  for (int i = 1; i <= 500; ++i) {
+    text += std::to_string(i) + "\n";
+    before.push_back(std::to_string(i));
+  }
+  text += "x\n";
+  for (int i = 502; i <= 900; ++i) text += std::to_string(i) + "\n";
+  for (std::size_t fronts : {std::size_t{1}, std::size_t{0}}) {
+    const auto source = test_support::text_source(text);
+    std::vector<std::string> out;
+    EmbeddedOptions options;
+    options.workers = 3;
+    options.front_instances = fronts;
+    options.ingest_batch_lines = 7;
+    try {
+      run_embedded(job, options, *source, [&](NodeId, const Item& item) {
+        out.emplace_back();
+        job.format(item.payload, out.back());
+      });
+      FAIL() << "a malformed line must raise InputError";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("input line 501"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(out, test_support::reference_output(job, before)) << "front instances " << fronts;
+  }
 }
 
 TEST(EmbeddedEngine, ASourceThatFailsToReadEndsTheRunWithWhatItGave) {

@@ -103,6 +103,30 @@ TEST(Front, CloseMakesThePromiseInfinity) {
   EXPECT_EQ(front.next_ts(1000), kInfinity);
 }
 
+TEST(Front, BoundItTakesTheClientsTimesAndIgnoresTheClock) {
+  Front front(3);
+  front.promise(100);  // a heartbeat on its own clock before the client came
+  EXPECT_EQ(front.bind(), 100u) << "the client's times start at the clock's last promise";
+  EXPECT_TRUE(front.bound());
+  EXPECT_EQ(front.next_ts(1'000'000), 100u) << "bound, the clock no longer moves the promise";
+  EXPECT_EQ(front.stamp(150), (GlobalTime{150, 3}));
+  EXPECT_EQ(front.stamp(152), (GlobalTime{152, 3}));
+  EXPECT_EQ(front.promise(1'000'000), 153u);
+  front.raise_promise(400);
+  EXPECT_EQ(front.promise(0), 400u) << "the client promised that nothing below 400 comes";
+}
+
+TEST(Front, ALoggedPromiseHoldsTheReplayThere) {
+  Front front(0);
+  front.bind();
+  front.hold_for_replay(10);
+  front.restamp(10);
+  front.raise_promise(50);  // a promise record in the log, after the line at 10
+  EXPECT_EQ(front.next_ts(0), 50u);
+  front.end_replay();
+  EXPECT_EQ(front.next_ts(0), 50u);
+}
+
 std::vector<Line> all_lines(Source& source) {
   std::vector<Line> lines;
   while (auto line = source.next()) lines.push_back(*line);

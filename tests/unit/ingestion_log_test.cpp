@@ -62,6 +62,30 @@ TEST_F(IngestionLogTest, ReplaysWhatWasAppendedAcrossReopening) {
   EXPECT_EQ(log.read_from(26).size(), 1u);
 }
 
+TEST_F(IngestionLogTest, PromiseRecordsComeBackInOrderAndKeepTheLineNumbers) {
+  {
+    IngestionLog log(path_);
+    log.append_promise(5);  // a client bound the front: its times start at 5
+    EXPECT_EQ(log.next_seq(), 1u);
+    log.append(10, 1, "a");
+    log.append_promise(40);
+    log.append(41, 2, "b");
+    log.sync();
+  }
+  IngestionLog log(path_);
+  EXPECT_FALSE(log.empty());
+  EXPECT_EQ(log.next_seq(), 3u);
+  const auto all = log.read_from(0);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_TRUE(all[0].promise);
+  EXPECT_EQ(all[0].ts, 5u);
+  EXPECT_FALSE(all[1].promise);
+  EXPECT_TRUE(all[2].promise);
+  EXPECT_EQ(all[2].ts, 40u);
+  EXPECT_EQ(all[3].line, "b");
+  EXPECT_EQ(log.first_seq_from(20), 2u) << "the promise at 40 names the line after it";
+}
+
 TEST_F(IngestionLogTest, ATornLastRecordIsCutOff) {
   {
     IngestionLog log(path_);
