@@ -4,7 +4,7 @@
 // Each record also carries the client's line number (its sequence number), so a client that sends
 // a batch again after a failure is told which lines the front already holds, and a close record
 // marks the end of the input. A promise record keeps what a front bound to a client's times
-// (Front::bind) promised beyond its lines — that nothing below its timestamp comes any more — so
+// (Front::bind) promised beyond its lines — that every later line lies above its timestamp — so
 // a recovered front promises it again, and knows it is bound. Records: [length u32][xxh64 u64]
 // [ts u64][seq u64][kind u8: 0 line, 1 close, 2 promise][line], the checksum covering everything
 // after it; timestamps increase, and so do the line numbers of lines (a close or promise record
@@ -51,7 +51,7 @@ class IngestionLog {
     std::uint64_t seq = 0;  // the client's line number; for a close record, the next one
     std::string line;
     bool close = false;     // the input ended here
-    bool promise = false;   // no line: nothing below `ts` comes any more
+    bool promise = false;   // no line: every later line lies above `ts`
   };
 
   // Opens (creating if missing) and checks the log in directory `dir`.
@@ -65,7 +65,7 @@ class IngestionLog {
   void append(Timestamp ts, std::uint64_t seq, const std::string& line);
   // Records that the input ended; nothing may be appended after it.
   void append_close(Timestamp ts);
-  // Records a bound front's promise that nothing below `ts` comes any more (above every record).
+  // Records a bound front's promise that every later line lies above `ts` (above every record).
   void append_promise(Timestamp ts);
   // Writes the buffered appends to the newest segment (the page cache). Called by the thread that
   // appends.

@@ -16,7 +16,8 @@ WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, 
       depth_first_(config.depth_first_local),
       groupings_(graph.nodes().size()),
       sinks_(graph.nodes().size()),
-      fronts_(graph.nodes().size()) {
+      fronts_(graph.nodes().size()),
+      hold_front_items_(config.hold_front_items) {
   for (const Node& n : graph.nodes()) {
     if (auto* g = std::get_if<GroupingOp>(&n.op)) groupings_[n.id] = std::make_unique<GroupingState>(*g);
     if (n.is_sink() && placement.hosts_instance(n.id, self)) sinks_[n.id] = std::make_unique<SinkBarrier>();
@@ -147,6 +148,42 @@ void WorkerGraph::park(NodeId id, Item& item, const std::uint64_t* key_hash) {
   parked_.push_back(Envelope{id, std::move(item), 0});
 }
 
+bool WorkerGraph::holds(NodeId, const Item& item) const {
+  if (!hold_front_items_ || releasing_ || item.meta.time.ts < frontier_) return false;
+  for (const LocalTime& t : item.meta.trace)
+    if (t.logical != 0) return false;  // it passed a grouping: it follows its cause, in order
+  return true;
+}
+
+void WorkerGraph::hold(NodeId grouping, Item& item) {
+  const std::uint64_t id = ids_();
+  acks_.add(item.meta.time.ts, id);  // in flight until it goes in: the minimal time waits for it
+  held_.push_back(Envelope{grouping, std::move(item), id});
+}
+
+void WorkerGraph::release_held(Timestamp frontier, Outbox& out) {
+  if (frontier <= frontier_) return;
+  frontier_ = frontier;
+  auto below = [&](const Envelope& e) { return e.item.meta.time.ts < frontier_; };
+  const auto rest = std::stable_partition(held_.begin(), held_.end(), below);
+  if (rest == held_.begin()) return;
+  releasing_batch_.assign(std::make_move_iterator(held_.begin()), std::make_move_iterator(rest));
+  held_.erase(held_.begin(), rest);
+  std::sort(releasing_batch_.begin(), releasing_batch_.end(),
+            [](const Envelope& a, const Envelope& b) { return a.item.meta < b.item.meta; });
+  releasing_ = true;
+  struct Done {  // also when a function throws
+    WorkerGraph& g;
+    ~Done() {
+      g.releasing_ = false;
+      g.releasing_batch_.clear();
+    }
+  } done{*this};
+  look_ahead(releasing_batch_);
+  run_with_lookahead(releasing_batch_, true, out);
+  acks_.end_delta();
+}
+
 void WorkerGraph::prefetch_ahead(std::size_t i) {
   using Stage = GroupingState::PrefetchStage;
   // The item 2k ahead gets stage 4 − k (cell, slot, newest entry, its payload): each line has
@@ -178,6 +215,7 @@ void WorkerGraph::arrive(NodeId id, Item& item, const std::uint64_t* key_hash, O
       return;
     }
     if (groupings_[id] && park_at_groupings_) return park(id, item, key_hash);
+    if (groupings_[id] && holds(id, item)) return hold(id, item);
     if (groupings_[id]) {
       // `item` may lie in a level's buffer: opening a level can move the Level objects, never
       // their buffers, so the reference stays valid.

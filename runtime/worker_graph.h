@@ -45,6 +45,13 @@ class WorkerGraph {
     // Process outputs for this same worker at once, depth first (the default); off, they go
     // through the engine's queue to this worker like any other page (research: more disorder).
     bool depth_first_local = true;
+    // With several front instances: an item that comes straight from a front (through stateless
+    // operations only) waits at its grouping until no front can stamp below it any more, and goes
+    // in in meta order (release_held). Items of one key then reach the grouping in time order even
+    // from several fronts, instead of a page late: a late item replays the rest of its bucket
+    // (with word count's cycle, every later count). Only a performance matter: an item that comes
+    // after the frontier passed it goes in at once, and replay keeps the output right.
+    bool hold_front_items = false;
   };
 
   WorkerGraph(const LogicalGraph& graph, const Placement& placement, WorkerId self, Config config);
@@ -92,6 +99,11 @@ class WorkerGraph {
   // The same, consuming the batch's items (left moved-from): an engine that decoded the page
   // hands the items on instead of having them copied.
   void process(std::vector<Envelope>& batch, Outbox& out);
+
+  // No front stamps below `frontier` any more: the items held below it go into their groupings,
+  // in meta order, as one acker delta (see Config::hold_front_items).
+  void release_held(Timestamp frontier, Outbox& out);
+  std::size_t held() const { return held_.size(); }
 
   // The minimal time moved: trims the groupings and releases from the sinks hosted here.
   void on_min_time(Timestamp min_ts, const ReleaseFn& release);
@@ -142,6 +154,9 @@ class WorkerGraph {
   void look_ahead(const std::vector<Envelope>& batch);
   static Ahead ahead_of(GroupingState& grouping, const Value& payload);
   void park(NodeId grouping, Item& item, const std::uint64_t* key_hash);
+  // Whether `item`, entering grouping `node`, waits for the front frontier (Config::hold_front_items).
+  bool holds(NodeId node, const Item& item) const;
+  void hold(NodeId grouping, Item& item);
   // Runs each envelope of `batch` and its descendants, fetching grouping buckets ahead (ahead_
   // holds one entry per envelope); registers acks for them when they came from elsewhere (`acked`).
   void run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out);
@@ -178,6 +193,13 @@ class WorkerGraph {
   // ingest_batch: while set, an item reaching a grouping waits in parked_ instead.
   bool park_at_groupings_ = false;
   std::vector<Envelope> parked_;
+  // Items held at groupings until the front frontier passes them, each registered with the acker
+  // under its ack id until it goes in.
+  bool hold_front_items_;
+  bool releasing_ = false;
+  Timestamp frontier_ = 0;
+  std::vector<Envelope> held_;
+  std::vector<Envelope> releasing_batch_;
 };
 
 }  // namespace flamestream

@@ -66,6 +66,7 @@ struct Options {
   double warmup_s = 1.0;
   double max_lag_s = 3.0;
   std::size_t ingest_batch = 0;  // 0: about 1 ms of input, at least 1, at most 1024
+  std::size_t fronts = 1;        // front instances, embedded (0: one on every worker)
   long batch_us = -1;
   long ack_flush_us = -1;
   std::string mode = "ordered";
@@ -79,7 +80,7 @@ struct Options {
   std::fprintf(why.empty() ? stdout : stderr,
                "%s%s"
                "usage: fs_bench --words FILE --count N --rate R [--workers N] [--warmup-s S]\n"
-               "                [--max-lag-s S] [--ingest-batch LINES] [--batch-us U]\n"
+               "                [--max-lag-s S] [--ingest-batch LINES] [--fronts N] [--batch-us U]\n"
                "                [--ack-flush-us U] [--counts-out FILE] [--mode ordered|exactly-once]\n"
                "                [--engine embedded|cluster] [--zk HOST:PORT] [--tail-poll-us U]\n"
                "--engine cluster streams into the front 'in' and tails the sink 'out' of the latest\n"
@@ -106,6 +107,7 @@ Options parse(int argc, char** argv) {
       else if (a == "--warmup-s") o.warmup_s = std::stod(value());
       else if (a == "--max-lag-s") o.max_lag_s = std::stod(value());
       else if (a == "--ingest-batch") o.ingest_batch = std::stoul(value());
+      else if (a == "--fronts") o.fronts = std::stoul(value());
       else if (a == "--batch-us") o.batch_us = std::stol(value());
       else if (a == "--ack-flush-us") o.ack_flush_us = std::stol(value());
       else if (a == "--mode") o.mode = value();
@@ -296,6 +298,7 @@ int run(const Options& o) {
       options.workers = o.workers;
       options.engine = config;
       options.ingest_batch_lines = ingest_batch;
+      options.front_instances = o.fronts;
       stats = fs::run_embedded(job, options, source, release);
     } else {
       workers = run_cluster(o.zk, o.tail_poll_us, ingest_batch, source, [&](const std::vector<std::string>& lines) {

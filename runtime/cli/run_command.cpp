@@ -81,6 +81,10 @@ std::string run_usage() {
       "  --workers N         workers, each hosting the whole graph (default: cores, " +
       std::to_string(default_workers()) +
       ")\n"
+      "  --fronts N          embedded: front instances, on the first N workers (default 1;\n"
+      "                      0: one on every worker). The input is dealt out over them line by\n"
+      "                      line and keeps its order; a sink instance runs on every worker\n"
+      "                      and their releases are merged into that order\n"
       "  --engine ENGINE     embedded (default): worker threads over ZeroMQ inproc://;\n"
       "                      sim: the deterministic simulator of the full protocol;\n"
       "                      reference: the single-threaded in-order oracle\n"
@@ -107,7 +111,7 @@ std::string run_usage() {
 int run_command(const std::vector<std::string>& args) {
   const Options opts(args,
                      {"input", "output", "workers", "engine", "seed", "jitter-us", "ack-flush-us",
-                      "batch-us", "param", "stats"},
+                      "batch-us", "param", "stats", "fronts"},
                      {"help"});
   if (opts.flag("help")) {
     std::cout << run_usage();
@@ -137,6 +141,7 @@ int run_command(const std::vector<std::string>& args) {
   if (engine == "embedded") {
     EmbeddedOptions embedded;
     embedded.workers = workers;
+    embedded.front_instances = opts.unsigned_value("fronts", 1);
     embedded.progress = isatty(STDERR_FILENO) == 1;
     embedded.engine.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
     embedded.engine.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));

@@ -21,7 +21,8 @@ constexpr std::size_t kLaterTickBudget = 256 << 20;  // bytes held for a tick no
 WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self,
                        Transport& transport, const EngineConfig& config, Hooks hooks,
                        Durability durability)
-    : job_(job),
+    : several_fronts_(placement.front_instances(job.graph).size() > 1),
+      job_(job),
       placement_(placement),
       self_(self),
       transport_(transport),
@@ -30,7 +31,8 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
       storage_(durability.storage),
       graph_(job.graph, placement, self,
              WorkerGraph::Config{config.slot_width, config.ack_flush_deltas,
-                                 static_cast<std::uint64_t>(wall_ns()), config.depth_first_local}),
+                                 static_cast<std::uint64_t>(wall_ns()), config.depth_first_local,
+                                 several_fronts_}),
       outbox_(graph_.make_outbox()),
       next_ack_flush_(Clock::now() + config.ack_flush),
       refused_(job.graph.nodes().size(), false) {
@@ -152,6 +154,7 @@ void WorkerLoop::handle(const std::string& identity, wire::Message& message) {
                  [&](wire::ItemBatch& b) { on_items(b.envelopes); },
                  [&](AckDelta& d) { on_ack_delta(d); },
                  [&](wire::MinTimeUpdate& m) { on_min_time(m.ts); },
+                 [&](wire::FrontFrontier& f) { on_front_frontier(f.ts); },
                  [&](wire::IngestLines& l) { on_ingest(identity, l); },
                  [&](wire::TailRequest& r) {
                    if (!hooks_.tail) return drop("a tail request reached a worker without sinks");
@@ -205,7 +208,12 @@ void WorkerLoop::after_processing() {
 void WorkerLoop::on_ack_delta(const AckDelta& delta) {
   if (!acker_) return drop("an acker delta reached a worker that does not host the acker");
   ++counters_.acker_deltas;
-  if (!acker_->apply(delta)) return;
+  const bool advanced = acker_->apply(delta);
+  if (several_fronts_ && acker_->front_frontier() > frontier_sent_) {
+    frontier_sent_ = acker_->front_frontier();
+    broadcast(wire::FrontFrontier{frontier_sent_});
+  }
+  if (!advanced) return;
   const Timestamp min_ts = acker_->min_time();
   broadcast(wire::MinTimeUpdate{min_ts});
   if (commits_) start_commit(commits_->on_min_time(min_ts));  // behind the update, on every channel
@@ -282,6 +290,11 @@ void WorkerLoop::on_min_time(Timestamp min_ts) {
   if (min_ts == kInfinity && hooks_.on_all_released) hooks_.on_all_released();
 }
 
+void WorkerLoop::on_front_frontier(Timestamp ts) {
+  graph_.release_held(ts, outbox_);
+  after_processing();
+}
+
 void WorkerLoop::drop(const std::string& why) {
   ++counters_.dropped_messages;
   if (logged_drop_) return;
@@ -310,6 +323,9 @@ void WorkerLoop::flush_pages() {
 }
 
 void WorkerLoop::flush_acks() {
+  // The fronts' reports in this delta move the acker's front frontier, which lets the groupings
+  // take the items below it: those items leave first, so they are there before the frontier.
+  if (several_fronts_) flush_pages();
   AckDelta delta = graph_.acks().take();
   if (!syncer_) {
     if (!delta.empty()) send(placement_.acker_host, std::move(delta));

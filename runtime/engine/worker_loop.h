@@ -89,6 +89,7 @@ class WorkerLoop {
   void after_processing();
   void on_ack_delta(const AckDelta& delta);
   void on_min_time(Timestamp min_ts);
+  void on_front_frontier(Timestamp ts);
   void on_ingest(const std::string& identity, wire::IngestLines& lines);
   void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);
   void admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from, wire::IngestAck& ack);
@@ -126,6 +127,9 @@ class WorkerLoop {
   std::chrono::microseconds until_next_timer() const;
   static Timestamp wall_ns();
 
+  // Declared first: the graph's config reads it. With several front instances the groupings hold
+  // input straight from fronts until the acker's front frontier passes it (FrontFrontier).
+  bool several_fronts_;
   const Job& job_;
   const Placement& placement_;
   WorkerId self_;
@@ -173,6 +177,7 @@ class WorkerLoop {
   std::vector<Value> payloads_;        // admit_lines: a batch's parsed lines (kept for capacity)
   std::vector<Timestamp> stamps_;      // admit_lines: their timestamps
   Timestamp min_ts_ = 0;
+  Timestamp frontier_sent_ = 0;  // acker host, several front instances: the last FrontFrontier
   bool stopped_ = false;
   bool logged_drop_ = false;
   std::vector<Transport::Incoming> later_tick_;  // messages for the next deployment, in order

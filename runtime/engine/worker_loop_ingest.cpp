@@ -53,8 +53,8 @@ void WorkerLoop::replay_logged() {
         graph_.close_front(next.front);
       continue;
     }
-    if (next.record.promise) {
-      graph_.raise_promise(next.front, next.record.ts);
+    if (next.record.promise) {  // every later line lies above its time
+      graph_.raise_promise(next.front, next.record.ts + 1);
       continue;
     }
     // Accepted once, so it parses again: the job's parse is deterministic.
@@ -82,7 +82,8 @@ void WorkerLoop::admit(const std::string& identity, wire::IngestLines& lines, No
   if (lines.bind && !graph_.front_bound(front)) {
     const Timestamp floor = graph_.bind_front(front);
     // Logged, so a recovered front is bound again and promises no less (IngestionLog).
-    if (log && (log->empty() || floor > log->last_ts())) log->append_promise(floor);
+    const Timestamp below = floor > 0 ? floor - 1 : 0;  // every later line lies above it
+    if (log && (log->empty() || below > log->last_ts())) log->append_promise(below);
     mark_logged(log);
   }
   if (graph_.front_bound(front)) {
@@ -126,7 +127,8 @@ std::optional<std::string> WorkerLoop::wrong_times(const wire::IngestLines& line
 void WorkerLoop::promise(NodeId front, Timestamp ts, IngestionLog* log) {
   if (ts <= graph_.front_next_ts(front, 0)) return;
   graph_.raise_promise(front, ts);
-  if (log) log->append_promise(ts);
+  // Logged as "every later line lies above ts - 1": a line at ts itself may follow.
+  if (log && ts - 1 > log->last_ts()) log->append_promise(ts - 1);
 }
 
 void WorkerLoop::mark_logged(IngestionLog* log) {

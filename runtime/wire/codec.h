@@ -37,6 +37,12 @@ struct MinTimeUpdate {
   Timestamp ts = 0;
 };
 
+// The acker's lowest front promise (AckTable::front_frontier), sent to every worker when a job has
+// several front instances: the groupings' held input below it can go in (WorkerGraph::release_held).
+struct FrontFrontier {
+  Timestamp ts = 0;
+};
+
 // Client -> the worker hosting an instance of `front`: input lines seq, seq+1, ... (numbered per
 // instance); `close` ends the input. A client that spreads its input over several instances binds
 // each (`bind`, an empty batch first) and then gives every line its time (`first_ts`, Front::bind)
@@ -117,7 +123,7 @@ struct StateReply {
 };
 
 using Body = std::variant<ItemBatch, AckDelta, MinTimeUpdate, IngestLines, IngestAck, TailRequest,
-                          TailReply, Stop, Commit, CommitAck, StateRequest, StateReply>;
+                          TailReply, Stop, Commit, CommitAck, StateRequest, StateReply, FrontFrontier>;
 
 // `tick` is the deployment; `epoch` counts its recoveries: a worker-to-worker message of an
 // earlier epoch is stale (the state it refers to was rolled back). Clients send epoch 0.
