@@ -15,6 +15,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <numeric>
+#include <sstream>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -51,6 +54,50 @@ TEST_F(ClusterTest, OneWorkerReleasesWhatTheReferenceDoes) {
   EXPECT_SAME_OUTPUT(output, expected, "tail --sink out");
 
   expect_status_done(workers, node);
+  expect_clean_shutdown(workers);
+}
+
+// Three ingest clients at once, each bound to one front instance (--front in@wN), each on its own
+// time axis: the words interleave in an order that depends on the clients' clocks, but the counts
+// must be a word count of all three inputs together — for every word, its counts 1..n each once.
+TEST_F(ClusterTest, ConcurrentIngestClientsEachBoundToOneFrontInstanceCountEveryWordOnce) {
+  const auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string node = submit_json(R"({"graph": "wordcount", "workers": ["w1", "w2", "w3"],
+    "fronts": {"in": "*"}, "sinks": {"out": "w2"}, "acker": "w3"})");
+  wait_until_running(workers, node);
+  std::vector<Process*> clients;
+  std::string all;
+  for (int i = 1; i <= 3; ++i) {
+    const fs::path input = dir_ / ("part" + std::to_string(i) + ".txt");
+    const std::string text = generate_text(40 + i, 20000, 500);
+    test_support::write_file(input, text);
+    all += text;
+    clients.push_back(&spawn("ingest-" + std::to_string(i),
+                             {"ingest", "--zk", zk_, "--front", "in@w" + std::to_string(i), input.string()}));
+  }
+  Process& tail = spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+  // How often each word occurs in the three inputs together, as the job's own tokenizer sees it.
+  test_support::write_file(dir_ / "all.txt", all);
+  std::map<std::string, std::size_t> occurrences;
+  std::istringstream reference(reference_wordcount(dir_ / "all.txt"));
+  for (std::string line; std::getline(reference, line);) ++occurrences[line.substr(0, line.find('\t'))];
+  for (Process* c : clients) EXPECT_EQ(c->wait_for(120s), std::optional<int>(0)) << c->read_stderr();
+  ASSERT_EQ(tail.wait_for(120s), std::optional<int>(0)) << tail.read_stderr();
+  std::map<std::string, std::vector<std::size_t>> counts;
+  std::istringstream lines(tail.read_stdout());
+  for (std::string line; std::getline(lines, line);) {
+    const auto tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    counts[line.substr(0, tab)].push_back(std::stoul(line.substr(tab + 1)));
+  }
+  ASSERT_EQ(counts.size(), occurrences.size());
+  for (const auto& [word, n] : occurrences) {
+    std::vector<std::size_t> got = counts[word];
+    EXPECT_TRUE(std::is_sorted(got.begin(), got.end())) << word << ": a word's counts are released in order";
+    std::vector<std::size_t> want(n);
+    std::iota(want.begin(), want.end(), 1);
+    EXPECT_EQ(got, want) << word;
+  }
   expect_clean_shutdown(workers);
 }
 

@@ -41,6 +41,23 @@ TEST_F(RecoveryTest, TwoKillsInOneRunChangeNothingInTheOutput) {
   expect_status(2);
 }
 
+// A front instance on every worker: ingest deals its input out over the three, and a killed
+// instance's worker recovers from its own ingestion log while the others go on; the output is the
+// reference's, in the input's order.
+TEST_F(RecoveryTest, KillingFrontInstancesWorkersWithAFrontOnEveryWorkerChangesNothingInTheOutput) {
+  const std::string tick = R"({"graph": "wordcount", "workers": ["w1", "w2", "w3"],
+                               "fronts": {"in": "*"}, "sinks": {"out": "w2"}, "acker": "w3"})";
+  Job job = start_job(17, {"w1", "w2", "w3"}, tick);
+  wait_for_output(*job.tail, job.expected.size() / 5);
+  kill_worker(worker(job, "w1"));  // a front instance only
+  restart_worker(worker(job, "w1"));
+  wait_for_output(*job.tail, job.expected.size() / 2);
+  kill_worker(worker(job, "w3"));  // a front instance and the acker
+  restart_worker(worker(job, "w3"));
+  expect_exact_output(job);
+  expect_status(2);
+}
+
 // After the end the output lives on in the sink's output log: a worker restarted then has no part
 // left to run, but it still serves a tail that comes for the output.
 TEST_F(RecoveryTest, TheSinksWorkerRestartedAfterTheEndStillServesTheWholeOutput) {
