@@ -135,6 +135,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   }
 
   std::optional<InputError> input_error;
+  std::exception_ptr client_failure;  // the workers still stop before it goes on
   {
     const NodeId front = job.graph.fronts()[0];
     IngestClient::Options ingest;
@@ -151,13 +152,14 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
     } catch (const InputError& e) {
       input_error = e;
     } catch (const std::exception&) {
-      if (!failed) throw;
+      if (!failed) client_failure = std::current_exception();
     }
   }
-  while (finished.load() < n && !failed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!client_failure && finished.load() < n && !failed.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::exception_ptr merge_failure;  // the caller's release threw: still stop the workers first
   try {
-    if (!failed) collector.finish();
+    if (!failed && !client_failure) collector.finish();
   } catch (...) {
     merge_failure = std::current_exception();
   }
@@ -172,6 +174,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
     for (auto& t : threads) t.join();
   }
   if (failure) std::rethrow_exception(failure);
+  if (client_failure) std::rethrow_exception(client_failure);
   if (merge_failure) std::rethrow_exception(merge_failure);
   RunStats stats = collect(loops);
   if (input_error) throw *input_error;
