@@ -12,12 +12,6 @@ AckTable::AckTable(const std::vector<FrontId>& fronts, Timestamp slot_width)
   for (FrontId f : fronts) reports_[f] = 0;
 }
 
-Timestamp AckTable::front_frontier() const {
-  Timestamp t = kInfinity;
-  for (const auto& [front, next_ts] : reports_) t = std::min(t, next_ts);
-  return t;
-}
-
 bool AckTable::apply(const AckDelta& delta) {
   // A delta's slots ascend, so each one is inserted right before where the last one ended.
   auto next = slots_.begin();

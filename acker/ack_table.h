@@ -25,9 +25,6 @@ class AckTable {
   bool apply(const AckDelta& delta);
 
   Timestamp min_time() const { return min_time_; }
-  // The lowest front promise: no front stamps below it any more (items below it may still be in
-  // flight). Never below the minimal time.
-  Timestamp front_frontier() const;
   std::size_t live_slots() const { return slots_.size(); }
   // Updates that would have moved the minimal time backward: a front broke its promise, or an item
   // was registered below the minimal time. Zero unless a caller is wrong.

@@ -65,6 +65,13 @@ void WorkerGraph::report_open_fronts(Timestamp now) {
     if (f && !f->closed()) acks_.report(f->id(), f->promise(now));
 }
 
+Timestamp WorkerGraph::front_progress(Timestamp now) const {
+  Timestamp lowest = kInfinity;
+  for (const auto& f : fronts_)
+    if (f) lowest = std::min(lowest, f->next_ts(now));
+  return lowest;
+}
+
 void WorkerGraph::close_front(NodeId front) {
   fronts_[front]->close();
   acks_.report(fronts_[front]->id(), kInfinity);

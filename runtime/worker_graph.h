@@ -46,8 +46,8 @@ class WorkerGraph {
     // through the engine's queue to this worker like any other page (research: more disorder).
     bool depth_first_local = true;
     // With several front instances: an item that comes straight from a front (through stateless
-    // operations only) waits at its grouping until no front can stamp below it any more, and goes
-    // in in meta order (release_held). Items of one key then reach the grouping in time order even
+    // operations only) waits at its grouping until every front's worker said it sent everything
+    // below it (WorkerLoop::on_front_progress), and goes in in meta order (release_held). Items of one key then reach the grouping in time order even
     // from several fronts, instead of a page late: a late item replays the rest of its bucket
     // (with word count's cycle, every later count). Only a performance matter: an item that comes
     // after the frontier passed it goes in at once, and replay keeps the output right.
@@ -89,6 +89,8 @@ class WorkerGraph {
   // Heartbeats: refreshes the promise of every open front hosted here.
   void report_open_fronts(Timestamp now);
   bool hosts_front(NodeId front) const { return fronts_[front] != nullptr; }
+  // The lowest time a front hosted here could still stamp at clock reading `now` (infinity: none).
+  Timestamp front_progress(Timestamp now) const;
   bool front_closed(NodeId front) const { return fronts_[front]->closed(); }
   Timestamp front_last_ts(NodeId front) const { return fronts_[front]->last_ts(); }
   Timestamp front_next_ts(NodeId front, Timestamp now) const { return fronts_[front]->next_ts(now); }
@@ -100,7 +102,7 @@ class WorkerGraph {
   // hands the items on instead of having them copied.
   void process(std::vector<Envelope>& batch, Outbox& out);
 
-  // No front stamps below `frontier` any more: the items held below it go into their groupings,
+  // Every item from a front below `frontier` has arrived: the items held below it go into their groupings,
   // in meta order, as one acker delta (see Config::hold_front_items).
   void release_held(Timestamp frontier, Outbox& out);
   std::size_t held() const { return held_.size(); }

@@ -35,7 +35,11 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
                                  several_fronts_}),
       outbox_(graph_.make_outbox()),
       next_ack_flush_(Clock::now() + config.ack_flush),
-      refused_(job.graph.nodes().size(), false) {
+      refused_(job.graph.nodes().size(), false),
+      front_progress_(placement.mapping.workers(), 0),
+      front_host_(placement.mapping.workers(), false) {
+  for (NodeId f : job.graph.fronts())
+    for (WorkerId w : placement.hosts[f]) front_host_[w] = true;
   if (placement.acker_host == self) {
     acker_.emplace(placement.front_instances(job.graph), config.slot_width);
     if (storage_ && config.tick_length > 0)
@@ -154,7 +158,7 @@ void WorkerLoop::handle(const std::string& identity, wire::Message& message) {
                  [&](wire::ItemBatch& b) { on_items(b.envelopes); },
                  [&](AckDelta& d) { on_ack_delta(d); },
                  [&](wire::MinTimeUpdate& m) { on_min_time(m.ts); },
-                 [&](wire::FrontFrontier& f) { on_front_frontier(f.ts); },
+                 [&](wire::FrontFrontier& f) { on_front_progress(message.sender, f.ts); },
                  [&](wire::IngestLines& l) { on_ingest(identity, l); },
                  [&](wire::TailRequest& r) {
                    if (!hooks_.tail) return drop("a tail request reached a worker without sinks");
@@ -208,12 +212,7 @@ void WorkerLoop::after_processing() {
 void WorkerLoop::on_ack_delta(const AckDelta& delta) {
   if (!acker_) return drop("an acker delta reached a worker that does not host the acker");
   ++counters_.acker_deltas;
-  const bool advanced = acker_->apply(delta);
-  if (several_fronts_ && acker_->front_frontier() > frontier_sent_) {
-    frontier_sent_ = acker_->front_frontier();
-    broadcast(wire::FrontFrontier{frontier_sent_});
-  }
-  if (!advanced) return;
+  if (!acker_->apply(delta)) return;
   const Timestamp min_ts = acker_->min_time();
   broadcast(wire::MinTimeUpdate{min_ts});
   if (commits_) start_commit(commits_->on_min_time(min_ts));  // behind the update, on every channel
@@ -290,9 +289,22 @@ void WorkerLoop::on_min_time(Timestamp min_ts) {
   if (min_ts == kInfinity && hooks_.on_all_released) hooks_.on_all_released();
 }
 
-void WorkerLoop::on_front_frontier(Timestamp ts) {
-  graph_.release_held(ts, outbox_);
+void WorkerLoop::on_front_progress(WorkerId from, Timestamp ts) {
+  if (from >= front_progress_.size() || !front_host_[from])
+    return drop("front progress came from a worker hosting no front");
+  front_progress_[from] = std::max(front_progress_[from], ts);
+  Timestamp frontier = kInfinity;
+  for (WorkerId w = 0; w < front_progress_.size(); ++w)
+    if (front_host_[w]) frontier = std::min(frontier, front_progress_[w]);
+  graph_.release_held(frontier, outbox_);
   after_processing();
+}
+
+void WorkerLoop::announce_front_progress() {
+  const Timestamp progress = graph_.front_progress(wall_ns());
+  if (progress <= progress_sent_) return;
+  progress_sent_ = progress;
+  broadcast(wire::FrontFrontier{progress});  // behind the pages just flushed, on every channel
 }
 
 void WorkerLoop::drop(const std::string& why) {
@@ -323,9 +335,12 @@ void WorkerLoop::flush_pages() {
 }
 
 void WorkerLoop::flush_acks() {
-  // The fronts' reports in this delta move the acker's front frontier, which lets the groupings
-  // take the items below it: those items leave first, so they are there before the frontier.
-  if (several_fronts_) flush_pages();
+  // With several fronts: how far this worker's fronts got goes to every worker, behind the pages
+  // with the items below it (FrontFrontier): the groupings there hold those items until then.
+  if (several_fronts_ && front_host_[self_]) {
+    flush_pages();
+    announce_front_progress();
+  }
   AckDelta delta = graph_.acks().take();
   if (!syncer_) {
     if (!delta.empty()) send(placement_.acker_host, std::move(delta));

@@ -89,7 +89,10 @@ class WorkerLoop {
   void after_processing();
   void on_ack_delta(const AckDelta& delta);
   void on_min_time(Timestamp min_ts);
-  void on_front_frontier(Timestamp ts);
+  // Worker `from`'s fronts stamp nothing below `ts` any more, and every item they made below it
+  // came before this: the groupings here take their held items below every such worker's progress.
+  void on_front_progress(WorkerId from, Timestamp ts);
+  void announce_front_progress();
   void on_ingest(const std::string& identity, wire::IngestLines& lines);
   void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);
   void admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from, wire::IngestAck& ack);
@@ -128,7 +131,7 @@ class WorkerLoop {
   static Timestamp wall_ns();
 
   // Declared first: the graph's config reads it. With several front instances the groupings hold
-  // input straight from fronts until the acker's front frontier passes it (FrontFrontier).
+  // input straight from fronts until every front's worker has announced progress past it.
   bool several_fronts_;
   const Job& job_;
   const Placement& placement_;
@@ -177,7 +180,9 @@ class WorkerLoop {
   std::vector<Value> payloads_;        // admit_lines: a batch's parsed lines (kept for capacity)
   std::vector<Timestamp> stamps_;      // admit_lines: their timestamps
   Timestamp min_ts_ = 0;
-  Timestamp frontier_sent_ = 0;  // acker host, several front instances: the last FrontFrontier
+  Timestamp progress_sent_ = 0;           // several fronts: the last progress this worker announced
+  std::vector<Timestamp> front_progress_;  // several fronts: by worker, its last announced progress
+  std::vector<bool> front_host_;           // by worker: it hosts a front instance
   bool stopped_ = false;
   bool logged_drop_ = false;
   std::vector<Transport::Incoming> later_tick_;  // messages for the next deployment, in order

@@ -37,8 +37,9 @@ struct MinTimeUpdate {
   Timestamp ts = 0;
 };
 
-// The acker's lowest front promise (AckTable::front_frontier), sent to every worker when a job has
-// several front instances: the groupings' held input below it can go in (WorkerGraph::release_held).
+// A worker's front progress, sent to every worker when a job has several front instances: its
+// fronts stamp nothing below `ts` any more, and every item they made below it was sent before this
+// message on the same channel (WorkerLoop::on_front_progress, WorkerGraph::release_held).
 struct FrontFrontier {
   Timestamp ts = 0;
 };
