@@ -85,7 +85,7 @@ class SimRun {
   std::vector<std::size_t> inputs_;    // by front node: inputs taken so far
   std::vector<Timestamp> last_input_;  // by front node: the time the last input was given
   // By sink node: its instances' releases merged into one order (DESIGN §6).
-  std::vector<std::unique_ptr<ReleaseMerge<Item, ItemMeta>>> merges_;
+  std::vector<std::unique_ptr<ReleaseMerge<Item, ByMeta<Item, ItemMeta>>>> merges_;
   Outbox outbox_;
   RunStats stats_;
 };
@@ -105,7 +105,7 @@ SimRun::SimRun(const LogicalGraph& graph, const SimConfig& config, const InputFn
       inputs_(graph.nodes().size(), 0),
       last_input_(graph.nodes().size(), 0),
       merges_(graph.nodes().size()) {
-  for (NodeId s : graph.sinks()) merges_[s] = std::make_unique<ReleaseMerge<Item, ItemMeta>>(config.workers);
+  for (NodeId s : graph.sinks()) merges_[s] = std::make_unique<ReleaseMerge<Item, ByMeta<Item, ItemMeta>>>(config.workers);
   for (WorkerId w = 0; w < config.workers; ++w)
     workers_.push_back(std::make_unique<WorkerGraph>(
         graph, placement_, w,

@@ -13,6 +13,7 @@
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/commit_record.h"
 #include "runtime/cluster/rescale.h"
+#include "runtime/cluster/tail_client.h"
 #include "runtime/engine/ingest_client.h"
 #include "runtime/wire/codec.h"
 
@@ -149,10 +150,10 @@ std::string submit_usage() {
          "  mapping      [{\"worker\", \"from\", \"to\"}] hash ranges, inclusive, covering\n"
          "               0..4294967295 without gap or overlap (default: an even split)\n"
          "  fronts       {\"front node\": \"worker\" | [\"worker\", ...] | \"*\"}: where its\n"
-         "               instances run (default: the first worker; several spread ingest's\n"
-         "               input, with more replays at groupings fed by several of them)\n"
-         "  sinks        {\"sink node\": \"worker\" | [\"worker\", ...] | \"*\"} (default: the\n"
-         "               second worker; tail reads one instance, NAME@WORKER)\n"
+         "               instances run (default \"*\": one on every worker; ingest deals\n"
+         "               its input out over them)\n"
+         "  sinks        {\"sink node\": \"worker\" | [\"worker\", ...] | \"*\"} (default \"*\";\n"
+         "               tail merges the instances' outputs into one order)\n"
          "  acker        worker hosting the acker (default: the last worker)\n"
          "  start_ms, duration_ms   the tick's interval (default 0, 0: until the fronts close)\n"
          "  exactly_once true|false (default true): ingestion logs, commits, snapshots in each\n"
@@ -243,7 +244,8 @@ std::string tail_usage() {
          "\n"
          "Prints what a sink of the latest tick releases, as it is released, from the first line\n"
          "on. Exits once every front is closed and everything is released. A sink placed on\n"
-         "several workers is read one instance at a time: NAME@WORKER.\n";
+         "several workers is read from all its instances, merged into the one order a single\n"
+         "sink would have released; NAME@WORKER reads that worker's instance alone.\n";
 }
 
 int tail_command(const std::vector<std::string>& args) {
@@ -255,56 +257,15 @@ int tail_command(const std::vector<std::string>& args) {
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
   auto hosts = hosts_of(*zk, tick, sink, tick.spec.sinks, "sink");
-  if (hosts.size() > 1)
-    throw UsageError("sink '" + sink + "' has " + std::to_string(hosts.size()) +
-                     " instances: name one, --sink " + sink + "@WORKER");
-  auto [host, registration] = hosts.front();
-  const std::string node = sink.substr(0, sink.find('@'));
-  zmq::context_t context;
-  zmq::socket_t socket;
-  auto connect = [&] {
-    socket = zmq::socket_t(context, zmq::socket_type::dealer);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(registration.endpoint);
-  };
-  connect();
-  std::uint64_t offset = 0;
-  auto last_answer = std::chrono::steady_clock::now();
-  bool ask = true;  // one request outstanding at a time, so every reply is the answer to it
-  for (;;) {
-    if (ask) {
-      socket.send(zmq::buffer(wire::encode({tick.id, 0, wire::TailRequest{node, offset}})),
-                  zmq::send_flags::none);
-      ask = false;
-    }
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::seconds(1)) <= 0) {
-      // The sink's worker may have been replaced: its output log is on disk, read on from `offset`.
-      if (replaced(*zk, host, registration)) {
-        connect();
-        ask = true;
-      }
-      if (std::chrono::steady_clock::now() - last_answer > std::chrono::minutes(5))
-        throw std::runtime_error("the worker hosting sink '" + sink + "' did not answer for 5 minutes");
-      continue;
-    }
-    last_answer = std::chrono::steady_clock::now();
-    zmq::message_t bytes;
-    if (!socket.recv(bytes)) continue;
-    ask = true;
-    const wire::Message m = wire::decode(bytes.to_string_view(), wire::Limits{0, 1 << 20});
-    const auto* reply = std::get_if<wire::TailReply>(&m.body);
-    if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
-    if (reply->offset != offset) continue;  // cannot happen with one request at a time; never print twice
-    for (const std::string& line : reply->lines) std::cout << line << '\n';
-    offset += reply->lines.size();
-    if (reply->done) break;
-    if (reply->lines.empty()) {
-      std::cout.flush();
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a poll costs the worker little
-    }
-  }
-  std::cout.flush();
+  std::vector<TailClient::Instance> instances;
+  for (auto& [worker, registration] : hosts) instances.push_back({worker, registration});
+  TailClient client(tick.id, sink.substr(0, sink.find('@')), std::move(instances),
+                    [&](const std::string& worker, const Registration& known) -> std::optional<Registration> {
+                      Registration now = known;
+                      if (!replaced(*zk, worker, now)) return std::nullopt;
+                      return now;
+                    });
+  client.run(std::cout);
   return 0;
 }
 

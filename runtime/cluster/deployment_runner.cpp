@@ -129,6 +129,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
       return storage ? storage->output(sink) : *memory_outputs.at(sink);
     };
     bool finished = false;
+    Timestamp released_to = 0;  // the sinks here released everything below it
     std::string line;
     WorkerLoop::Hooks hooks{
         [&](NodeId sink, const Item& item) {
@@ -142,15 +143,16 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
           try {
             sink = job.graph.find(r.sink);
           } catch (const GraphError&) {
-            return wire::TailReply{0, {}, true};
+            return wire::TailReply{0, {}, true, {}, kInfinity};
           }
           if (!job.graph.node(sink).is_sink() || !placement.hosts_instance(sink, self))
-            return wire::TailReply{0, {}, true};
-          return tail_reply(output_of(sink), r.offset, finished);
+            return wire::TailReply{0, {}, true, {}, kInfinity};
+          return tail_reply(output_of(sink), r.offset, finished, released_to);
         },
         [&](Timestamp t) {
           for (NodeId sink : job.graph.sinks())
             if (placement.hosts_instance(sink, self)) output_of(sink).flush();
+          released_to = t;
           state.on_min_time(t);
         },
         [&](const ReadyCommit& c) { state.on_commit_ready(c); },

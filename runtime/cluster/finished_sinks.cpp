@@ -39,7 +39,7 @@ std::optional<wire::TailReply> FinishedSinks::try_serve(ZkClient& zk, std::uint6
   if (!finished || !std::filesystem::exists(path)) return std::nullopt;
   auto& log = logs_[path];
   if (!log) log = std::make_unique<OutputLog>(path);
-  return tail_reply(*log, request.offset, true);
+  return tail_reply(*log, request.offset, true, kInfinity);
 }
 
 }  // namespace flamestream

@@ -10,9 +10,10 @@
 
 namespace flamestream {
 
-// Up to `max_lines` lines from `offset` on; done once `finished` (the sink will release nothing
-// more) and everything was read.
+// Up to `max_lines` lines from `offset` on, with their order keys; done once `finished` (the sink
+// will release nothing more) and everything was read. `released_to`: the minimal time the sink
+// instance has released everything below (infinity once finished).
 wire::TailReply tail_reply(const OutputLog& output, std::uint64_t offset, bool finished,
-                           std::size_t max_lines = 4096);
+                           Timestamp released_to, std::size_t max_lines = 4096);
 
 }  // namespace flamestream

@@ -184,11 +184,10 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   tick.workers = parse_workers(doc, registered);
   tick.mapping = parse_mapping(doc, tick);
   const std::size_t n = tick.workers.size();
-  // One front instance (the first worker) keeps each key's items in order; several spread the input
-  // but make the groupings replay (EmbeddedOptions::front_instances). `tail` reads one sink
-  // instance (the second worker), unless the tick places more.
-  tick.fronts = parse_hosts(doc, "fronts", job->graph.fronts(), job->graph, tick, {tick.workers[0]});
-  tick.sinks = parse_hosts(doc, "sinks", job->graph.sinks(), job->graph, tick, {tick.workers[1 % n]});
+  // An instance of every front and every sink on every worker: `ingest` deals its input out over the
+  // fronts, `tail` merges the sinks' outputs into one order (DESIGN §6).
+  tick.fronts = parse_hosts(doc, "fronts", job->graph.fronts(), job->graph, tick, tick.workers);
+  tick.sinks = parse_hosts(doc, "sinks", job->graph.sinks(), job->graph, tick, tick.workers);
   tick.acker = doc.contains("acker") ? text_field(doc["acker"], "acker") : tick.workers[n - 1];
   if (std::find(tick.workers.begin(), tick.workers.end(), tick.acker) == tick.workers.end())
     fail("acker", "'" + tick.acker + "' is not among the tick's workers (" + joined(tick.workers) + ")");

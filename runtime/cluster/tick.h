@@ -3,8 +3,8 @@
 //
 // parse_tick() is the one gate between a user's JSON and the cluster: it rejects anything
 // malformed with a TickError naming the field, fills in the defaults (every registered worker, an
-// even split, the fronts on the first worker, the sinks on the second, the acker on the last —
-// a front or a sink may have instances on several workers), and
+// even split, an instance of every front and every sink on every worker, the acker on the last),
+// and
 // returns a spec in which every name resolves. tick_to_json() writes that resolved form.
 #pragma once
 

@@ -64,7 +64,7 @@ class ReleaseCollector {
   std::optional<Timestamp> cut_;
   std::exception_ptr failure_;
 
-  ReleaseMerge<Released, MetaOf> merge_;  // the merging thread's
+  ReleaseMerge<Released, ByMeta<Released, MetaOf>> merge_;  // the merging thread's
   std::vector<Timestamp> reached_;        // the merging thread's: each worker's time
   bool drained_ = false;
   std::thread thread_;

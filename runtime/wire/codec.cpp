@@ -113,6 +113,8 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             o.setOffset(r.offset);
             encode_lines(r.lines, o.initLines(list_size(r.lines.size(), "lines")));
             o.setDone(r.done);
+            encode_lines(r.keys, o.initKeys(list_size(r.keys.size(), "keys")));
+            o.setReleasedTo(r.released_to);
           },
           [&](const Stop&) { out.setStop(); },
           [&](const Commit& c) {
@@ -145,6 +147,7 @@ unsigned first_segment_words(const Body& body) {
     for (const auto& line : l->lines) words += 2 + line.size() / 8;
   } else if (const auto* r = std::get_if<TailReply>(&body)) {
     for (const auto& line : r->lines) words += 2 + line.size() / 8;
+    for (const auto& key : r->keys) words += 2 + key.size() / 8;
   }
   return static_cast<unsigned>(std::min<std::size_t>(words, std::size_t{1} << 24));
 }
@@ -195,7 +198,11 @@ class Decoder {
       }
       case W::TAIL_REPLY: {
         auto r = in.getTailReply();
-        return TailReply{r.getOffset(), lines(r.getLines()), r.getDone()};
+        TailReply reply{r.getOffset(), lines(r.getLines()), r.getDone(), lines(r.getKeys()), r.getReleasedTo()};
+        if (!reply.keys.empty() && reply.keys.size() != reply.lines.size())
+          throw WireError("a tail reply has " + std::to_string(reply.keys.size()) + " keys for " +
+                          std::to_string(reply.lines.size()) + " lines");
+        return reply;
       }
       case W::STOP: return Stop{};
       case W::COMMIT: return Commit{in.getCommit().getEnd(), in.getCommit().getCommitted()};

@@ -84,6 +84,9 @@ struct TailReply {
   std::uint64_t offset = 0;
   std::vector<std::string> lines;
   bool done = false;
+  std::vector<std::string> keys;  // each line's order key: merging a sink's instances by them
+                                  // gives the order one sink would release in
+  Timestamp released_to = 0;      // every line of this instance below this time is in the reply or before
 };
 
 // Control: shut the receiving worker down.

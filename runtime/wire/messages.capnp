@@ -79,6 +79,8 @@ struct TailReply {
   offset @0 :UInt64;
   lines @1 :List(Data);
   done @2 :Bool;
+  keys @3 :List(Data);  # each line's order key (OutputLog::order_key)
+  releasedTo @4 :UInt64;  # every line of this instance below this time is at or before the last
 }
 
 # Acker -> every worker: persist what belongs before `end`; `committed` is durable in ZooKeeper.

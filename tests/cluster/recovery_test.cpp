@@ -41,18 +41,18 @@ TEST_F(RecoveryTest, TwoKillsInOneRunChangeNothingInTheOutput) {
   expect_status(2);
 }
 
-// A front instance on every worker: ingest deals its input out over the three, and a killed
-// instance's worker recovers from its own ingestion log while the others go on; the output is the
-// reference's, in the input's order.
-TEST_F(RecoveryTest, KillingFrontInstancesWorkersWithAFrontOnEveryWorkerChangesNothingInTheOutput) {
+// A front and a sink instance on every worker: ingest deals its input out over the three fronts,
+// tail merges the three sinks' outputs, and a killed worker recovers its front's ingestion log and
+// its sink's output log while the others go on; the output is the reference's, in the input's order.
+TEST_F(RecoveryTest, KillingWorkersWithAFrontAndASinkOnEveryWorkerChangesNothingInTheOutput) {
   const std::string tick = R"({"graph": "wordcount", "workers": ["w1", "w2", "w3"],
-                               "fronts": {"in": "*"}, "sinks": {"out": "w2"}, "acker": "w3"})";
+                               "fronts": {"in": "*"}, "sinks": {"out": "*"}, "acker": "w3"})";
   Job job = start_job(17, {"w1", "w2", "w3"}, tick);
   wait_for_output(*job.tail, job.expected.size() / 5);
-  kill_worker(worker(job, "w1"));  // a front instance only
+  kill_worker(worker(job, "w1"));  // a front and a sink instance
   restart_worker(worker(job, "w1"));
   wait_for_output(*job.tail, job.expected.size() / 2);
-  kill_worker(worker(job, "w3"));  // a front instance and the acker
+  kill_worker(worker(job, "w3"));  // a front and a sink instance, and the acker
   restart_worker(worker(job, "w3"));
   expect_exact_output(job);
   expect_status(2);

@@ -16,14 +16,14 @@ struct Same {
 
 Meta at(Timestamp ts, std::uint32_t child = 0) { return Meta{{ts, 0}, {{0, child}}}; }
 
-std::vector<Meta> drained(ReleaseMerge<Meta, Same>& merge) {
+std::vector<Meta> drained(ReleaseMerge<Meta, ByMeta<Meta, Same>>& merge) {
   std::vector<Meta> out;
   merge.drain([&](const Meta& m) { out.push_back(m); });
   return out;
 }
 
 TEST(ReleaseMerge, AnItemWaitsUntilNoInstanceCanReleaseAnythingBeforeIt) {
-  ReleaseMerge<Meta, Same> merge(2);
+  ReleaseMerge<Meta, ByMeta<Meta, Same>> merge(2);
   merge.push(0, at(5));
   merge.advance(0, 6);
   EXPECT_TRUE(drained(merge).empty()) << "instance 1 may still release time 5 or below";
@@ -35,7 +35,7 @@ TEST(ReleaseMerge, AnItemWaitsUntilNoInstanceCanReleaseAnythingBeforeIt) {
 }
 
 TEST(ReleaseMerge, ItemsOfOneTimeAtSeveralInstancesLeaveInTraceOrder) {
-  ReleaseMerge<Meta, Same> merge(2);
+  ReleaseMerge<Meta, ByMeta<Meta, Same>> merge(2);
   merge.push(0, at(7, 2));
   merge.push(1, at(7, 1));
   merge.push(1, at(7, 3));
@@ -55,7 +55,7 @@ TEST(ReleaseMerge, RandomInterleavingsGiveTheTotalOrder) {
     // Each item to a random instance; each instance releases its own in order, in random steps.
     std::vector<std::vector<Meta>> by(n);
     for (const Meta& m : all) by[rng() % n].push_back(m);
-    ReleaseMerge<Meta, Same> merge(n);
+    ReleaseMerge<Meta, ByMeta<Meta, Same>> merge(n);
     std::vector<std::size_t> next(n, 0);
     std::vector<Meta> out;
     for (Timestamp min_ts = 1; min_ts <= 62; min_ts += 1 + rng() % 4) {

@@ -157,9 +157,9 @@ TEST(WireRoundTrip, LargeBatchSpansSeveralSegments) {
 // on it: messages made almost entirely of minimal elements must still decode.
 TEST(WireRoundTrip, DenseMessagesFitTheDecodeBudget) {
   const std::vector<std::string> lines(5000, std::string(8, 'l'));
-  EXPECT_NO_THROW(round_trip({0, 0, TailReply{0, lines, false}}));
+  EXPECT_NO_THROW(round_trip({0, 0, TailReply{0, lines, false, {}, 0}}));
   EXPECT_NO_THROW(round_trip({0, 0, IngestLines{std::string(4095, 'f'), 0, lines, false}}));
-  EXPECT_NO_THROW(round_trip({0, 0, TailReply{0, std::vector<std::string>(5000), false}}));
+  EXPECT_NO_THROW(round_trip({0, 0, TailReply{0, std::vector<std::string>(5000), false, {}, 0}}));
   EXPECT_NO_THROW(round_trip({0, 0, TailRequest{std::string(7, 's'), 0}}));
   Value::Tuple strings(5000, Value(std::string(16, 's')));
   Value::Tuple nulls(5000, Value());

@@ -82,8 +82,8 @@ inline std::vector<Message> sample_messages() {
   out.push_back({8, 1, IngestAck{42, 3, "input line 45: not a number"}});
   out.push_back({9, 1, IngestAck{0, 0, ""}});
   out.push_back({10, 2, TailRequest{"out", 99}});
-  out.push_back({11, 2, TailReply{99, {"(a, 1)", "", "\0"s}, true}});
-  out.push_back({12, 2, TailReply{0, {}, false}});
+  out.push_back({11, 2, TailReply{99, {"(a, 1)", "", "\0"s}, true, {"k1", "k2", "k3"}, 77}});
+  out.push_back({12, 2, TailReply{0, {}, false, {}, 0}});
   out.push_back({13, 0, Stop{}});
   out.push_back({14, 3, Commit{5'000'000, 4'500'000}, 2});
   out.push_back({15, 1, CommitAck{5'000'000, "/data/w1/snapshots/5000000.snap", {{0, 1025}, {1, 1}}}, 7});

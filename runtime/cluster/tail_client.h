@@ -1,0 +1,74 @@
+// The client side of `flamestream tail`: reads a sink's instances and prints their lines in the one
+// order a single sink would have released them (DESIGN §6).
+//
+// Every instance's output log is read from the start, one request outstanding per instance (so
+// every reply answers the last request); each reply carries its lines' order keys and the time
+// below which the instance has released everything (TailReply). The lines meet in a ReleaseMerge
+// and go out as soon as their place is settled. A worker that was replaced (its registration
+// changed) is asked again from where its reading stopped: its log is on disk. Done once every
+// instance said it released everything.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "runtime/cluster/cluster_state.h"
+#include "runtime/wire/codec.h"
+#include "sink/release_merge.h"
+
+namespace flamestream {
+
+class TailClient {
+ public:
+  struct Instance {
+    std::string worker;
+    Registration registration;
+  };
+  // `replaced(worker, known)`: the new registration of a worker that restarted, else nullopt.
+  using Replaced = std::function<std::optional<Registration>(const std::string& worker, const Registration& known)>;
+
+  TailClient(std::uint64_t tick, std::string sink, std::vector<Instance> instances, Replaced replaced);
+
+  // Prints every line to `out` in order; returns once every instance is done.
+  void run(std::ostream& out);
+
+ private:
+  struct Line {
+    std::string key;
+    std::string line;
+  };
+  struct KeyOrder {
+    bool before(const Line& a, const Line& b) const { return a.key < b.key; }
+    Timestamp time(const Line& a) const;
+  };
+  struct Channel {
+    Instance instance;
+    zmq::socket_t socket;
+    std::uint64_t offset = 0;
+    bool asked = false;
+    bool done = false;
+    std::chrono::steady_clock::time_point last_answer = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_check = last_answer;  // of its worker's registration
+  };
+
+  void connect(Channel& c);
+  void ask(Channel& c);
+  // Takes one reply of instance `i`.
+  void take(std::size_t i, const wire::TailReply& reply);
+  // A channel silent for a while: its worker may have been replaced (asked of ZooKeeper once a
+  // second); silent for 5 minutes, an error.
+  void check_silent();
+
+  zmq::context_t context_;
+  std::uint64_t tick_;
+  std::string sink_;
+  Replaced replaced_;
+  std::vector<Channel> channels_;
+  ReleaseMerge<Line, KeyOrder> merge_;
+};
+
+}  // namespace flamestream
