@@ -1,5 +1,7 @@
 #include "runtime/engine/release_collector.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <iterator>
 #include <utility>
@@ -58,6 +60,7 @@ bool ReleaseCollector::all_done() const {
 }
 
 void ReleaseCollector::merge_loop() {
+  pthread_setname_np(pthread_self(), "fs-merge");
   std::vector<Handover> taken(handed_.size());
   for (;;) {
     std::optional<Timestamp> cut;
