@@ -148,6 +148,8 @@ int run_command(const std::vector<std::string>& args) {
     // What each advance of the minimal time released goes out at once: a live input's counts
     // appear as its lines come, not when 64 KiB of output have gathered or the input ends.
     embedded.on_min_time = [&](Timestamp) { output.publish(); };
+    // Lines are formatted on the workers' threads; the merging thread only writes them.
+    embedded.release_line = [&](const std::string& formatted) { output.write(formatted); };
     try {
       stats = run_embedded(job, embedded, *source, emit);
     } catch (const InputError& e) {

@@ -107,7 +107,9 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
   for (WorkerId w = 0; w < n; ++w) transports.push_back(std::make_unique<Transport>(context, endpoints[w]));
   for (WorkerId w = 0; w < n; ++w) transports[w]->connect_peers(endpoints, w);
 
-  ReleaseCollector collector(n, release, options.on_min_time);
+  ReleaseCollector collector(n, release, options.on_min_time,
+                             [&job](const Value& v, std::string& out) { job.format(v, out); },
+                             options.release_line);
   std::atomic<std::size_t> finished{0};
   std::atomic<bool> failed{false};
   std::exception_ptr failure;

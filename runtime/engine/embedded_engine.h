@@ -29,6 +29,11 @@ struct EmbeddedOptions {
   // Observes each advance of the time every sink instance has released to, on the thread that
   // calls `release`, after the items it released.
   std::function<void(Timestamp)> on_min_time;
+  // When set, each released item is formatted (Job::format, then a newline) on the thread of the
+  // worker whose sink released it, and the lines come here in order, instead of the items to
+  // run_embedded's `release`: the one thread that orders the sink instances' releases only merges
+  // and writes.
+  std::function<void(const std::string& line)> release_line;
 };
 
 // Runs `job` over `source` (its one front, with `front_instances` instances, the input spread over

@@ -9,8 +9,11 @@
 namespace flamestream {
 
 ReleaseCollector::ReleaseCollector(std::size_t workers, ReleaseFn release,
-                                   std::function<void(Timestamp)> on_advance)
+                                   std::function<void(Timestamp)> on_advance, FormatFn format,
+                                   LineFn release_line)
     : release_(std::move(release)),
+      format_(std::move(format)),
+      release_line_(std::move(release_line)),
       on_advance_(std::move(on_advance)),
       local_(workers),
       handed_(workers),
@@ -25,6 +28,13 @@ ReleaseCollector::~ReleaseCollector() {
   }
   changed_.notify_all();
   thread_.join();
+}
+
+void ReleaseCollector::release(WorkerId w, NodeId sink, const Item& item) {
+  if (!release_line_) return local_[w].items.push_back({sink, item, {}});
+  Released& r = local_[w].items.emplace_back(Released{sink, Item{Value{}, item.meta, item.tombstone}, {}});
+  format_(item.payload, r.line);
+  r.line += '\n';
 }
 
 void ReleaseCollector::advance(WorkerId w, Timestamp min_ts) {
@@ -88,7 +98,12 @@ void ReleaseCollector::merge_loop() {
         }
       }
       merge_.drain([&](const Released& r) {
-        if (!cut || r.item.meta.time.ts < *cut) release_(r.sink, r.item);
+        if (cut && r.item.meta.time.ts >= *cut) return;
+        if (release_line_) {
+          release_line_(r.line);
+        } else {
+          release_(r.sink, r.item);
+        }
       });
       if (on_advance_) on_advance_(*std::min_element(reached_.begin(), reached_.end()));
     } catch (...) {

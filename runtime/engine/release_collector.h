@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -23,12 +24,20 @@ namespace flamestream {
 
 class ReleaseCollector {
  public:
-  // `on_advance` gets the time every worker has released to, after each round of the merge.
-  ReleaseCollector(std::size_t workers, ReleaseFn release, std::function<void(Timestamp)> on_advance);
+  // Formats a released payload, appending to the string (Job::format).
+  using FormatFn = std::function<void(const Value&, std::string&)>;
+  using LineFn = std::function<void(const std::string&)>;
+
+  // `on_advance` gets the time every worker has released to, after each round of the merge. With
+  // `format` and `release_line`, items are formatted on their workers' threads, each line ended by
+  // a newline, and the lines handed to `release_line` in order (the merging thread then only
+  // orders and writes them); else the items go to `release`.
+  ReleaseCollector(std::size_t workers, ReleaseFn release, std::function<void(Timestamp)> on_advance,
+                   FormatFn format = {}, LineFn release_line = {});
   ~ReleaseCollector();  // stops the merging thread (finish() first to wait for the rest)
 
   // On worker `w`'s thread: an item a sink there released, then the minimal time it released to.
-  void release(WorkerId w, NodeId sink, const Item& item) { local_[w].items.push_back({sink, item}); }
+  void release(WorkerId w, NodeId sink, const Item& item);
   void advance(WorkerId w, Timestamp min_ts);
 
   void cut(Timestamp ts);
@@ -39,7 +48,8 @@ class ReleaseCollector {
  private:
   struct Released {
     NodeId sink;
-    Item item;
+    Item item;         // without its payload when formatted
+    std::string line;  // formatted
   };
   struct MetaOf {
     const Meta& operator()(const Released& r) const { return r.item.meta; }
@@ -53,6 +63,8 @@ class ReleaseCollector {
   bool all_done() const;
 
   ReleaseFn release_;
+  FormatFn format_;
+  LineFn release_line_;
   std::function<void(Timestamp)> on_advance_;
   std::vector<Handover> local_;  // by worker, touched only by its thread
 
