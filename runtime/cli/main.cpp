@@ -7,9 +7,9 @@
 #include "runtime/coordination/zk_client.h"
 #include "runtime/cli/options.h"
 #include "runtime/cli/run_command.h"
-#include "runtime/cluster/client_commands.h"
-#include "runtime/cluster/rescale.h"
-#include "runtime/cluster/worker_command.h"
+#include "runtime/cli/client_commands.h"
+#include "runtime/cli/rescale.h"
+#include "runtime/cli/worker_command.h"
 
 namespace {
 

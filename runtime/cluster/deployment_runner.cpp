@@ -131,32 +131,32 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     bool finished = false;
     Timestamp released_to = 0;  // the sinks here released everything below it
     std::string line;
-    WorkerLoop::Hooks hooks{
-        [&](NodeId sink, const Item& item) {
-          line.clear();
-          job.format(item.payload, line);
-          output_of(sink).release(item.meta, line);
-        },
-        [&] { finished = true; },
-        [&](const wire::TailRequest& r) {
-          NodeId sink = 0;
-          try {
-            sink = job.graph.find(r.sink);
-          } catch (const GraphError&) {
-            return wire::TailReply{0, {}, true, {}, kInfinity};
-          }
-          if (!job.graph.node(sink).is_sink() || !placement.hosts_instance(sink, self))
-            return wire::TailReply{0, {}, true, {}, kInfinity};
-          return tail_reply(output_of(sink), r.offset, finished, released_to);
-        },
-        [&](Timestamp t) {
-          for (NodeId sink : job.graph.sinks())
-            if (placement.hosts_instance(sink, self)) output_of(sink).flush();
-          released_to = t;
-          state.on_min_time(t);
-        },
-        [&](const ReadyCommit& c) { state.on_commit_ready(c); },
-        [&](const wire::StateRequest& r) { return serve_state_request(zk, context.data_dir, r); }};
+    WorkerLoop::Hooks hooks;
+    hooks.release = [&](NodeId sink, const Item& item) {
+      line.clear();
+      job.format(item.payload, line);
+      output_of(sink).release(item.meta, line);
+    };
+    hooks.on_all_released = [&] { finished = true; };
+    hooks.tail = [&](const wire::TailRequest& r) {
+      NodeId sink = 0;
+      try {
+        sink = job.graph.find(r.sink);
+      } catch (const GraphError&) {
+        return wire::TailReply{0, {}, true, {}, kInfinity};
+      }
+      if (!job.graph.node(sink).is_sink() || !placement.hosts_instance(sink, self))
+        return wire::TailReply{0, {}, true, {}, kInfinity};
+      return tail_reply(output_of(sink), r.offset, finished, released_to);
+    };
+    hooks.on_min_time = [&](Timestamp t) {
+      for (NodeId sink : job.graph.sinks())
+        if (placement.hosts_instance(sink, self)) output_of(sink).flush();
+      released_to = t;
+      state.on_min_time(t);
+    };
+    hooks.commit_ready = [&](const ReadyCommit& c) { state.on_commit_ready(c); };
+    hooks.serve_state = [&](const wire::StateRequest& r) { return serve_state_request(zk, context.data_dir, r); };
     // A tick that continues another takes the committed state of the keys it now owns from the
     // workers that wrote it; a tick's own commits are restored from this worker's snapshots.
     std::vector<Envelope> handed_over;

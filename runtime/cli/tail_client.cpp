@@ -1,4 +1,4 @@
-#include "runtime/cluster/tail_client.h"
+#include "runtime/cli/tail_client.h"
 
 #include <chrono>
 #include <stdexcept>

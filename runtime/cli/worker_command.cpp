@@ -1,4 +1,4 @@
-#include "runtime/cluster/worker_command.h"
+#include "runtime/cli/worker_command.h"
 
 #include <atomic>
 #include <csignal>

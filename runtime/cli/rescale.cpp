@@ -1,4 +1,4 @@
-#include "runtime/cluster/rescale.h"
+#include "runtime/cli/rescale.h"
 
 #include <algorithm>
 #include <iostream>

@@ -1,4 +1,4 @@
-#include "runtime/cluster/client_commands.h"
+#include "runtime/cli/client_commands.h"
 
 #include <algorithm>
 #include <ctime>
@@ -12,8 +12,8 @@
 #include "runtime/cli/options.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/commit_record.h"
-#include "runtime/cluster/rescale.h"
-#include "runtime/cluster/tail_client.h"
+#include "runtime/cli/rescale.h"
+#include "runtime/cli/tail_client.h"
 #include "runtime/engine/ingest_client.h"
 #include "runtime/wire/codec.h"
 
