@@ -128,8 +128,8 @@ void OutputLog::load() {
     if (last_ && !released_before(*last_, meta))
       throw OutputLogError("output log '" + path_.string() + "' is out of order at byte " +
                            std::to_string(at));
+    add_line(line_at(file, at, *shape), meta, at);
     last_ = std::move(meta);
-    add_line(line_at(file, at, *shape), at);
     at += shape->size();
   }
   if (at < file.size()) std::filesystem::resize_file(path_, at);  // cut the torn tail
@@ -145,31 +145,57 @@ bool OutputLog::release(const Meta& meta, const std::string& line) {
     file_end_ += pending_.size() - before;
   }
   last_ = meta;  // a copy in place: no allocation, the trace is inline
-  add_line(line, offset);
+  add_line(line, meta, offset);
   return true;
 }
 
-void OutputLog::add_line(std::string line, std::uint64_t offset) {
+std::string OutputLog::order_key(const Meta& meta) {
+  std::string key(12 + 4 * meta.trace.size(), '\0');
+  auto put = [&](std::size_t at, std::uint64_t v, std::size_t bytes) {
+    for (std::size_t i = 0; i < bytes; ++i) key[at + i] = static_cast<char>(v >> (8 * (bytes - 1 - i)));
+  };
+  put(0, meta.time.ts, 8);
+  put(8, meta.time.front, 4);
+  for (std::size_t i = 0; i < meta.trace.size(); ++i) put(12 + 4 * i, meta.trace[i].child, 4);
+  return key;
+}
+
+Timestamp OutputLog::order_key_time(const std::string& key) {
+  Timestamp ts = 0;
+  for (std::size_t i = 0; i < 8 && i < key.size(); ++i) ts = ts << 8 | static_cast<unsigned char>(key[i]);
+  return ts;
+}
+
+void OutputLog::add_line(std::string line, const Meta& meta, std::uint64_t offset) {
   if (count_ % kIndexEvery == 0) index_.push_back(offset);
   ++count_;
   recent_.push_back(std::move(line));
-  if (!path_.empty() && recent_.size() > recent_limit_) recent_.pop_front();
+  recent_keys_.push_back(order_key(meta));
+  if (!path_.empty() && recent_.size() > recent_limit_) {
+    recent_.pop_front();
+    recent_keys_.pop_front();
+  }
 }
 
-std::vector<std::string> OutputLog::lines(std::uint64_t from, std::size_t max) const {
+std::vector<std::string> OutputLog::lines(std::uint64_t from, std::size_t max,
+                                          std::vector<std::string>* keys) const {
   std::vector<std::string> out;
   if (from >= count_) return out;
   const std::uint64_t to = count_ - from > max ? from + max : count_;
   const std::uint64_t first_recent = count_ - recent_.size();
   if (from < first_recent) {
-    read_back(from, std::min(to, first_recent), out);
+    read_back(from, std::min(to, first_recent), out, keys);
     if (out.size() < std::min(to, first_recent) - from) return out;  // the file ended first
   }
-  for (std::uint64_t i = std::max(from, first_recent); i < to; ++i) out.push_back(recent_[i - first_recent]);
+  for (std::uint64_t i = std::max(from, first_recent); i < to; ++i) {
+    out.push_back(recent_[i - first_recent]);
+    if (keys) keys->push_back(recent_keys_[i - first_recent]);
+  }
   return out;
 }
 
-void OutputLog::read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out) const {
+void OutputLog::read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out,
+                          std::vector<std::string>* keys) const {
   std::ifstream in(path_, std::ios::binary);
   const std::uint64_t start = index_.at(from / kIndexEvery);
   in.seekg(static_cast<std::streamoff>(start));
@@ -185,7 +211,9 @@ void OutputLog::read_back(std::uint64_t from, std::uint64_t to, std::vector<std:
     if (!intact(record, 0, *shape))
       throw OutputLogError("output log '" + path_.string() + "' is damaged: line " +
                            std::to_string(line) + " cannot be read back");
-    if (line >= from) out.push_back(line_at(record, 0, *shape));
+    if (line < from) continue;
+    out.push_back(line_at(record, 0, *shape));
+    if (keys) keys->push_back(order_key(meta_at(record, 0, *shape)));
   }
 }
 

@@ -61,17 +61,27 @@ class OutputLog {
   std::uint64_t size() const { return count_; }
   // Up to `max` lines from line number `from` on (none past the end): recent ones from memory,
   // older ones read back from the file. Throws OutputLogError if the file cannot be read back.
-  std::vector<std::string> lines(std::uint64_t from, std::size_t max) const;
+  // `keys`, when given, gets each line's order key (order_key()).
+  std::vector<std::string> lines(std::uint64_t from, std::size_t max,
+                                 std::vector<std::string>* keys = nullptr) const;
+
+  // A released line's place in its sink's order, as bytes that compare like its meta without the
+  // logical times (the order every instance of a sink releases in): its time and front id, then
+  // the child ids of its trace, big-endian. Merging instances by these keys gives the order one
+  // sink would have released in. order_key_time() reads the time back.
+  static std::string order_key(const Meta& meta);
+  static Timestamp order_key_time(const std::string& key);
   // The meta of the last line written, logical times zeroed.
   std::optional<Meta> last() const;
 
  private:
   void load();
 
-  // One line more: its record starts at `offset` in the file.
-  void add_line(std::string line, std::uint64_t offset);
-  // Lines [from, to) read back from the file; fewer if the file ends first.
-  void read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out) const;
+  // One line more, released with `meta`: its record starts at `offset` in the file.
+  void add_line(std::string line, const Meta& meta, std::uint64_t offset);
+  // Lines [from, to) read back from the file, and their keys when `keys`; fewer if the file ends first.
+  void read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out,
+                 std::vector<std::string>* keys) const;
 
   static constexpr std::uint64_t kIndexEvery = 1024;  // lines between two indexed offsets
 
@@ -79,6 +89,7 @@ class OutputLog {
   std::size_t recent_limit_;
   AppendFile file_;  // closed when the log lives in memory only
   std::deque<std::string> recent_;   // the last lines, line count_ − recent_.size() first
+  std::deque<std::string> recent_keys_;  // their order keys
   std::uint64_t count_ = 0;
   std::vector<std::uint64_t> index_;  // file offset of line k · kIndexEvery
   std::uint64_t file_end_ = 0;       // where the next record goes (flushed or not)

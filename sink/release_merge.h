@@ -17,12 +17,21 @@
 
 namespace flamestream {
 
-// T: what is merged (an item, a formatted line with its meta); MetaOf: T -> const Meta&.
+// The order of things that carry a meta (MetaOf: T -> const Meta&).
 template <class T, class MetaOf>
+struct ByMeta {
+  MetaOf meta_of{};
+  bool before(const T& a, const T& b) const { return meta_of(a) < meta_of(b); }
+  Timestamp time(const T& a) const { return meta_of(a).time.ts; }
+};
+
+// T: what is merged (an item, a released line with its order key); Order: before(a, b), the
+// order every instance releases in, and time(a), the global time's timestamp of `a`.
+template <class T, class Order>
 class ReleaseMerge {
  public:
-  explicit ReleaseMerge(std::size_t instances, MetaOf meta_of = {})
-      : meta_of_(meta_of), queues_(instances), released_to_(instances, 0) {}
+  explicit ReleaseMerge(std::size_t instances, Order order = {})
+      : order_(order), queues_(instances), released_to_(instances, 0) {}
 
   std::size_t instances() const { return queues_.size(); }
 
@@ -57,20 +66,20 @@ class ReleaseMerge {
     std::size_t best = queues_.size();
     for (std::size_t i = 0; i < queues_.size(); ++i) {
       if (queues_[i].empty()) continue;
-      if (best == queues_.size() || meta_of_(queues_[i].front()) < meta_of_(queues_[best].front())) best = i;
+      if (best == queues_.size() || order_.before(queues_[i].front(), queues_[best].front())) best = i;
     }
     return best;
   }
   // Instance i's head is the lowest item held: it may go once no instance holding nothing could
   // still release an item before it.
   bool settled(std::size_t i) const {
-    const Timestamp ts = meta_of_(queues_[i].front()).time.ts;
+    const Timestamp ts = order_.time(queues_[i].front());
     for (std::size_t j = 0; j < queues_.size(); ++j)
       if (j != i && queues_[j].empty() && released_to_[j] <= ts) return false;
     return true;
   }
 
-  MetaOf meta_of_;
+  Order order_;
   std::vector<std::deque<T>> queues_;
   std::vector<Timestamp> released_to_;
 };
