@@ -35,7 +35,8 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
                                  several_fronts_}),
       outbox_(graph_.make_outbox()),
       next_ack_flush_(Clock::now() + config.ack_flush),
-      refused_(job.graph.nodes().size(), false),
+      front_(FrontHost::Env{job_, graph_, transport_, config_, self_, outbox_, [this] { after_processing(); }},
+             durability.storage, durability.committed),
       front_progress_(placement.mapping.workers(), 0),
       front_host_(placement.mapping.workers(), false) {
   for (NodeId f : job.graph.fronts())
@@ -52,23 +53,7 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
     } else {
       storage_->restore(graph_, durability.committed);
     }
-    const auto logs = storage_->logs();
-    for (IngestionLog* log : logs) log->sync();  // whatever an earlier run wrote is durable now
-    if (!logs.empty()) syncer_.emplace(logs);
     writer_.emplace(*storage_);
-    for (NodeId front : job.graph.fronts()) {
-      if (!graph_.hosts_front(front)) continue;
-      // Only a client bound to the front's times writes its log (Front::bind): it stays bound.
-      // Everything below the commit was released: no client gives this front such times again.
-      if (!storage_->log(front).empty()) {
-        graph_.bind_front(front);
-        graph_.raise_promise(front, durability.committed);
-      }
-      auto records = storage_->replay(front, durability.committed);
-      if (!records.empty()) graph_.hold_for_replay(front, records.front().ts);
-      for (auto& r : records) replay_.push_back({front, std::move(r)});
-      replay_.push_back({front, {0, 0, {}, true}});
-    }
   }
 }
 
@@ -80,7 +65,7 @@ Timestamp WorkerLoop::wall_ns() {
 
 std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming> backlog) {
   std::vector<Transport::Incoming> incoming = std::move(backlog);
-  admit_pending();  // a recovery's replay starts at once
+  front_.admit_pending();  // a recovery's replay starts at once
   while (!stopped_) {
     if (incoming.empty()) {
       // About to wait: nothing may sit in a page meanwhile. Under load the loop never waits, and
@@ -101,11 +86,11 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
   }
   flush_pages();
   flush_acks();
-  if (syncer_) {
-    syncer_->wait_idle();
+  if (front_.durable()) {
+    front_.wait_idle();
     release_durable();
   }
-  refuse_pending();
+  front_.refuse_pending();
   return std::move(later_tick_);
 }
 
@@ -159,7 +144,7 @@ void WorkerLoop::handle(const std::string& identity, wire::Message& message) {
                  [&](AckDelta& d) { on_ack_delta(d); },
                  [&](wire::MinTimeUpdate& m) { on_min_time(m.ts); },
                  [&](wire::FrontFrontier& f) { on_front_progress(message.sender, f.ts); },
-                 [&](wire::IngestLines& l) { on_ingest(identity, l); },
+                 [&](wire::IngestLines& l) { front_.on_ingest(identity, l); },
                  [&](wire::TailRequest& r) {
                    if (!hooks_.tail) return drop("a tail request reached a worker without sinks");
                    transport_.reply(identity, wire::encode({config_.tick, self_, hooks_.tail(r)}));
@@ -284,8 +269,7 @@ void WorkerLoop::on_min_time(Timestamp min_ts) {
   }
   graph_.on_min_time(min_ts, hooks_.release);
   if (hooks_.on_min_time) hooks_.on_min_time(min_ts);
-  while (!admitted_.empty() && admitted_.front() < min_ts) admitted_.pop_front();
-  admit_pending();
+  front_.on_min_time(min_ts);
   if (min_ts == kInfinity && hooks_.on_all_released) hooks_.on_all_released();
 }
 
@@ -305,6 +289,15 @@ void WorkerLoop::announce_front_progress() {
   if (progress <= progress_sent_) return;
   progress_sent_ = progress;
   broadcast(wire::FrontFrontier{progress});  // behind the pages just flushed, on every channel
+}
+
+void WorkerLoop::release_durable() {
+  const std::uint64_t synced = front_.synced();
+  while (!held_acks_.empty() && held_acks_.front().first <= synced) {
+    send(placement_.acker_host, std::move(held_acks_.front().second));
+    held_acks_.pop_front();
+  }
+  front_.release_replies();
 }
 
 void WorkerLoop::drop(const std::string& why) {
@@ -342,20 +335,20 @@ void WorkerLoop::flush_acks() {
     announce_front_progress();
   }
   AckDelta delta = graph_.acks().take();
-  if (!syncer_) {
+  if (!front_.durable()) {
     if (!delta.empty()) send(placement_.acker_host, std::move(delta));
     return;
   }
   // A delta cut after a log write may register that line's items: it waits for the sync, and so
   // does every later one, so the acker applies them in order.
-  if (!delta.empty()) held_acks_.push_back({written_, std::move(delta)});
+  if (!delta.empty()) held_acks_.push_back({front_.written(), std::move(delta)});
   release_durable();
 }
 
 void WorkerLoop::on_timers() {
   const auto now = Clock::now();
   if (pages_since_ && now - *pages_since_ >= config_.batch_timeout) flush_pages();
-  if (syncer_) release_durable();
+  if (front_.durable()) release_durable();
   if (tick_snapshot_.under_way()) take_tick_snapshot(TickSnapshot::kSlotsPerStep);
   if (commit_ack_) answer_commit();
   if (commits_ && durable_.load() > commits_->committed())
@@ -372,7 +365,7 @@ std::chrono::microseconds WorkerLoop::until_next_timer() const {
   auto wait = std::max(std::chrono::microseconds(0),
                        std::chrono::duration_cast<std::chrono::microseconds>(next_ack_flush_ - now));
   // Something waits for a sync: look again soon (the syncer cannot wake the socket poll).
-  if (!held_acks_.empty() || !held_replies_.empty()) wait = std::min(wait, std::chrono::microseconds(100));
+  if (!held_acks_.empty() || front_.holds_replies()) wait = std::min(wait, std::chrono::microseconds(100));
   if (commit_ack_) wait = std::min(wait, std::chrono::microseconds(1000));
   if (tick_snapshot_.under_way()) wait = std::chrono::microseconds(0);  // parts still to take
   return wait;

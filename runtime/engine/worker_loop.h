@@ -1,14 +1,12 @@
 // The event loop of one real worker: receives pages, acker deltas, minimal-time updates and client
 // requests, runs them through its WorkerGraph, and sends what comes out.
 //
-// (worker_loop.cpp: messages, timers, the commit protocol; worker_loop_ingest.cpp: input.)
-//
 // One instance per worker, one thread each, no shared state: everything between workers is a
 // message (Seastar's shard-per-core discipline). Outgoing envelopes are batched per destination
-// into pages; acker deltas are aggregated and flushed on a timer; a front admits input only while
-// fewer than max_inputs_in_flight of its inputs are above the minimal time, which is the engine's
-// back-pressure. A message that fails validation is counted, logged once, and dropped: garbage
-// from the network never stops a worker.
+// into pages; acker deltas are aggregated and flushed on a timer. The front role — admission
+// under back-pressure, binding to clients' times, the ingestion log and its replay — is
+// FrontHost's (front_host.h). A message that fails validation is counted, logged once, and
+// dropped: garbage from the network never stops a worker.
 //
 // With a WorkerStorage the loop runs exactly-once (DESIGN §3): it starts from the committed state,
 // replays its fronts' ingestion logs with their logged timestamps before taking new input, logs
@@ -27,6 +25,7 @@
 #include "graphs/catalog.h"
 #include "runtime/engine/commit_protocol.h"
 #include "runtime/engine/engine_config.h"
+#include "runtime/engine/front_host.h"
 #include "runtime/engine/log_syncer.h"
 #include "runtime/engine/snapshot_writer.h"
 #include "runtime/engine/tick_snapshot.h"
@@ -75,7 +74,11 @@ class WorkerLoop {
   // The coordinator recorded the commit ending at `end`. Thread-safe.
   void note_durable(Timestamp end) { durable_.store(end); }
 
-  const Counters& counters() const { return counters_; }
+  Counters counters() const {
+    Counters c = counters_;
+    c.inputs = front_.inputs();
+    return c;
+  }
   std::uint64_t bytes_sent() const { return transport_.bytes_sent(); }
   const WorkerGraph& graph() const { return graph_; }
 
@@ -93,28 +96,11 @@ class WorkerLoop {
   // came before this: the groupings here take their held items below every such worker's progress.
   void on_front_progress(WorkerId from, Timestamp ts);
   void announce_front_progress();
-  void on_ingest(const std::string& identity, wire::IngestLines& lines);
-  void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);
-  void admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from, wire::IngestAck& ack);
-  // Why a batch's times cannot be taken (a bound front needs them, an unbound one takes none, and
-  // they never go below the front's promise), or nothing.
-  std::optional<std::string> wrong_times(const wire::IngestLines& lines, NodeId front,
-                                         std::size_t from) const;
-  // A bound front's client promised `ts`: the acker hears it, the log keeps it.
-  void promise(NodeId front, Timestamp ts, IngestionLog* log);
-  // Appends to `log` end here: flushed, and acknowledged once synced.
-  void mark_logged(IngestionLog* log);
-  void replay_logged();
-  void start_replay();
   void on_commit(WorkerId from, const wire::Commit& commit);
   void answer_commit();
   void on_commit_ack(WorkerId from, wire::CommitAck& ack);
   void start_commit(const std::optional<wire::Commit>& commit);
-  void refuse_pending();
-  void reply_ingest(const std::string& identity, wire::IngestAck ack);
   void release_durable();
-  void admit_pending();
-  bool admission_open() const;
   bool valid_batch(const std::vector<Envelope>& envelopes) const;
   void drop(const std::string& why);
 
@@ -144,16 +130,8 @@ class WorkerLoop {
   std::optional<AckTable> acker_;  // on the acker's host only
   std::optional<CommitProtocol> commits_;  // on the acker's host, with exactly-once on
   std::atomic<Timestamp> durable_{0};
-  // Exactly-once, with fronts here: what waits until the ingestion logs are synced (LogSyncer).
-  std::optional<LogSyncer> syncer_;
-  std::uint64_t written_ = 0;  // log writes numbered so far
+  // Exactly-once: acker deltas cut after a log write wait until it is synced (FrontHost::synced).
   std::deque<std::pair<std::uint64_t, AckDelta>> held_acks_;
-  struct HeldReply {
-    std::uint64_t written;
-    std::string identity;
-    wire::IngestAck ack;
-  };
-  std::deque<HeldReply> held_replies_;
   // Exactly-once: commits made durable off the loop; the answer waits for its snapshot.
   std::optional<SnapshotWriter> writer_;
   std::optional<wire::CommitAck> commit_ack_;
@@ -165,20 +143,8 @@ class WorkerLoop {
   std::optional<Clock::time_point> pages_since_;  // when the oldest unsent envelope was queued
   Clock::time_point next_ack_flush_;
   std::deque<wire::Message> local_;  // messages to this worker itself, FIFO like any channel
-  struct PendingIngest {
-    std::string identity;
-    wire::IngestLines lines;
-  };
-  std::deque<PendingIngest> pending_;  // waiting for admission
-  struct Logged {
-    NodeId front = 0;
-    IngestionLog::Record record;  // close: the end of this front's replay
-  };
-  std::deque<Logged> replay_;  // a recovery's logged lines, admitted before anything new
-  std::vector<bool> refused_;  // by front node: its instance here refused a line (bound fronts)
-  std::deque<Timestamp> admitted_;     // timestamps of inputs not yet below the minimal time
-  std::vector<Value> payloads_;        // admit_lines: a batch's parsed lines (kept for capacity)
-  std::vector<Timestamp> stamps_;      // admit_lines: their timestamps
+  // The front role: the input of the front instances hosted here (after graph_ and outbox_).
+  FrontHost front_;
   Timestamp min_ts_ = 0;
   Timestamp progress_sent_ = 0;           // several fronts: the last progress this worker announced
   std::vector<Timestamp> front_progress_;  // several fronts: by worker, its last announced progress
