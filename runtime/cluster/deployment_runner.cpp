@@ -3,7 +3,7 @@
 #include <iostream>
 #include <thread>
 
-#include "runtime/cluster/sink_log.h"
+#include "runtime/cluster/sink_host.h"
 #include "runtime/cluster/state_transfer.h"
 
 namespace flamestream {
@@ -125,34 +125,15 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     std::optional<WorkerStorage> storage;
     if (exactly_once)
       storage.emplace(context.data_dir / tick.spec.storage_name(tick.node), job.graph, placement, self);
-    auto output_of = [&](NodeId sink) -> OutputLog& {
+    SinkHost sinks(job, placement, self, [&](NodeId sink) -> OutputLog& {
       return storage ? storage->output(sink) : *memory_outputs.at(sink);
-    };
-    bool finished = false;
-    Timestamp released_to = 0;  // the sinks here released everything below it
-    std::string line;
+    });
     WorkerLoop::Hooks hooks;
-    hooks.release = [&](NodeId sink, const Item& item) {
-      line.clear();
-      job.format(item.payload, line);
-      output_of(sink).release(item.meta, line);
-    };
-    hooks.on_all_released = [&] { finished = true; };
-    hooks.tail = [&](const wire::TailRequest& r) {
-      NodeId sink = 0;
-      try {
-        sink = job.graph.find(r.sink);
-      } catch (const GraphError&) {
-        return wire::TailReply{0, {}, true, {}, kInfinity};
-      }
-      if (!job.graph.node(sink).is_sink() || !placement.hosts_instance(sink, self))
-        return wire::TailReply{0, {}, true, {}, kInfinity};
-      return tail_reply(output_of(sink), r.offset, finished, released_to);
-    };
+    hooks.release = [&](NodeId sink, const Item& item) { sinks.release(sink, item); };
+    hooks.on_all_released = [&] { sinks.on_all_released(); };
+    hooks.tail = [&](const wire::TailRequest& r) { return sinks.tail(r); };
     hooks.on_min_time = [&](Timestamp t) {
-      for (NodeId sink : job.graph.sinks())
-        if (placement.hosts_instance(sink, self)) output_of(sink).flush();
-      released_to = t;
+      sinks.on_min_time(t);
       state.on_min_time(t);
     };
     hooks.commit_ready = [&](const ReadyCommit& c) { state.on_commit_ready(c); };
