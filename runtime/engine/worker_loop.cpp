@@ -41,11 +41,10 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
       front_host_(placement.mapping.workers(), false) {
   for (NodeId f : job.graph.fronts())
     for (WorkerId w : placement.hosts[f]) front_host_[w] = true;
-  if (placement.acker_host == self) {
-    acker_.emplace(placement.front_instances(job.graph), config.slot_width);
-    if (storage_ && config.tick_length > 0)
-      commits_.emplace(config.tick_length, placement.mapping.workers(), durability.committed);
-  }
+  if (placement.acker_host == self)
+    acker_.emplace(placement.front_instances(job.graph), config.slot_width,
+                   storage_ ? config.tick_length : 0, placement.mapping.workers(), durability.committed,
+                   [this](const wire::Body& body) { broadcast(body); }, hooks_.commit_ready);
   durable_ = durability.committed;
   if (storage_) {
     if (durability.handed_over) {
@@ -196,15 +195,7 @@ void WorkerLoop::after_processing() {
 
 void WorkerLoop::on_ack_delta(const AckDelta& delta) {
   if (!acker_) return drop("an acker delta reached a worker that does not host the acker");
-  ++counters_.acker_deltas;
-  if (!acker_->apply(delta)) return;
-  const Timestamp min_ts = acker_->min_time();
-  broadcast(wire::MinTimeUpdate{min_ts});
-  if (commits_) start_commit(commits_->on_min_time(min_ts));  // behind the update, on every channel
-}
-
-void WorkerLoop::start_commit(const std::optional<wire::Commit>& commit) {
-  if (commit) broadcast(*commit);
+  acker_->on_delta(delta);
 }
 
 void WorkerLoop::on_commit(WorkerId from, const wire::Commit& commit) {
@@ -244,11 +235,8 @@ void WorkerLoop::answer_commit() {
 }
 
 void WorkerLoop::on_commit_ack(WorkerId from, wire::CommitAck& ack) {
-  if (!commits_) return drop("a commit acknowledgment reached a worker that does not commit");
-  auto ready = commits_->on_ack(from, std::move(ack));
-  if (!ready) return;
-  if (hooks_.commit_ready) return hooks_.commit_ready(*ready);
-  start_commit(commits_->on_durable(ready->end));  // no coordinator to record it: durable now
+  if (!acker_ || !acker_->on_commit_ack(from, ack))
+    drop("a commit acknowledgment reached a worker that does not commit");
 }
 
 void WorkerLoop::on_min_time(Timestamp min_ts) {
@@ -351,8 +339,7 @@ void WorkerLoop::on_timers() {
   if (front_.durable()) release_durable();
   if (tick_snapshot_.under_way()) take_tick_snapshot(TickSnapshot::kSlotsPerStep);
   if (commit_ack_) answer_commit();
-  if (commits_ && durable_.load() > commits_->committed())
-    start_commit(commits_->on_durable(durable_.load()));
+  if (acker_) acker_->on_durable(durable_.load());
   if (now >= next_ack_flush_) {
     next_ack_flush_ = now + config_.ack_flush;
     graph_.report_open_fronts(wall_ns());  // heartbeats: an idle front must not stall the rest

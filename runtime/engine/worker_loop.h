@@ -5,7 +5,8 @@
 // message (Seastar's shard-per-core discipline). Outgoing envelopes are batched per destination
 // into pages; acker deltas are aggregated and flushed on a timer. The front role — admission
 // under back-pressure, binding to clients' times, the ingestion log and its replay — is
-// FrontHost's (front_host.h). A message that fails validation is counted, logged once, and
+// FrontHost's (front_host.h); the acker role — the ack table and the commit protocol's driving —
+// AckerHost's (acker_host.h), on the acker's worker. A message that fails validation is counted, logged once, and
 // dropped: garbage from the network never stops a worker.
 //
 // With a WorkerStorage the loop runs exactly-once (DESIGN §3): it starts from the committed state,
@@ -21,7 +22,7 @@
 #include <functional>
 #include <optional>
 
-#include "acker/ack_table.h"
+#include "runtime/engine/acker_host.h"
 #include "graphs/catalog.h"
 #include "runtime/engine/commit_protocol.h"
 #include "runtime/engine/engine_config.h"
@@ -77,6 +78,7 @@ class WorkerLoop {
   Counters counters() const {
     Counters c = counters_;
     c.inputs = front_.inputs();
+    c.acker_deltas = acker_ ? acker_->deltas() : 0;
     return c;
   }
   std::uint64_t bytes_sent() const { return transport_.bytes_sent(); }
@@ -99,7 +101,6 @@ class WorkerLoop {
   void on_commit(WorkerId from, const wire::Commit& commit);
   void answer_commit();
   void on_commit_ack(WorkerId from, wire::CommitAck& ack);
-  void start_commit(const std::optional<wire::Commit>& commit);
   void release_durable();
   bool valid_batch(const std::vector<Envelope>& envelopes) const;
   void drop(const std::string& why);
@@ -127,8 +128,7 @@ class WorkerLoop {
   Hooks hooks_;
   WorkerStorage* storage_;
   WorkerGraph graph_;
-  std::optional<AckTable> acker_;  // on the acker's host only
-  std::optional<CommitProtocol> commits_;  // on the acker's host, with exactly-once on
+  std::optional<AckerHost> acker_;  // on the acker's host only
   std::atomic<Timestamp> durable_{0};
   // Exactly-once: acker deltas cut after a log write wait until it is synced (FrontHost::synced).
   std::deque<std::pair<std::uint64_t, AckDelta>> held_acks_;
