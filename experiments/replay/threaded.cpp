@@ -6,16 +6,11 @@
 #include "front/source.h"
 #include "model/errors.h"
 #include "runtime/engine/embedded_engine.h"
+#include "runtime/engine/wall_clock.h"
 
 namespace flamestream::replay {
 
 namespace {
-
-Timestamp wall_ns() {
-  return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
-}
 
 // Offers line i at start + offered_at[i] (open loop: a late line does not delay the ones after it).
 class PacedSource : public Source {

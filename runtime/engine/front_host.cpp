@@ -1,22 +1,12 @@
 #include "runtime/engine/front_host.h"
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 
 #include "model/errors.h"
+#include "runtime/engine/wall_clock.h"
 
 namespace flamestream {
-
-namespace {
-
-Timestamp wall_ns() {
-  return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
-}
-
-}  // namespace
 
 FrontHost::FrontHost(Env env, WorkerStorage* storage, Timestamp committed)
     : env_(std::move(env)), storage_(storage), refused_(env_.job.graph.nodes().size(), false) {

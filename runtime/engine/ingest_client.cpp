@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "model/errors.h"
+#include "runtime/engine/wall_clock.h"
 #include "runtime/wire/codec.h"
 
 namespace flamestream {
@@ -13,12 +14,6 @@ namespace {
 
 constexpr auto kPoll = std::chrono::milliseconds(100);
 constexpr auto kRelocateEvery = std::chrono::milliseconds(500);
-
-Timestamp clock_ns() {
-  return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
-}
 
 }  // namespace
 
@@ -106,7 +101,7 @@ void IngestClient::send_round(std::vector<Line>& round) {
 }
 
 Timestamp IngestClient::next_time(std::size_t lines) {
-  const Timestamp first = std::max(clock_ns(), next_ts_);
+  const Timestamp first = std::max(wall_ns(), next_ts_);
   next_ts_ = slot_end(first + lines);
   return first;
 }
@@ -128,7 +123,7 @@ void IngestClient::bind_all(const std::function<bool()>& keep_going) {
 void IngestClient::promise_all() {
   if (!unpromised_) return;
   unpromised_ = false;
-  next_ts_ = slot_end(std::max(clock_ns(), next_ts_));
+  next_ts_ = slot_end(std::max(wall_ns(), next_ts_));
   for (Channel& c : channels_)
     if (c.promised < next_ts_) send(c, Batch{c.next_seq, {}, false, false, 0, next_ts_});
 }

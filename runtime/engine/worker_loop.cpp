@@ -56,12 +56,6 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
   }
 }
 
-Timestamp WorkerLoop::wall_ns() {
-  return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
-}
-
 std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming> backlog) {
   std::vector<Transport::Incoming> incoming = std::move(backlog);
   front_.admit_pending();  // a recovery's replay starts at once

@@ -32,6 +32,7 @@
 #include "runtime/engine/tick_snapshot.h"
 #include "runtime/engine/worker_storage.h"
 #include "runtime/engine/transport.h"
+#include "runtime/engine/wall_clock.h"
 #include "runtime/wire/codec.h"
 #include "runtime/worker_graph.h"
 
@@ -115,7 +116,6 @@ class WorkerLoop {
   void take_tick_snapshot(std::size_t max_slots);
   void commit_tick(const wire::Commit& commit);
   std::chrono::microseconds until_next_timer() const;
-  static Timestamp wall_ns();
 
   // Declared first: the graph's config reads it. With several front instances the groupings hold
   // input straight from fronts until every front's worker has announced progress past it.
