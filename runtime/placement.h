@@ -49,8 +49,6 @@ class HashMapping {
 inline FrontId front_instance(NodeId node, WorkerId worker) {
   return static_cast<FrontId>(worker) << 16 | static_cast<FrontId>(node);
 }
-inline constexpr std::size_t kMaxPinnedNodeId = 0xFFFF;  // front_instance() keeps 16 bits of it
-inline constexpr std::size_t kMaxInstanceWorker = 0xFFFF;
 
 struct Placement {
   HashMapping mapping;

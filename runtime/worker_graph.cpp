@@ -155,7 +155,7 @@ void WorkerGraph::park(NodeId id, Item& item, const std::uint64_t* key_hash) {
   parked_.push_back(Envelope{id, std::move(item), 0});
 }
 
-bool WorkerGraph::holds(NodeId, const Item& item) const {
+bool WorkerGraph::holds(const Item& item) const {
   if (!hold_front_items_ || releasing_ || item.meta.time.ts < frontier_) return false;
   for (const LocalTime& t : item.meta.trace)
     if (t.logical != 0) return false;  // it passed a grouping: it follows its cause, in order
@@ -222,7 +222,7 @@ void WorkerGraph::arrive(NodeId id, Item& item, const std::uint64_t* key_hash, O
       return;
     }
     if (groupings_[id] && park_at_groupings_) return park(id, item, key_hash);
-    if (groupings_[id] && holds(id, item)) return hold(id, item);
+    if (groupings_[id] && holds(item)) return hold(id, item);
     if (groupings_[id]) {
       // `item` may lie in a level's buffer: opening a level can move the Level objects, never
       // their buffers, so the reference stays valid.

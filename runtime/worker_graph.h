@@ -47,10 +47,11 @@ class WorkerGraph {
     bool depth_first_local = true;
     // With several front instances: an item that comes straight from a front (through stateless
     // operations only) waits at its grouping until every front's worker said it sent everything
-    // below it (WorkerLoop::on_front_progress), and goes in in meta order (release_held). Items of one key then reach the grouping in time order even
-    // from several fronts, instead of a page late: a late item replays the rest of its bucket
-    // (with word count's cycle, every later count). Only a performance matter: an item that comes
-    // after the frontier passed it goes in at once, and replay keeps the output right.
+    // below it (WorkerLoop::on_front_progress), and goes in in meta order (release_held). Items of
+    // one key then reach the grouping in time order even from several fronts, instead of a page
+    // late: a late item replays the rest of its bucket (with word count's cycle, every later
+    // count). Only a performance matter: an item that comes after the frontier passed it goes in
+    // at once, and replay keeps the output right.
     bool hold_front_items = false;
   };
 
@@ -102,8 +103,8 @@ class WorkerGraph {
   // hands the items on instead of having them copied.
   void process(std::vector<Envelope>& batch, Outbox& out);
 
-  // Every item from a front below `frontier` has arrived: the items held below it go into their groupings,
-  // in meta order, as one acker delta (see Config::hold_front_items).
+  // Every item from a front below `frontier` has arrived: the items held below it go into their
+  // groupings, in meta order, as one acker delta (see Config::hold_front_items).
   void release_held(Timestamp frontier, Outbox& out);
   std::size_t held() const { return held_.size(); }
 
@@ -156,8 +157,8 @@ class WorkerGraph {
   void look_ahead(const std::vector<Envelope>& batch);
   static Ahead ahead_of(GroupingState& grouping, const Value& payload);
   void park(NodeId grouping, Item& item, const std::uint64_t* key_hash);
-  // Whether `item`, entering grouping `node`, waits for the front frontier (Config::hold_front_items).
-  bool holds(NodeId node, const Item& item) const;
+  // Whether `item`, entering a grouping, waits for the fronts' progress (Config::hold_front_items).
+  bool holds(const Item& item) const;
   void hold(NodeId grouping, Item& item);
   // Runs each envelope of `batch` and its descendants, fetching grouping buckets ahead (ahead_
   // holds one entry per envelope); registers acks for them when they came from elsewhere (`acked`).
@@ -195,8 +196,8 @@ class WorkerGraph {
   // ingest_batch: while set, an item reaching a grouping waits in parked_ instead.
   bool park_at_groupings_ = false;
   std::vector<Envelope> parked_;
-  // Items held at groupings until the front frontier passes them, each registered with the acker
-  // under its ack id until it goes in.
+  // Items held at groupings until every front worker's progress passes them, each registered
+  // with the acker under its ack id until it goes in.
   bool hold_front_items_;
   bool releasing_ = false;
   Timestamp frontier_ = 0;

@@ -136,7 +136,7 @@ void WorkerLoop::handle(const std::string& identity, wire::Message& message) {
                  [&](wire::ItemBatch& b) { on_items(b.envelopes); },
                  [&](AckDelta& d) { on_ack_delta(d); },
                  [&](wire::MinTimeUpdate& m) { on_min_time(m.ts); },
-                 [&](wire::FrontFrontier& f) { on_front_progress(message.sender, f.ts); },
+                 [&](wire::FrontProgress& f) { on_front_progress(message.sender, f.ts); },
                  [&](wire::IngestLines& l) { front_.on_ingest(identity, l); },
                  [&](wire::TailRequest& r) {
                    if (!hooks_.tail) return drop("a tail request reached a worker without sinks");
@@ -270,7 +270,7 @@ void WorkerLoop::announce_front_progress() {
   const Timestamp progress = graph_.front_progress(wall_ns());
   if (progress <= progress_sent_) return;
   progress_sent_ = progress;
-  broadcast(wire::FrontFrontier{progress});  // behind the pages just flushed, on every channel
+  broadcast(wire::FrontProgress{progress});  // behind the pages just flushed, on every channel
 }
 
 void WorkerLoop::release_durable() {
@@ -311,7 +311,7 @@ void WorkerLoop::flush_pages() {
 
 void WorkerLoop::flush_acks() {
   // With several fronts: how far this worker's fronts got goes to every worker, behind the pages
-  // with the items below it (FrontFrontier): the groupings there hold those items until then.
+  // with the items below it (FrontProgress): the groupings there hold those items until then.
   if (several_fronts_ && front_host_[self_]) {
     flush_pages();
     announce_front_progress();

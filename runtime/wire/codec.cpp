@@ -81,7 +81,7 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             }
           },
           [&](const MinTimeUpdate& m) { out.setMinTime(m.ts); },
-          [&](const FrontFrontier& f) { out.setFronts(f.ts); },
+          [&](const FrontProgress& f) { out.setFronts(f.ts); },
           [&](const IngestLines& l) {
             auto i = out.initIngest();
             i.setFront(capnp::Text::Reader(l.front.c_str(), l.front.size()));
@@ -180,7 +180,7 @@ class Decoder {
       case W::PAGE: return ItemBatch{page(in.getPage())};
       case W::ACK_DELTA: return ack_delta(in.getAckDelta());
       case W::MIN_TIME: return MinTimeUpdate{in.getMinTime()};
-      case W::FRONTS: return FrontFrontier{in.getFronts()};
+      case W::FRONTS: return FrontProgress{in.getFronts()};
       case W::INGEST: {
         auto i = in.getIngest();
         return IngestLines{text(i.getFront(), "front name"), i.getSeq(), lines(i.getLines()),
@@ -440,7 +440,7 @@ bool peek_state_request(std::string_view bytes) {
 
 bool between_workers(const Body& body) {
   return std::holds_alternative<ItemBatch>(body) || std::holds_alternative<AckDelta>(body) ||
-         std::holds_alternative<MinTimeUpdate>(body) || std::holds_alternative<FrontFrontier>(body) ||
+         std::holds_alternative<MinTimeUpdate>(body) || std::holds_alternative<FrontProgress>(body) ||
          std::holds_alternative<Commit>(body) ||
          std::holds_alternative<CommitAck>(body);
 }

@@ -40,7 +40,7 @@ struct MinTimeUpdate {
 // A worker's front progress, sent to every worker when a job has several front instances: its
 // fronts stamp nothing below `ts` any more, and every item they made below it was sent before this
 // message on the same channel (WorkerLoop::on_front_progress, WorkerGraph::release_held).
-struct FrontFrontier {
+struct FrontProgress {
   Timestamp ts = 0;
 };
 
@@ -127,7 +127,7 @@ struct StateReply {
 };
 
 using Body = std::variant<ItemBatch, AckDelta, MinTimeUpdate, IngestLines, IngestAck, TailRequest,
-                          TailReply, Stop, Commit, CommitAck, StateRequest, StateReply, FrontFrontier>;
+                          TailReply, Stop, Commit, CommitAck, StateRequest, StateReply, FrontProgress>;
 
 // `tick` is the deployment; `epoch` counts its recoveries: a worker-to-worker message of an
 // earlier epoch is stale (the state it refers to was rolled back). Clients send epoch 0.

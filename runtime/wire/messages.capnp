@@ -139,7 +139,7 @@ struct Message {
     stateRequest @14 :StateRequest;  # new tick's worker -> old tick's worker
     stateReply @15 :StateReply;
     page @16 :Data;             # worker -> worker: a page of items, flat (runtime/wire/item_page.h)
-    fronts @17 :UInt64;         # worker -> every worker: its fronts' progress (codec.h FrontFrontier)
+    fronts @17 :UInt64;         # worker -> every worker: its fronts' progress (codec.h FrontProgress)
   }
   epoch @11 :UInt64;            # recovery epoch of worker-to-worker messages; clients send 0
 }
