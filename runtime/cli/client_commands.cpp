@@ -240,19 +240,24 @@ int ingest_command(const std::vector<std::string>& args) {
 }
 
 std::string tail_usage() {
-  return "usage: flamestream tail --zk HOST:PORT --sink NAME[@WORKER]\n"
+  return "usage: flamestream tail --zk HOST:PORT --sink NAME[@WORKER] [--instance WORKER]\n"
          "\n"
          "Prints what a sink of the latest tick releases, as it is released, from the first line\n"
          "on. Exits once every front is closed and everything is released. A sink placed on\n"
          "several workers is read from all its instances, merged into the one order a single\n"
-         "sink would have released; NAME@WORKER reads that worker's instance alone.\n";
+         "sink would have released; NAME@WORKER (or --instance WORKER) reads that worker's\n"
+         "instance alone.\n";
 }
 
 int tail_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "sink"}, {"help"});
+  const Options opts(args, {"zk", "sink", "instance"}, {"help"});
   if (opts.flag("help")) return std::cout << tail_usage(), 0;
-  const std::string sink = opts.value("sink", "");
+  std::string sink = opts.value("sink", "");
   if (sink.empty()) throw UsageError("--sink NAME is required");
+  if (const std::string instance = opts.value("instance", ""); !instance.empty()) {
+    if (sink.find('@') != std::string::npos) throw UsageError("give the instance once: --sink NAME@WORKER or --instance WORKER");
+    sink += "@" + instance;
+  }
   auto zk = connect_zk(opts.value("zk", ""));
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);

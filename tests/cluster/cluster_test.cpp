@@ -17,6 +17,7 @@
 #include <cstring>
 #include <map>
 #include <numeric>
+#include <set>
 #include <sstream>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -98,6 +99,42 @@ TEST_F(ClusterTest, ConcurrentIngestClientsEachBoundToOneFrontInstanceCountEvery
     std::iota(want.begin(), want.end(), 1);
     EXPECT_EQ(got, want) << word;
   }
+  expect_clean_shutdown(workers);
+}
+
+// A tick that names no placement gets a front and a sink on every worker: `tail` merges the three
+// sink instances into the reference order, and each instance read alone (--instance W) holds a
+// part of that order, the three parts together all of it.
+TEST_F(ClusterTest, SinkInstancesReadAloneArePartsOfTheMergedOrder) {
+  const fs::path input = write_text(7, 20000, 2000);
+  const std::string expected = reference_wordcount(input);
+  const auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string node = submit_json(R"({"graph": "wordcount", "workers": ["w1", "w2", "w3"]})");
+  wait_until_running(workers, node);
+  const std::string merged = ingest_and_tail(input, node, count_lines(test_support::read_file(input)));
+  EXPECT_SAME_OUTPUT(merged, expected, "tail --sink out");
+
+  std::multiset<std::string> merged_lines, union_of_parts;
+  std::istringstream all(merged);
+  for (std::string line; std::getline(all, line);) merged_lines.insert(line);
+  for (const std::string w : {"w1", "w2", "w3"}) {
+    Process& one = spawn("tail-" + w, {"tail", "--zk", zk_, "--sink", "out", "--instance", w});
+    ASSERT_EQ(one.wait_for(60s), std::optional<int>(0)) << one.read_stderr();
+    const std::string part = one.read_stdout();
+    EXPECT_FALSE(part.empty()) << w << "'s sink instance released nothing";
+    // In merged order: each line of the part appears in the merged output after the previous one
+    // (word count's lines are unique: a word's count n is released once).
+    const std::string framed = "\n" + merged;
+    std::size_t at = 0;
+    std::istringstream lines(part);
+    for (std::string line; std::getline(lines, line);) {
+      union_of_parts.insert(line);
+      const auto found = framed.find("\n" + line + "\n", at);
+      ASSERT_NE(found, std::string::npos) << w << ": '" << line << "' is not in the merged order";
+      at = found + line.size() + 1;
+    }
+  }
+  EXPECT_EQ(union_of_parts, merged_lines);
   expect_clean_shutdown(workers);
 }
 
