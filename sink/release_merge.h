@@ -9,6 +9,7 @@
 // their releases are.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <vector>
@@ -42,14 +43,39 @@ class ReleaseMerge {
     if (ts > released_to_[i]) released_to_[i] = ts;
   }
 
-  // Hands every item whose place in the total order is settled to `emit`, in that order.
+  // Hands every item whose place in the total order is settled to `emit`, in that order. The
+  // instances that hold items sit in a heap by their next item, so an item costs O(log instances)
+  // comparisons; the instances that hold none bound how far the merge may go (settled()).
   template <class Emit>
   void drain(Emit&& emit) {
-    for (;;) {
-      const std::size_t i = lowest_head();
-      if (i == queues_.size() || !settled(i)) return;
-      emit(queues_[i].front());
-      queues_[i].pop_front();
+    heap_.clear();
+    Timestamp bound = kInfinity;  // what every instance holding nothing has released to
+    for (std::size_t i = 0; i < queues_.size(); ++i) {
+      if (!queues_[i].empty()) {
+        heap_.push_back(i);
+      } else if (released_to_[i] < bound) {
+        bound = released_to_[i];
+      }
+    }
+    // std::*_heap keep the greatest on top: "greater" is "later in the total order".
+    const auto later = [this](std::size_t a, std::size_t b) {
+      return order_.before(queues_[b].front(), queues_[a].front());
+    };
+    std::make_heap(heap_.begin(), heap_.end(), later);
+    while (!heap_.empty()) {
+      const std::size_t i = heap_.front();
+      auto& q = queues_[i];
+      if (order_.time(q.front()) >= bound) return;  // a quiet instance may still release before it
+      std::pop_heap(heap_.begin(), heap_.end(), later);
+      heap_.pop_back();
+      emit(q.front());
+      q.pop_front();
+      if (q.empty()) {
+        bound = std::min(bound, released_to_[i]);
+      } else {
+        heap_.push_back(i);
+        std::push_heap(heap_.begin(), heap_.end(), later);
+      }
     }
   }
 
@@ -61,27 +87,10 @@ class ReleaseMerge {
   }
 
  private:
-  // The instance whose next item is the lowest, or instances() when none holds one.
-  std::size_t lowest_head() const {
-    std::size_t best = queues_.size();
-    for (std::size_t i = 0; i < queues_.size(); ++i) {
-      if (queues_[i].empty()) continue;
-      if (best == queues_.size() || order_.before(queues_[i].front(), queues_[best].front())) best = i;
-    }
-    return best;
-  }
-  // Instance i's head is the lowest item held: it may go once no instance holding nothing could
-  // still release an item before it.
-  bool settled(std::size_t i) const {
-    const Timestamp ts = order_.time(queues_[i].front());
-    for (std::size_t j = 0; j < queues_.size(); ++j)
-      if (j != i && queues_[j].empty() && released_to_[j] <= ts) return false;
-    return true;
-  }
-
   Order order_;
   std::vector<std::deque<T>> queues_;
   std::vector<Timestamp> released_to_;
+  std::vector<std::size_t> heap_;  // drain()'s: the instances holding items, by their next item
 };
 
 }  // namespace flamestream
