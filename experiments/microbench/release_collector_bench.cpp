@@ -8,6 +8,7 @@
 // and merge_ns: the merging thread's CPU time a line (process CPU minus the benchmark thread's).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <ctime>
 #include <cstdint>
 #include <string>
@@ -53,9 +54,9 @@ void BM_ReleaseCollector(benchmark::State& state) {
             line += '\t';
             v.append_text(line);
           },
-          [&](const std::string& line) {
-            out += line;
-            ++written;
+          [&](std::string_view lines) {
+            out += lines;
+            written += static_cast<std::int64_t>(std::count(lines.begin(), lines.end(), '\n'));
             if (out.size() > (1 << 16)) out.clear();
           });
       std::vector<std::size_t> next(instances, 0);

@@ -149,7 +149,7 @@ int run_command(const std::vector<std::string>& args) {
     // appear as its lines come, not when 64 KiB of output have gathered or the input ends.
     embedded.on_min_time = [&](Timestamp) { output.publish(); };
     // Lines are formatted on the workers' threads; the merging thread only writes them.
-    embedded.release_line = [&](const std::string& formatted) { output.write(formatted); };
+    embedded.release_text = [&](std::string_view lines) { output.write(lines); };
     try {
       stats = run_embedded(job, embedded, *source, emit);
     } catch (const InputError& e) {

@@ -109,7 +109,7 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
 
   ReleaseCollector collector(n, release, options.on_min_time,
                              [&job](const Value& v, std::string& out) { job.format(v, out); },
-                             options.release_line);
+                             options.release_text);
   std::atomic<std::size_t> finished{0};
   std::atomic<bool> failed{false};
   std::exception_ptr failure;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 
 #include "front/source.h"
 #include "graphs/catalog.h"
@@ -30,10 +31,10 @@ struct EmbeddedOptions {
   // calls `release`, after the items it released.
   std::function<void(Timestamp)> on_min_time;
   // When set, each released item is formatted (Job::format, then a newline) on the thread of the
-  // worker whose sink released it, and the lines come here in order, instead of the items to
-  // run_embedded's `release`: the one thread that orders the sink instances' releases only merges
-  // and writes.
-  std::function<void(const std::string& line)> release_line;
+  // worker whose sink released it, and the lines come here in order, a run of whole lines at a
+  // time, instead of the items to run_embedded's `release`: the one thread that orders the sink
+  // instances' releases only merges and writes.
+  std::function<void(std::string_view lines)> release_text;
 };
 
 // Runs `job` over `source` (its one front, with `front_instances` instances, the input spread over
