@@ -3,14 +3,15 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include <zmq.hpp>
 
+#include "runtime/cli/tail_client.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/engine/ingest_client.h"
-#include "runtime/wire/codec.h"
 
 namespace wordcount_bench {
 
@@ -36,9 +37,14 @@ std::size_t run_cluster(const std::string& zk_hosts, double tail_poll_us, std::s
     return found;
   };
   const std::vector<std::string> front_eps = endpoints(tick->spec.fronts, "in");
-  const std::vector<std::string> sink_eps = endpoints(tick->spec.sinks, "out");
-  if (sink_eps.size() != 1) throw std::runtime_error("the benchmark tails one sink instance");
-  const std::string& sink_ep = sink_eps.front();
+  std::vector<fs::TailClient::Instance> sinks;
+  const auto sink_hosts = tick->spec.sinks.find("out");
+  if (sink_hosts == tick->spec.sinks.end()) throw std::runtime_error("the tick has no node 'out'");
+  for (const std::string& name : sink_hosts->second) {
+    const auto it = workers.find(name);
+    if (it == workers.end()) throw std::runtime_error("worker '" + name + "' is not registered");
+    sinks.push_back({name, it->second});
+  }
   zmq::context_t context;
   std::string ingest_error;
   std::atomic<bool> ingest_done{false};
@@ -54,31 +60,27 @@ std::size_t run_cluster(const std::string& zk_hosts, double tail_poll_us, std::s
     }
     ingest_done = true;
   });
-  zmq::socket_t socket(context, zmq::socket_type::dealer);
-  socket.set(zmq::sockopt::linger, 0);
-  socket.connect(sink_ep);
-  std::uint64_t offset = 0;
-  const auto pause = std::chrono::nanoseconds(static_cast<std::int64_t>(tail_poll_us * 1000));
-  for (;;) {
-    socket.send(zmq::buffer(fs::wire::encode({tick->id, 0, fs::wire::TailRequest{"out", offset}})),
-                zmq::send_flags::none);
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::seconds(30)) <= 0) {
-      ingest.detach();
-      throw std::runtime_error("the sink's worker did not answer within 30 s");
-    }
-    zmq::message_t bytes;
-    if (!socket.recv(bytes)) continue;
-    const fs::wire::Message m = fs::wire::decode(bytes.to_string_view(), fs::wire::Limits{0, 1 << 24});
-    const auto* reply = std::get_if<fs::wire::TailReply>(&m.body);
-    if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
-    if (!reply->lines.empty()) on_lines(reply->lines);
-    offset = reply->offset + reply->lines.size();
-    if (reply->done) break;
-    if (reply->lines.empty()) {
-      if (ingest_done && !ingest_error.empty()) break;
-      std::this_thread::sleep_for(pause);
-    }
+  // Every sink instance, merged into the one order (as `flamestream tail`), delivered a line at a
+  // time with the wall time it arrived; a failed ingest ends the wait.
+  struct IngestFailed {};
+  std::vector<std::string> lines;
+  try {
+    fs::TailClient tail(tick->id, "out", std::move(sinks), [](const std::string&, const fs::Registration&) {
+      return std::optional<fs::Registration>{};
+    });
+    tail.run(
+        [&](std::string_view line) {
+          lines.assign(1, std::string(line));
+          on_lines(lines);
+        },
+        [&] {
+          if (ingest_done && !ingest_error.empty()) throw IngestFailed{};
+        },
+        std::chrono::microseconds(static_cast<std::int64_t>(tail_poll_us)));
+  } catch (const IngestFailed&) {
+  } catch (...) {
+    ingest.detach();
+    throw;
   }
   ingest.join();
   if (!ingest_error.empty()) throw std::runtime_error("ingest: " + ingest_error);

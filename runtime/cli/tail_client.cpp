@@ -39,8 +39,14 @@ void TailClient::ask(Channel& c) {
 }
 
 void TailClient::run(std::ostream& out) {
+  run([&](std::string_view line) { out << line << '\n'; }, [&] { out.flush(); });
+  out.flush();
+}
+
+void TailClient::run(const LineFn& on_line, const std::function<void()>& on_idle,
+                     std::chrono::microseconds idle_pause) {
   std::vector<zmq::pollitem_t> items(channels_.size());
-  auto print = [&](const Line& l) { out << l.line << '\n'; };
+  auto print = [&](const Line& l) { on_line(l.line); };
   for (;;) {
     bool all_done = true;
     for (std::size_t i = 0; i < channels_.size(); ++i) {
@@ -70,12 +76,11 @@ void TailClient::run(std::ostream& out) {
     }
     check_silent();
     if (idle) {
-      out.flush();
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a poll costs the workers little
+      on_idle();
+      std::this_thread::sleep_for(idle_pause);  // a poll costs the workers little
     }
   }
   merge_.drain(print);
-  out.flush();
 }
 
 void TailClient::check_silent() {

@@ -9,10 +9,12 @@
 // instance said it released everything.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 #include <zmq.hpp>
 
@@ -35,6 +37,11 @@ class TailClient {
 
   // Prints every line to `out` in order; returns once every instance is done.
   void run(std::ostream& out);
+  // The same, each line (without its newline) to `on_line`, and `on_idle` whenever no instance
+  // had anything new, before pausing for `idle_pause`.
+  using LineFn = std::function<void(std::string_view line)>;
+  void run(const LineFn& on_line, const std::function<void()>& on_idle,
+           std::chrono::microseconds idle_pause = std::chrono::milliseconds(1));
 
  private:
   struct Line {
