@@ -5,6 +5,7 @@
 #include <set>
 
 #include "model/errors.h"
+#include "runtime/cluster/strict_json.h"
 
 namespace flamestream {
 
@@ -156,8 +157,8 @@ Placement TickSpec::placement(const LogicalGraph& graph) const {
 TickSpec parse_tick(std::string_view text, const std::vector<std::string>& registered) {
   json doc;
   try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+    doc = parse_strict_json(text);
+  } catch (const JsonError& e) {
     throw TickError(std::string("tick is not valid JSON: ") + e.what());
   }
   if (!doc.is_object()) throw TickError("tick must be a JSON object");

@@ -206,6 +206,15 @@ TEST_F(ClusterTest, BadTicksAndFrontsExit2NamingTheProblemAndWriteNothing) {
        {"mapping", "overlap", "2000"}},
       {"unregistered worker", R"({"graph": "wordcount", "workers": ["w1", "ghost"]})",
        {"'workers[1]'", "ghost", "not registered", "registered: w1, w2"}},
+      // The last "graph" would win: paper-grouping would be deployed under a file saying wordcount.
+      {"duplicate key", R"({"graph": "wordcount", "graph": "paper-grouping"})", {"\"graph\" appears twice"}},
+      {"NUL byte", std::string(R"({"graph": "wordcount"})") + std::string(1, '\0') + R"(, "graph": "x"})",
+       {"NUL byte at offset 22"}},
+      // Nested 100 000 deep: a recursive walk over it (dump) overflowed the stack.
+      {"deep nesting", R"({"graph": "wordcount", "params": {"colour": )" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}}",
+       {"nested deeper than 64 levels"}},
+      {"bytes after the document", R"({"graph": "wordcount"} {"graph": "wordcount"})", {"not valid JSON"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
