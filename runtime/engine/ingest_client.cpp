@@ -50,10 +50,13 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
   bool more = true;
   std::vector<Line> round;
   while (more && !refused_) {
-    // A round leaves full (batch_lines for every instance), at the end, or when the source would
-    // wait for input: lines of a live stream go on at once rather than wait for a round to fill.
+    // A round leaves full (batch_lines, dealt out over the instances), at the end, or when the
+    // source would wait for input: lines of a live stream go on at once rather than wait for a
+    // round to fill. The round does not grow with the instances: what is in flight (window rounds)
+    // is items every worker holds until every front got past them (DESIGN §6), so it would cost
+    // memory and latency with every worker added.
     round.clear();
-    const std::size_t round_lines = options_.batch_lines * channels_.size();
+    const std::size_t round_lines = std::max(options_.batch_lines, channels_.size());
     while (round.size() < round_lines && (round.empty() || source.ready())) {
       std::optional<Line> line = next_line();
       if (!line) {

@@ -13,7 +13,7 @@
 // them (DESIGN §6): it binds every instance to its own times first (an empty `bind` batch; each
 // answers the lowest time it may give), then gives each line a time above the line before — its
 // clock in nanoseconds, or just above the last. It reads the input in rounds of up to batch_lines
-// lines per instance and deals each round out line by line: of N instances, instance j gets lines
+// lines and deals each round out line by line: of N instances, instance j gets lines
 // j, j + N, ... with times first + j, first + j + N, ... (`stride`). So all instances work on the
 // same stretch of time at once, and a grouping fed by several of them sees little disorder (a
 // block of lines each would put one instance a whole block ahead of another, and every item of the
@@ -42,7 +42,9 @@ namespace flamestream {
 class IngestClient {
  public:
   struct Options {
-    std::size_t batch_lines = 1024;  // per instance at most; fewer when the source would wait (Source::ready)
+    // Lines a round, dealt out over the instances (at least one each); fewer when the source would
+    // wait (Source::ready).
+    std::size_t batch_lines = 1024;
     std::size_t window = 16;         // per instance
     std::chrono::milliseconds reply_timeout{30'000};  // no reply for this long: the worker is gone
     std::uint64_t tick = 0;                            // the deployment the front belongs to
