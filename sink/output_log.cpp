@@ -2,76 +2,155 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <optional>
 #include <string_view>
 
 #include "snapshot/durable_file.h"
+#include "snapshot/varint.h"
 
 namespace flamestream {
 
 namespace {
 
-constexpr std::size_t kHeader = 4 + 8;  // line length, checksum
-constexpr std::size_t kFixed = kHeader + 16;  // ... ts, front, trace length: what sizes the rest
+constexpr std::string_view kMagic{"FSOUT2\n\0", 8};
+constexpr std::size_t kFrameHeader = 4 + 4 + 4;  // body length, line count, checksum
+constexpr std::size_t kMaxFrame = std::size_t{1} << 31;
 constexpr std::size_t kMaxTrace = 4096;  // as on the wire: more is damage, not a trace
 
-// The sizes of one record, read from its first kFixed bytes. The one reader of the record layout,
-// for load() (a whole file in memory) and read_back() (a record at a time from a stream).
-struct Shape {
-  std::size_t length;  // of the line
-  std::size_t trace;   // entries
-  std::size_t body() const { return 16 + 8 * trace + length; }  // what the checksum covers
-  std::size_t size() const { return kHeader + body(); }
+// A record's head byte: how its time, front and trace relate to the record before it.
+enum : unsigned {
+  kTimeSame = 0,
+  kTimeDelta = 1,     // a varint follows: the time minus the one before
+  kTimeAbsolute = 2,  // a varint follows: the time
+  kTimeMask = 3,
+  kFrontChanged = 4,  // a varint follows: the front id
+  kTraceSame = 0 << 3,
+  kTraceOneDiffers = 1 << 3,  // varints follow: the position, the zigzagged change of its child id
+  kTraceWhole = 2 << 3,       // varints follow: the length, each child id
+  kTraceMask = 3 << 3,
+  kKnownBits = kTimeMask | kFrontChanged | kTraceMask,
 };
 
-// The shape of the record at `at` (kFixed bytes must be there); none when its trace length is
-// impossible (a torn tail, or damage).
-std::optional<Shape> shape_at(std::string_view bytes, std::size_t at) {
-  const Shape shape{get_le(bytes, at, 4), get_le(bytes, at + kHeader + 12, 4)};
-  if (shape.trace > kMaxTrace) return std::nullopt;
-  return shape;
+std::uint32_t frame_checksum(std::string_view body) { return static_cast<std::uint32_t>(XXH64(body.data(), body.size(), 0)); }
+
+// The one position at which the child ids of equally long traces `a` and `b` differ; none when
+// they differ in length, at more than one position, or not at all.
+std::optional<std::size_t> one_difference(const Trace& a, const Trace& b) {
+  if (a.size() != b.size()) return std::nullopt;
+  std::optional<std::size_t> at;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].child == b[i].child) continue;
+    if (at) return std::nullopt;
+    at = i;
+  }
+  return at;
 }
 
-// Whether the whole record at `at` matches its checksum.
-bool intact(std::string_view bytes, std::size_t at, const Shape& shape) {
-  return XXH64(bytes.data() + at + kHeader, shape.body(), 0) == get_le(bytes, at + 4);
+// Appends the record of `line`, released with `meta`, coded against `before` (the record before
+// it in the frame, logical times zeroed), and makes `meta` the new `before`.
+void encode(const Meta& meta, const std::string& line, Meta& before, std::string& out) {
+  const std::size_t head_at = out.size();
+  out.push_back(0);
+  unsigned head = 0;
+  if (meta.time.ts != before.time.ts) {
+    const bool later = meta.time.ts > before.time.ts;
+    head |= later ? kTimeDelta : kTimeAbsolute;
+    append_varint(out, later ? meta.time.ts - before.time.ts : meta.time.ts);
+  }
+  if (meta.time.front != before.time.front) {
+    head |= kFrontChanged;
+    append_varint(out, meta.time.front);
+  }
+  const auto differs = one_difference(meta.trace, before.trace);
+  if (differs) {
+    head |= kTraceOneDiffers;
+    append_varint(out, *differs);
+    append_varint(out, zigzag(static_cast<std::int64_t>(meta.trace[*differs].child) -
+                              static_cast<std::int64_t>(before.trace[*differs].child)));
+  } else if (meta.trace.size() != before.trace.size() || !std::equal(meta.trace.begin(), meta.trace.end(), before.trace.begin(), [](LocalTime a, LocalTime b) { return a.child == b.child; })) {
+    head |= kTraceWhole;
+    append_varint(out, meta.trace.size());
+    for (const LocalTime& t : meta.trace) append_varint(out, t.child);
+  }
+  append_varint(out, line.size());
+  out += line;
+  out[head_at] = static_cast<char>(head);
+  before.time = meta.time;
+  before.trace = Trace(meta.trace.size());
+  for (std::size_t i = 0; i < meta.trace.size(); ++i) before.trace[i].child = meta.trace[i].child;
 }
 
-Meta meta_at(std::string_view bytes, std::size_t at, const Shape& shape) {
+// Reads the record at `at` of a frame's body, coded against `meta` (the record before it), into
+// `meta` and `line`; false when the bytes are not a record.
+bool decode(std::string_view body, std::size_t& at, Meta& meta, std::string_view& line) {
+  if (at >= body.size()) return false;
+  const auto head = static_cast<unsigned char>(body[at++]);
+  if ((head & ~static_cast<unsigned>(kKnownBits)) != 0) return false;
+  const unsigned time = head & kTimeMask;
+  const unsigned trace = head & kTraceMask;
+  if (time == kTimeMask || trace == kTraceMask) return false;
+  if (time != kTimeSame) {
+    const auto v = read_varint(body, at);
+    if (!v) return false;
+    meta.time.ts = time == kTimeDelta ? meta.time.ts + *v : *v;
+  }
+  if (head & kFrontChanged) {
+    const auto v = read_varint(body, at);
+    if (!v || *v > 0xFFFFFFFFu) return false;
+    meta.time.front = static_cast<FrontId>(*v);
+  }
+  if (trace == kTraceOneDiffers) {
+    const auto position = read_varint(body, at);
+    const auto change = read_varint(body, at);
+    if (!position || !change || *position >= meta.trace.size()) return false;
+    meta.trace[*position].child = static_cast<std::uint32_t>(meta.trace[*position].child + unzigzag(*change));
+  } else if (trace == kTraceWhole) {
+    const auto size = read_varint(body, at);
+    if (!size || *size > kMaxTrace) return false;
+    meta.trace = Trace(*size);
+    for (std::size_t i = 0; i < *size; ++i) {
+      const auto child = read_varint(body, at);
+      if (!child || *child > 0xFFFFFFFFu) return false;
+      meta.trace[i].child = static_cast<std::uint32_t>(*child);
+    }
+  }
+  const auto length = read_varint(body, at);
+  if (!length || *length > body.size() - at) return false;
+  line = body.substr(at, *length);
+  at += *length;
+  return true;
+}
+
+// The frame at `at` in `bytes` (its header there): its body and line count; none when the bytes end
+// before it does.
+struct Frame {
+  std::string_view body;
+  std::uint64_t lines;
+  bool intact;  // matches its checksum
+};
+std::optional<Frame> frame_at(std::string_view bytes, std::size_t at) {
+  if (bytes.size() - at < kFrameHeader) return std::nullopt;
+  const std::size_t length = get_le(bytes, at, 4);
+  if (length > bytes.size() - at - kFrameHeader) return std::nullopt;
+  const std::string_view body = bytes.substr(at + kFrameHeader, length);
+  return Frame{body, get_le(bytes, at + 4, 4), frame_checksum(body) == get_le(bytes, at + 8, 4)};
+}
+
+// Calls `each(meta, line)` for every record of `frame`; false if it does not hold `frame.lines`
+// whole records.
+template <class Each>
+bool for_each_record(const Frame& frame, Each&& each) {
   Meta meta;
-  meta.time.ts = get_le(bytes, at + kHeader);
-  meta.time.front = static_cast<FrontId>(get_le(bytes, at + kHeader + 8, 4));
-  for (std::size_t i = 0; i < shape.trace; ++i) {
-    const std::size_t t = at + kFixed + 8 * i;
-    meta.trace.push_back({static_cast<std::uint32_t>(get_le(bytes, t, 4)),
-                          static_cast<std::uint32_t>(get_le(bytes, t + 4, 4))});
+  std::size_t at = 0;
+  std::string_view line;
+  for (std::uint64_t i = 0; i < frame.lines; ++i) {
+    if (!decode(frame.body, at, meta, line)) return false;
+    each(meta, line);
   }
-  return meta;
-}
-
-std::string line_at(std::string_view bytes, std::size_t at, const Shape& shape) {
-  return std::string(bytes.substr(at + kFixed + 8 * shape.trace, shape.length));
-}
-
-// Appends the record of `line` to `out`: sized once, then filled in place (a record is written for
-// every released line; appending it byte by byte was most of the sink's cost per line).
-void encode(const Meta& meta, const std::string& line, std::string& out) {
-  const std::size_t start = out.size();
-  const std::size_t trace_at = start + kFixed;
-  const std::size_t line_at = trace_at + 8 * meta.trace.size();
-  out.resize(line_at + line.size());
-  set_le(out, start, line.size(), 4);
-  set_le(out, start + kHeader, meta.time.ts);
-  set_le(out, start + kHeader + 8, meta.time.front, 4);
-  set_le(out, start + kHeader + 12, meta.trace.size(), 4);
-  for (std::size_t i = 0; i < meta.trace.size(); ++i) {
-    set_le(out, trace_at + 8 * i, meta.trace[i].logical, 4);
-    set_le(out, trace_at + 8 * i + 4, meta.trace[i].child, 4);
-  }
-  std::memcpy(out.data() + line_at, line.data(), line.size());
-  set_le(out, start + 4, XXH64(out.data() + start + kHeader, out.size() - start - kHeader, 0));
+  return at == frame.body.size();
 }
 
 // The meta with every logical time (grouping version) zeroed: what names a released item.
@@ -115,22 +194,33 @@ OutputLog::~OutputLog() {
 
 void OutputLog::load() {
   const std::string file = read_file(path_);
-  std::size_t at = 0;
-  while (file.size() - at >= kFixed) {
-    const auto shape = shape_at(file, at);
-    if (!shape || file.size() - at < shape->size()) break;  // not a whole record
-    if (!intact(file, at, *shape)) {
-      if (at + shape->size() == file.size()) break;  // the last record, torn mid-write
-      throw OutputLogError("output log '" + path_.string() + "' is damaged at byte " +
-                           std::to_string(at) + ": the sink cannot tell what it released");
+  const auto damaged = [&](std::size_t at, const std::string& what) {
+    return OutputLogError("output log '" + path_.string() + "' " + what + " at byte " + std::to_string(at) +
+                          ": the sink cannot tell what it released");
+  };
+  if (file.size() < kMagic.size()) {
+    // Nothing, or a magic torn mid-write: nothing was released into it.
+    if (file != kMagic.substr(0, file.size())) throw damaged(0, "is not an output log");
+    if (!file.empty()) std::filesystem::resize_file(path_, 0);
+    return;
+  }
+  if (std::string_view(file).substr(0, kMagic.size()) != kMagic)
+    throw damaged(0, "is not an output log of this version (no FSOUT2 magic)");
+  std::size_t at = kMagic.size();
+  while (const auto frame = frame_at(file, at)) {
+    const bool last_frame = at + kFrameHeader + frame->body.size() == file.size();
+    if (!frame->intact) {
+      if (last_frame) break;  // torn mid-write
+      throw damaged(at, "is damaged");
     }
-    Meta meta = meta_at(file, at, *shape);
-    if (last_ && !released_before(*last_, meta))
-      throw OutputLogError("output log '" + path_.string() + "' is out of order at byte " +
-                           std::to_string(at));
-    add_line(line_at(file, at, *shape), meta, at);
-    last_ = std::move(meta);
-    at += shape->size();
+    if (index_.empty() || count_ - index_.back().first_line >= kIndexEvery) index_.push_back({count_, at});
+    const bool whole = for_each_record(*frame, [&](const Meta& meta, std::string_view line) {
+      if (last_ && !released_before(*last_, meta)) throw damaged(at, "is out of order");
+      add_line(std::string(line), meta);
+      last_ = meta;
+    });
+    if (!whole) throw damaged(at, "holds a frame that is not records");
+    at += kFrameHeader + frame->body.size();
   }
   if (at < file.size()) std::filesystem::resize_file(path_, at);  // cut the torn tail
   file_end_ = at;
@@ -138,14 +228,17 @@ void OutputLog::load() {
 
 bool OutputLog::release(const Meta& meta, const std::string& line) {
   if (last_ && !released_before(*last_, meta)) return false;
-  const std::uint64_t offset = file_end_;
   if (file_.is_open()) {
-    const std::size_t before = pending_.size();
-    encode(meta, line, pending_);
-    file_end_ += pending_.size() - before;
+    if (pending_lines_ == 0) {
+      pending_.assign(kFrameHeader, '\0');
+      pending_last_ = Meta{};
+    }
+    encode(meta, line, pending_last_, pending_);
+    ++pending_lines_;
+    if (pending_.size() >= kMaxFrame / 2) flush();  // a frame's length must fit its header
   }
   last_ = meta;  // a copy in place: no allocation, the trace is inline
-  add_line(line, meta, offset);
+  add_line(line, meta);
   return true;
 }
 
@@ -166,8 +259,7 @@ Timestamp OutputLog::order_key_time(const std::string& key) {
   return ts;
 }
 
-void OutputLog::add_line(std::string line, const Meta& meta, std::uint64_t offset) {
-  if (count_ % kIndexEvery == 0) index_.push_back(offset);
+void OutputLog::add_line(std::string line, const Meta& meta) {
   ++count_;
   recent_.push_back(std::move(line));
   recent_keys_.push_back(order_key(meta));
@@ -196,31 +288,55 @@ std::vector<std::string> OutputLog::lines(std::uint64_t from, std::size_t max,
 
 void OutputLog::read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out,
                           std::vector<std::string>* keys) const {
+  const auto entry = std::upper_bound(index_.begin(), index_.end(), from,
+                                      [](std::uint64_t line, const IndexEntry& e) { return line < e.first_line; });
+  if (entry == index_.begin()) return;  // not flushed yet
   std::ifstream in(path_, std::ios::binary);
-  const std::uint64_t start = index_.at(from / kIndexEvery);
-  in.seekg(static_cast<std::streamoff>(start));
-  std::string record;
-  for (std::uint64_t line = from / kIndexEvery * kIndexEvery; line < to; ++line) {
-    record.resize(kFixed);
-    if (!in.read(record.data(), static_cast<std::streamsize>(kFixed))) return;
-    const auto shape = shape_at(record, 0);
-    if (!shape)
-      throw OutputLogError("output log '" + path_.string() + "' changed under the sink: bad record");
-    record.resize(shape->size());
-    if (!in.read(record.data() + kFixed, static_cast<std::streamsize>(shape->size() - kFixed))) return;
-    if (!intact(record, 0, *shape))
-      throw OutputLogError("output log '" + path_.string() + "' is damaged: line " +
-                           std::to_string(line) + " cannot be read back");
-    if (line < from) continue;
-    out.push_back(line_at(record, 0, *shape));
-    if (keys) keys->push_back(order_key(meta_at(record, 0, *shape)));
+  in.seekg(static_cast<std::streamoff>(std::prev(entry)->offset));
+  std::uint64_t line = std::prev(entry)->first_line;
+  std::string bytes;
+  while (line < to) {
+    bytes.resize(kFrameHeader);
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(kFrameHeader))) return;
+    const std::size_t length = get_le(bytes, 0, 4);
+    if (length > kMaxFrame)
+      throw OutputLogError("output log '" + path_.string() + "' changed under the sink: bad frame");
+    bytes.resize(kFrameHeader + length);
+    if (!in.read(bytes.data() + kFrameHeader, static_cast<std::streamsize>(length))) return;
+    const auto frame = frame_at(bytes, 0);
+    if (!frame || !frame->intact)
+      throw OutputLogError("output log '" + path_.string() + "' is damaged: line " + std::to_string(line) +
+                           " cannot be read back");
+    if (line + frame->lines <= from) {
+      line += frame->lines;
+      continue;
+    }
+    for_each_record(*frame, [&](const Meta& meta, std::string_view text) {
+      if (line >= from && line < to) {
+        out.emplace_back(text);
+        if (keys) keys->push_back(order_key(meta));
+      }
+      ++line;
+    });
   }
 }
 
 void OutputLog::flush() {
-  if (pending_.empty()) return;
+  if (pending_lines_ == 0) return;
+  if (file_end_ == 0) {
+    file_.append(kMagic);
+    file_end_ = kMagic.size();
+  }
+  const std::string_view body = std::string_view(pending_).substr(kFrameHeader);
+  set_le(pending_, 0, body.size(), 4);
+  set_le(pending_, 4, pending_lines_, 4);
+  set_le(pending_, 8, frame_checksum(body), 4);
+  const std::uint64_t first_line = count_ - pending_lines_;
+  if (index_.empty() || first_line - index_.back().first_line >= kIndexEvery) index_.push_back({first_line, file_end_});
   file_.append(pending_);
+  file_end_ += pending_.size();
   pending_.clear();
+  pending_lines_ = 0;
 }
 
 void OutputLog::sync() {

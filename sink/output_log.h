@@ -7,18 +7,27 @@
 // ends at each item) and orders releases the same way (two released items differ first at a
 // child id or a timestamp, before any version). Every line is written with its meta; after a recovery the replay releases again what
 // lies between the last commit and the crash, and release() skips everything at or below the last
-// meta on record, so each line is written once. Records: [length u32][xxh64 u64][ts u64][front
-// u32][trace length u32][(logical u32, child u32)...][line], the checksum covering what follows it.
-// release() buffers its record; flush() writes what is buffered, and the worker calls it after
-// every batch of releases, before it handles anything else — so before any tail client sees the
-// lines and before a commit covering them. A process killed in between loses only lines after the
-// last meta on record, which the replay releases again. A flushed write is in the page cache (a
-// killed process loses nothing); sync() makes it survive the machine, and the commit protocol
-// calls it before a commit is acknowledged.
-// Reopening cuts a torn last record; damage anywhere else raises OutputLogError. With an empty path
+// meta on record, so each line is written once.
+//
+// The file: an 8-byte magic, then frames, one a flush() — [body length u32][line count u32]
+// [xxh64 of the body, low 32 bits][body], little-endian. The body holds the frame's records, each
+// coded against the record before it in the frame (the first against zeros, so a frame reads on
+// its own): a head byte saying what changed, the time's delta, the front id if it changed, the
+// trace's child ids (logical times are not kept: see above) as "one entry differs" (position and
+// delta) or whole, then the line's length and the line. Consecutive releases differ in little —
+// the words of one input line share the time and differ in one child id — so a record costs the
+// line and three or four bytes (word count: about 1.4x its output text; a record a line with whole
+// metas took 10x).
+// release() codes its record into the open frame; flush() writes the frame, and the worker calls
+// it after every batch of releases, before it handles anything else — so before any tail client
+// sees the lines and before a commit covering them. A process killed in between loses only lines
+// after the last meta on record, which the replay releases again. A flushed write is in the page
+// cache (a killed process loses nothing); sync() makes it survive the machine, and the commit
+// protocol calls it before a commit is acknowledged.
+// Reopening cuts a torn last frame; damage anywhere else raises OutputLogError. With an empty path
 // the log lives in memory only (exactly-once off).
 // Tail clients read lines by number. With a file, memory keeps only the most recent lines (where
-// clients that keep up read) and a sparse index of record offsets; older lines are read back from
+// clients that keep up read) and a sparse index of frame offsets; older lines are read back from
 // the file, so a long job's sink does not hold its whole output in memory.
 #pragma once
 
@@ -77,13 +86,18 @@ class OutputLog {
  private:
   void load();
 
-  // One line more, released with `meta`: its record starts at `offset` in the file.
-  void add_line(std::string line, const Meta& meta, std::uint64_t offset);
+  // One line more, released with `meta`.
+  void add_line(std::string line, const Meta& meta);
   // Lines [from, to) read back from the file, and their keys when `keys`; fewer if the file ends first.
   void read_back(std::uint64_t from, std::uint64_t to, std::vector<std::string>& out,
                  std::vector<std::string>* keys) const;
 
-  static constexpr std::uint64_t kIndexEvery = 1024;  // lines between two indexed offsets
+  static constexpr std::uint64_t kIndexEvery = 1024;  // lines between two indexed frames, at least
+
+  struct IndexEntry {
+    std::uint64_t first_line;  // of the frame
+    std::uint64_t offset;      // of the frame in the file
+  };
 
   std::filesystem::path path_;
   std::size_t recent_limit_;
@@ -91,10 +105,12 @@ class OutputLog {
   std::deque<std::string> recent_;   // the last lines, line count_ − recent_.size() first
   std::deque<std::string> recent_keys_;  // their order keys
   std::uint64_t count_ = 0;
-  std::vector<std::uint64_t> index_;  // file offset of line k · kIndexEvery
-  std::uint64_t file_end_ = 0;       // where the next record goes (flushed or not)
+  std::vector<IndexEntry> index_;
+  std::uint64_t file_end_ = 0;       // where the next frame goes
   std::optional<Meta> last_;  // as released: compared without its logical times
-  std::string pending_;  // records released but not flushed yet
+  std::string pending_;  // the frame being filled: header room, then its records
+  std::uint64_t pending_lines_ = 0;
+  Meta pending_last_;  // what its next record is coded against
 };
 
 }  // namespace flamestream

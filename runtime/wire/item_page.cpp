@@ -1,6 +1,8 @@
 // Pages of envelopes to and from their flat bytes (format and invariants in item_page.h).
 #include "runtime/wire/item_page.h"
 
+#include "snapshot/varint.h"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -34,15 +36,6 @@ class Writer {
   std::size_t used_;
 };
 
-char* put_varint(char* p, std::uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
 char* put_u64(char* p, std::uint64_t v) {
   if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
   std::memcpy(p, &v, 8);
@@ -61,10 +54,10 @@ void put_value(Writer& w, const Value& value) {
     case Value::Kind::boolean: put_tag(w, value.as_bool() ? kTrue : kFalse); return;
     case Value::Kind::integer: {
       const auto i = value.as_int();
-      const auto zigzag = (static_cast<std::uint64_t>(i) << 1) ^ static_cast<std::uint64_t>(i >> 63);
+      const std::uint64_t zigzagged = zigzag(i);
       char* p = w.room(1 + kMaxVarint);
       *p++ = kInteger;
-      w.advance(put_varint(p, zigzag));
+      w.advance(put_varint(p, zigzagged));
       return;
     }
     case Value::Kind::real: {
@@ -218,7 +211,7 @@ class Reader {
       case kTrue: return Value(true);
       case kInteger: {
         const std::uint64_t z = varint("integer");
-        return Value(static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1)));
+        return Value(unzigzag(z));
       }
       case kReal: return Value(std::bit_cast<double>(u64le("real")));
       case kBytes: {

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -18,6 +19,10 @@ std::vector<std::string> all_lines(const OutputLog& log) { return log.lines(0, l
 // A released item: child `child` of the input at `ts`, out of a grouping at `version`.
 Meta meta(Timestamp ts, std::uint32_t child = 1, std::uint32_t version = 1) {
   return Meta{{ts, 0}, {LocalTime{0, child}, LocalTime{version, 0}}};
+}
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 class OutputLogTest : public testing::Test {
@@ -80,10 +85,11 @@ TEST_F(OutputLogTest, AWindowReleasedAgainUnderAnotherVersionIsStillWrittenOnce)
   EXPECT_EQ(all_lines(log), (std::vector<std::string>{"a", "b", "c"}));
 }
 
-TEST_F(OutputLogTest, ATornLastRecordIsCut) {
+TEST_F(OutputLogTest, ATornLastFrameIsCut) {
   {
     OutputLog log(path_);
     log.release(meta(1), "kept");
+    log.flush();
     log.release(meta(2), "torn");
   }
   std::filesystem::resize_file(path_, std::filesystem::file_size(path_) - 2);
@@ -94,18 +100,63 @@ TEST_F(OutputLogTest, ATornLastRecordIsCut) {
   EXPECT_EQ(all_lines(OutputLog(path_)), (std::vector<std::string>{"kept", "torn"}));
 }
 
+TEST_F(OutputLogTest, AMagicTornAtCreationReadsAsEmpty) {
+  write_bytes(path_, std::string("FSOU"));
+  OutputLog log(path_);
+  EXPECT_EQ(log.size(), 0u);
+  EXPECT_TRUE(log.release(meta(1), "a"));
+  log.flush();
+  EXPECT_EQ(all_lines(OutputLog(path_)), (std::vector<std::string>{"a"}));
+}
+
+TEST_F(OutputLogTest, AFileOfAnotherFormatIsAnError) {
+  write_bytes(path_, std::string(64, 'x'));
+  EXPECT_THROW(OutputLog log(path_), OutputLogError);
+}
+
 TEST_F(OutputLogTest, DamageBeforeTheEndIsAnError) {
   {
     OutputLog log(path_);
     log.release(meta(1), "first");
+    log.flush();
     log.release(meta(2), "second");
   }
   {
     std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(4 + 8 + 16 + 8 + 1);  // inside the first line
+    f.seekp(8 + 12 + 4);  // inside the first frame's body
     f.put('X');
   }
   EXPECT_THROW(OutputLog log(path_), OutputLogError);
+}
+
+// What a line costs on disk beyond its text: word count's releases (the words of one input line
+// share its time and differ in the split's child id) cost a few bytes each, not a meta.
+TEST_F(OutputLogTest, AReleasedLineCostsItsTextAndAFewBytes) {
+  std::size_t text = 0;
+  std::size_t lines = 0;
+  {
+    OutputLog log(path_);
+    for (Timestamp ts = 1; ts <= 1000; ++ts) {
+      for (std::uint32_t word = 0; word < 10; ++word) {
+        const Trace trace{{0, 0}, {0, word}, {0, 0}, {0, 0}, {1, 0}, {0, 0}, {0, 0}, {0, 0}};
+        const std::string line = "word" + std::to_string(word) + "\t" + std::to_string(ts);
+        ASSERT_TRUE(log.release(Meta{{ts * 10, 0}, trace}, line));
+        text += line.size() + 1;  // as printed, with its newline
+        ++lines;
+      }
+      if (ts % 50 == 0) log.flush();
+    }
+  }
+  const auto bytes = std::filesystem::file_size(path_);
+  std::printf("output log: %zu lines, %zu bytes of text, %ju bytes on disk (%.2fx, %.1f bytes a line beyond the text)\n",
+              lines, text, static_cast<std::uintmax_t>(bytes), static_cast<double>(bytes) / static_cast<double>(text),
+              static_cast<double>(bytes - text) / static_cast<double>(lines));
+  EXPECT_LE(static_cast<double>(bytes), 1.5 * static_cast<double>(text));
+  OutputLog reopened(path_);
+  EXPECT_EQ(reopened.size(), lines);
+  ASSERT_TRUE(reopened.last());
+  EXPECT_EQ(reopened.last()->time.ts, 10000u);
+  EXPECT_EQ(reopened.last()->trace[1].child, 9u);
 }
 
 TEST_F(OutputLogTest, OldLinesAreReadBackFromTheFile) {
