@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -171,8 +172,8 @@ bool released_before(const Meta& a, const Meta& b) {
 
 }  // namespace
 
-OutputLog::OutputLog(std::filesystem::path path, std::size_t recent_lines)
-    : path_(std::move(path)), recent_limit_(recent_lines) {
+OutputLog::OutputLog(std::filesystem::path path, std::size_t recent_lines, std::uint64_t retain_bytes)
+    : path_(std::move(path)), recent_limit_(recent_lines), retain_bytes_(retain_bytes) {
   if (path_.empty()) return;
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
   load();
@@ -207,6 +208,18 @@ void OutputLog::load() {
   if (std::string_view(file).substr(0, kMagic.size()) != kMagic)
     throw damaged(0, "is not an output log of this version (no FSOUT2 magic)");
   std::size_t at = kMagic.size();
+  if (const std::string retained = read_file(retained_path()); !retained.empty()) {
+    // Retention removed the lines before `first`; the frames kept start at `offset`.
+    std::uint64_t first = 0;
+    std::uint64_t offset = 0;
+    if (std::sscanf(retained.c_str(), "%ju %ju", reinterpret_cast<std::uintmax_t*>(&first),
+                    reinterpret_cast<std::uintmax_t*>(&offset)) != 2 ||
+        offset < kMagic.size() || offset > file.size())
+      throw damaged(0, "has a damaged retention record (" + retained_path().string() + ")");
+    count_ = first_line_ = first;
+    at = offset;
+  }
+  retained_offset_ = at;
   while (const auto frame = frame_at(file, at)) {
     const bool last_frame = at + kFrameHeader + frame->body.size() == file.size();
     if (!frame->intact) {
@@ -272,16 +285,18 @@ void OutputLog::add_line(std::string line, const Meta& meta) {
 std::vector<std::string> OutputLog::lines(std::uint64_t from, std::size_t max,
                                           std::vector<std::string>* keys) const {
   std::vector<std::string> out;
+  from = std::max(from, first_line_);
   if (from >= count_) return out;
   const std::uint64_t to = count_ - from > max ? from + max : count_;
-  const std::uint64_t first_recent = count_ - recent_.size();
+  const std::uint64_t first_recent = std::max(count_ - recent_.size(), first_line_);
   if (from < first_recent) {
     read_back(from, std::min(to, first_recent), out, keys);
     if (out.size() < std::min(to, first_recent) - from) return out;  // the file ended first
   }
+  const std::uint64_t first_in_memory = count_ - recent_.size();
   for (std::uint64_t i = std::max(from, first_recent); i < to; ++i) {
-    out.push_back(recent_[i - first_recent]);
-    if (keys) keys->push_back(recent_keys_[i - first_recent]);
+    out.push_back(recent_[i - first_in_memory]);
+    if (keys) keys->push_back(recent_keys_[i - first_in_memory]);
   }
   return out;
 }
@@ -337,6 +352,24 @@ void OutputLog::flush() {
   file_end_ += pending_.size();
   pending_.clear();
   pending_lines_ = 0;
+  if (retain_bytes_ != 0 && retained_bytes() > retain_bytes_) apply_retention();
+}
+
+void OutputLog::apply_retention() {
+  // The first indexed frame from which on the file holds no more than retain_bytes_; the newest
+  // frame always stays (it holds the last meta).
+  auto keep = std::find_if(index_.begin(), index_.end(),
+                           [&](const IndexEntry& e) { return file_end_ - e.offset <= retain_bytes_; });
+  if (keep == index_.end()) keep = std::prev(index_.end());
+  if (keep == index_.begin()) return;
+  // The record first, then the hole: a crash between them leaves bytes nobody reads, never a
+  // record pointing into a hole.
+  write_file_atomically(retained_path(),
+                        std::to_string(keep->first_line) + " " + std::to_string(keep->offset) + "\n");
+  punch_hole(path_, kMagic.size(), keep->offset - kMagic.size());
+  first_line_ = keep->first_line;
+  retained_offset_ = keep->offset;
+  index_.erase(index_.begin(), keep);
 }
 
 void OutputLog::sync() {

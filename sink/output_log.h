@@ -29,6 +29,11 @@
 // Tail clients read lines by number. With a file, memory keeps only the most recent lines (where
 // clients that keep up read) and a sparse index of frame offsets; older lines are read back from
 // the file, so a long job's sink does not hold its whole output in memory.
+// Retention: with `retain_bytes`, once the frames on disk exceed it, the oldest go (whole stretches
+// between two indexed frames): their disk blocks are freed by punching a hole in the file, and
+// FILE.retained records the first line and frame kept, written before the hole is punched. Line
+// numbers never change; lines before first_line() are gone, and a reader asking for them gets the
+// lines from first_line() on. Idempotent release needs only the last meta, which is always kept.
 #pragma once
 
 #include <deque>
@@ -53,7 +58,9 @@ class OutputLog {
   // Lines kept in memory when the log has a file (all of them without one).
   static constexpr std::size_t kRecentLines = 1 << 16;
 
-  explicit OutputLog(std::filesystem::path path = {}, std::size_t recent_lines = kRecentLines);
+  // `retain_bytes`: keep about this much of the file (0: everything).
+  explicit OutputLog(std::filesystem::path path = {}, std::size_t recent_lines = kRecentLines,
+                     std::uint64_t retain_bytes = 0);
   ~OutputLog();
   OutputLog(const OutputLog&) = delete;
   OutputLog& operator=(const OutputLog&) = delete;
@@ -68,7 +75,11 @@ class OutputLog {
 
   // Lines released so far.
   std::uint64_t size() const { return count_; }
-  // Up to `max` lines from line number `from` on (none past the end): recent ones from memory,
+  // The number of the first line still kept: lines before it were removed by retention.
+  std::uint64_t first_line() const { return first_line_; }
+  // Bytes of the file still holding lines (what retention bounds).
+  std::uint64_t retained_bytes() const { return file_end_ - retained_offset_; }
+  // Up to `max` lines from line number `from` (at least first_line()) on, none past the end: recent ones from memory,
   // older ones read back from the file. Throws OutputLogError if the file cannot be read back.
   // `keys`, when given, gets each line's order key (order_key()).
   std::vector<std::string> lines(std::uint64_t from, std::size_t max,
@@ -86,6 +97,9 @@ class OutputLog {
  private:
   void load();
 
+  // Drops the oldest frames while the file holds more than retain_bytes_.
+  void apply_retention();
+  std::filesystem::path retained_path() const { return path_.string() + ".retained"; }
   // One line more, released with `meta`.
   void add_line(std::string line, const Meta& meta);
   // Lines [from, to) read back from the file, and their keys when `keys`; fewer if the file ends first.
@@ -101,6 +115,9 @@ class OutputLog {
 
   std::filesystem::path path_;
   std::size_t recent_limit_;
+  std::uint64_t retain_bytes_;
+  std::uint64_t first_line_ = 0;       // retention removed the lines before it
+  std::uint64_t retained_offset_ = 0;  // where the first frame kept starts
   AppendFile file_;  // closed when the log lives in memory only
   std::deque<std::string> recent_;   // the last lines, line count_ − recent_.size() first
   std::deque<std::string> recent_keys_;  // their order keys

@@ -36,6 +36,38 @@ void fsync_path(const std::filesystem::path& path) {
   if (rc != 0) fail("cannot fsync", path);
 }
 
+void write_file_atomically(const std::filesystem::path& target, std::string_view data) {
+  auto temp = target;
+  temp += ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("cannot create", temp);
+  try {
+    write_all(fd, data, temp);
+  } catch (const DurableFileError&) {
+    ::close(fd);
+    throw;
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("cannot fsync", temp);
+  }
+  ::close(fd);
+  if (::rename(temp.c_str(), target.c_str()) != 0) fail("cannot rename into", target);
+  fsync_path(target.has_parent_path() ? target.parent_path() : std::filesystem::path("."));  // the rename itself
+}
+
+void punch_hole(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length) {
+  if (length == 0) return;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open", path);
+  const int rc = ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                             static_cast<off_t>(length));
+  const int error = errno;
+  ::close(fd);
+  errno = error;
+  if (rc != 0 && errno != EOPNOTSUPP && errno != ENOSYS) fail("cannot free old bytes of", path);
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};

@@ -40,6 +40,12 @@ inline std::uint64_t get_le(std::string_view in, std::size_t at, int bytes = 8) 
 void write_all(int fd, std::string_view data, const std::filesystem::path& path);
 // fsyncs the file or directory at `path`.
 void fsync_path(const std::filesystem::path& path);
+// Replaces the file at `target` by one holding `data`, all or nothing even across a crash: written
+// to TARGET.tmp, fsynced, renamed over `target`, and the directory fsynced.
+void write_file_atomically(const std::filesystem::path& target, std::string_view data);
+// Frees the disk blocks of `length` bytes at `offset` in the file at `path`, which then read as
+// zeros; its size stays. On a file system that cannot, nothing happens (the bytes stay allocated).
+void punch_hole(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length);
 // The whole file, or empty if it does not exist.
 std::string read_file(const std::filesystem::path& path);
 

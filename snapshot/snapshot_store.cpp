@@ -2,12 +2,9 @@
 
 #include "snapshot/durable_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -19,10 +16,6 @@ constexpr char kMagic[8] = {'F', 'S', 'S', 'N', 'A', 'P', '0', '1'};
 constexpr std::size_t kHeader = sizeof kMagic + 8 + 8;  // magic, length, xxh64 of the contents
 constexpr const char* kPrefix = "tick-";
 constexpr const char* kSuffix = ".snap";
-
-[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
-  throw SnapshotError(what + " '" + path.string() + "': " + std::strerror(errno));
-}
 
 }  // namespace
 
@@ -41,24 +34,11 @@ void SnapshotStore::write(std::uint64_t tick, const std::string& bytes) {
   put_le(file, bytes.size());
   put_le(file, XXH64(bytes.data(), bytes.size(), 0));
   file += bytes;
-  const auto target = path_of(tick);
-  auto temp = target;
-  temp += ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("cannot create snapshot", temp);
   try {
-    write_all(fd, file, temp);
+    write_file_atomically(path_of(tick), file);
   } catch (const DurableFileError& e) {
-    ::close(fd);
-    throw SnapshotError(e.what());
+    throw SnapshotError(std::string("cannot write snapshot: ") + e.what());
   }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("cannot fsync snapshot", temp);
-  }
-  ::close(fd);
-  if (::rename(temp.c_str(), target.c_str()) != 0) fail("cannot rename snapshot into", target);
-  fsync_path(dir_);  // the rename itself must survive a crash
 }
 
 std::optional<std::string> SnapshotStore::read(std::uint64_t tick) const {

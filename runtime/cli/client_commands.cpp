@@ -247,7 +247,9 @@ std::string tail_usage() {
          "on. Exits once every front is closed and everything is released. A sink placed on\n"
          "several workers is read from all its instances, merged into the one order a single\n"
          "sink would have released; NAME@WORKER (or --instance WORKER) reads that worker's\n"
-         "instance alone.\n";
+         "instance alone. Lines a worker's output log no longer keeps (its retention,\n"
+         "flamestream worker --output-retention-mib) are skipped, said on stderr, and the exit\n"
+         "status is then 1.\n";
 }
 
 int tail_command(const std::vector<std::string>& args) {
@@ -272,7 +274,7 @@ int tail_command(const std::vector<std::string>& args) {
                       return now;
                     });
   client.run(std::cout);
-  return 0;
+  return client.removed_reports() > 0 ? 1 : 0;
 }
 
 std::string status_usage() {

@@ -1,6 +1,7 @@
 #include "runtime/cli/tail_client.h"
 
 #include <chrono>
+#include <iostream>
 #include <stdexcept>
 #include <thread>
 
@@ -68,7 +69,8 @@ void TailClient::run(const LineFn& on_line, const std::function<void()>& on_idle
         const wire::Message m = wire::decode(bytes.to_string_view(), wire::Limits{0, 1 << 20});
         const auto* reply = std::get_if<wire::TailReply>(&m.body);
         if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
-        if (reply->offset != c.offset) continue;  // cannot happen with one request at a time; never print twice
+        if (reply->offset < c.offset) continue;  // cannot happen with one request at a time; never print twice
+        if (reply->offset > c.offset) report_removed(c, reply->offset);
         idle = idle && reply->lines.empty();
         take(i, *reply);
       }
@@ -81,6 +83,16 @@ void TailClient::run(const LineFn& on_line, const std::function<void()>& on_idle
     }
   }
   merge_.drain(print);
+}
+
+void TailClient::report_removed(Channel& c, std::uint64_t first_kept) {
+  std::cerr << "flamestream tail: lines " << c.offset << ".." << first_kept - 1 << " of sink '" << sink_
+            << "' on worker '" << c.instance.worker
+            << "' were removed by its output log's retention (flamestream worker --output-retention-mib); "
+               "reading on from line "
+            << first_kept << "\n";
+  c.offset = first_kept;
+  ++removed_reports_;
 }
 
 void TailClient::check_silent() {

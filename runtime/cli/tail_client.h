@@ -42,6 +42,8 @@ class TailClient {
   using LineFn = std::function<void(std::string_view line)>;
   void run(const LineFn& on_line, const std::function<void()>& on_idle,
            std::chrono::microseconds idle_pause = std::chrono::milliseconds(1));
+  // How often lines asked for had been removed by an output log's retention (each said on stderr).
+  std::size_t removed_reports() const { return removed_reports_; }
 
  private:
   struct Line {
@@ -66,6 +68,9 @@ class TailClient {
   void ask(Channel& c);
   // Takes one reply of instance `i`.
   void take(std::size_t i, const wire::TailReply& reply);
+  // Lines [c.offset, first_kept) of an instance were removed by its log's retention: says so on
+  // stderr and reads on from `first_kept`.
+  void report_removed(Channel& c, std::uint64_t first_kept);
   // A channel silent for a while: its worker may have been replaced (asked of ZooKeeper once a
   // second); silent for 5 minutes, an error.
   void check_silent();
@@ -76,6 +81,7 @@ class TailClient {
   Replaced replaced_;
   std::vector<Channel> channels_;
   ReleaseMerge<Line, KeyOrder> merge_;
+  std::size_t removed_reports_ = 0;
 };
 
 }  // namespace flamestream

@@ -83,11 +83,17 @@ std::string worker_usage() {
          "                      restarted after a failure must get the same one back.\n"
          "  --batch-us U        send a page after U microseconds at most (default: 100)\n"
          "  --ack-flush-us U    how often acker deltas are sent (default: 1000)\n"
+         "  --output-retention-mib M\n"
+         "                      keep about M MiB of each sink's output log on disk (default:\n"
+         "                      1024; 0 keeps everything). Older lines are freed; `tail` says\n"
+         "                      when it asked for lines no longer kept. Exactly-once needs only\n"
+         "                      the newest, which are always kept.\n"
          "  --help              this text\n";
 }
 
 int worker_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us"}, {"help"});
+  const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us", "output-retention-mib"},
+                     {"help"});
   if (opts.flag("help")) {
     std::cout << worker_usage();
     return 0;
@@ -137,7 +143,8 @@ int worker_command(const std::vector<std::string>& args) {
     while (!quit.stop_requested() && !g_terminate) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     state.terminate = true;
   });
-  DeploymentContext deployment{*zk, context, *transport, state, config, data_dir};
+  DeploymentContext deployment{*zk, context, *transport, state, config, data_dir,
+                               opts.unsigned_value("output-retention-mib", 1024) << 20};
   std::vector<Transport::Incoming> backlog;
   std::uint64_t deployed = 0;
   while (auto tick = next_tick(deployment, deployed, backlog)) {

@@ -124,7 +124,8 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     context.transport.connect_peers(endpoints, self);
     std::optional<WorkerStorage> storage;
     if (exactly_once)
-      storage.emplace(context.data_dir / tick.spec.storage_name(tick.node), job.graph, placement, self);
+      storage.emplace(context.data_dir / tick.spec.storage_name(tick.node), job.graph, placement, self,
+                      context.output_retention_bytes);
     SinkHost sinks(job, placement, self, [&](NodeId sink) -> OutputLog& {
       return storage ? storage->output(sink) : *memory_outputs.at(sink);
     });

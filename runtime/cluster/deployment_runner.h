@@ -23,6 +23,7 @@ struct DeploymentContext {
   WorkerState& state;
   EngineConfig config;
   std::filesystem::path data_dir;
+  std::uint64_t output_retention_bytes = 0;  // of each sink's output log (0: everything)
 };
 
 // Runs `tick` until this process terminates or a newer tick names it. Returns the messages that

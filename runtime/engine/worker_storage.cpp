@@ -15,12 +15,14 @@ wire::Limits snapshot_limits(const LogicalGraph& graph, std::size_t bytes) {
 }  // namespace
 
 WorkerStorage::WorkerStorage(std::filesystem::path dir, const LogicalGraph& graph,
-                             const Placement& placement, WorkerId self)
+                             const Placement& placement, WorkerId self, std::uint64_t output_retention_bytes)
     : dir_(std::move(dir)), graph_(graph), snapshots_(dir_ / "snapshots") {
   for (const Node& n : graph.nodes()) {
     if (!placement.hosts_instance(n.id, self)) continue;
     if (n.is_front()) logs_[n.id] = std::make_unique<IngestionLog>(dir_ / ("front-" + n.name + ".log"));
-    if (n.is_sink()) outputs_[n.id] = std::make_unique<OutputLog>(dir_ / ("sink-" + n.name + ".out"));
+    if (n.is_sink())
+      outputs_[n.id] = std::make_unique<OutputLog>(dir_ / ("sink-" + n.name + ".out"), OutputLog::kRecentLines,
+                                                   output_retention_bytes);
   }
 }
 

@@ -25,8 +25,9 @@ namespace flamestream {
 
 class WorkerStorage {
  public:
+  // `output_retention_bytes`: what each sink's output log keeps (OutputLog; 0: everything).
   WorkerStorage(std::filesystem::path dir, const LogicalGraph& graph, const Placement& placement,
-                WorkerId self);
+                WorkerId self, std::uint64_t output_retention_bytes = 0);
 
   // Recovery: puts the grouping state committed at `committed` (0: nothing committed yet) into a
   // fresh `graph`. Throws SnapshotError if the snapshot is missing or damaged.

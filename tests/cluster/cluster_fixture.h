@@ -97,12 +97,15 @@ class ClusterTest : public ::testing::Test {
 
   // Starts a worker on a free loopback port and waits until it is registered. A port taken
   // between choosing and binding it is retried with another one.
-  Worker start_worker(const std::string& name) {
+  // `options`: more of `flamestream worker`'s options.
+  Worker start_worker(const std::string& name, const std::vector<std::string>& options = {}) {
     for (int attempt = 0; attempt < 3; ++attempt) {
       Worker w{name, test_support::free_loopback_port(), {}, nullptr};
       w.endpoint = "tcp://127.0.0.1:" + std::to_string(w.port);
-      w.process = &spawn(name, {"worker", "--zk", zk_, "--name", name, "--listen", w.endpoint,
-                                "--data-dir", (dir_ / (name + "-data")).string()});
+      std::vector<std::string> args = {"worker", "--zk", zk_, "--name", name, "--listen", w.endpoint,
+                                       "--data-dir", (dir_ / (name + "-data")).string()};
+      args.insert(args.end(), options.begin(), options.end());
+      w.process = &spawn(name, std::move(args));
       const auto deadline = Clock::now() + 15s;
       while (Clock::now() < deadline) {
         const auto registered = registered_workers();

@@ -138,6 +138,39 @@ TEST_F(ClusterTest, SinkInstancesReadAloneArePartsOfTheMergedOrder) {
   expect_clean_shutdown(workers);
 }
 
+// A worker keeping 1 MiB of its sink's output log: the oldest lines' disk blocks are freed while
+// the job runs, and `tail` from the first line says which lines are gone, prints the rest — the
+// reference's last lines, exactly — and exits 1.
+TEST_F(ClusterTest, OutputLogRetentionFreesOldLinesAndTailSaysWhichAreGone) {
+  const fs::path input = write_text(11, 400000, 5000);
+  const std::string expected = reference_wordcount(input);
+  ASSERT_GT(expected.size(), 3u << 20);
+  const auto workers = std::vector<Worker>{start_worker("solo", {"--output-retention-mib", "1"})};
+  const std::string node = submit_json(R"({"graph": "wordcount", "workers": ["solo"]})");
+  wait_until_running(workers, node);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", input.string()});
+  ASSERT_EQ(ingest.wait_for(120s), std::optional<int>(0)) << ingest.read_stderr();
+  expect_status_done(workers, node);
+  Process& tail = spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+  EXPECT_EQ(tail.wait_for(60s), std::optional<int>(1)) << "tail: " << tail.read_stderr();
+  EXPECT_NE(tail.read_stderr().find("were removed by its output log's retention"), std::string::npos)
+      << tail.read_stderr();
+  const std::string kept = tail.read_stdout();
+  EXPECT_GT(kept.size(), 1u << 19);
+  EXPECT_LT(kept.size(), expected.size());
+  ASSERT_TRUE(expected.ends_with(kept)) << "tail printed something other than the reference's last lines";
+  EXPECT_TRUE(kept.empty() || expected[expected.size() - kept.size() - 1] == '\n') << "a partial first line";
+  std::uintmax_t on_disk = 0;
+  for (const auto& f : fs::recursive_directory_iterator(dir_ / "solo-data")) {
+    struct stat st{};
+    if (f.path().filename() == "sink-out.out" && ::stat(f.path().c_str(), &st) == 0)
+      on_disk += static_cast<std::uintmax_t>(st.st_blocks) * 512;
+  }
+  EXPECT_GT(on_disk, 0u);
+  EXPECT_LT(on_disk, 2u << 20) << "the output log holds more than its retention on disk";
+  expect_clean_shutdown(workers);
+}
+
 TEST_F(ClusterTest, IngestPassesALiveStreamsLinesOnWithoutWaitingForABatchToFill) {
   const auto [workers, node] = start_example_tick();
   // A pipe that stays open: the test holds it for reading and writing, so neither its open nor

@@ -2,6 +2,7 @@
 // a recovery), lines and the last meta survive reopening, a torn tail is cut, damage is an error.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,7 +33,10 @@ class OutputLogTest : public testing::Test {
             ("fs-output-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".out");
     std::filesystem::remove(path_);
   }
-  void TearDown() override { std::filesystem::remove(path_); }
+  void TearDown() override {
+    std::filesystem::remove(path_);
+    std::filesystem::remove(path_.string() + ".retained");
+  }
 
   std::filesystem::path path_;
   static inline int counter_ = 0;
@@ -157,6 +161,42 @@ TEST_F(OutputLogTest, AReleasedLineCostsItsTextAndAFewBytes) {
   ASSERT_TRUE(reopened.last());
   EXPECT_EQ(reopened.last()->time.ts, 10000u);
   EXPECT_EQ(reopened.last()->trace[1].child, 9u);
+}
+
+// Retention: the file keeps about retain_bytes of frames; older lines are gone from the disk (a hole)
+// and from reads, line numbers stay, and reopening keeps both the numbers and the last meta.
+TEST_F(OutputLogTest, RetentionKeepsTheNewestBytesAndTheLineNumbers) {
+  constexpr std::uint64_t kRetain = 64 << 10;
+  std::vector<std::string> released;
+  {
+    OutputLog log(path_, 100, kRetain);
+    for (Timestamp ts = 1; ts <= 40000; ++ts) {
+      released.push_back("a line of some length, number " + std::to_string(ts));
+      ASSERT_TRUE(log.release(meta(ts), released.back()));
+      if (ts % 100 == 0) log.flush();
+    }
+    log.flush();
+    EXPECT_GT(log.first_line(), 0u);
+    EXPECT_LE(log.retained_bytes(), kRetain);
+    EXPECT_EQ(log.size(), released.size());
+    const auto first = log.first_line();
+    EXPECT_EQ(log.lines(0, 3), std::vector<std::string>(released.begin() + static_cast<std::ptrdiff_t>(first),
+                                                        released.begin() + static_cast<std::ptrdiff_t>(first + 3)))
+        << "a read from before the first kept line starts at it";
+  }
+  struct stat st{};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  std::printf("retention: file size %jd, %jd bytes on disk, %ju kept\n", static_cast<std::intmax_t>(st.st_size),
+              static_cast<std::intmax_t>(st.st_blocks) * 512, static_cast<std::uintmax_t>(kRetain));
+  EXPECT_LT(static_cast<std::uint64_t>(st.st_blocks) * 512, 3 * kRetain) << "the dropped frames' blocks were not freed";
+  OutputLog reopened(path_, 100, kRetain);
+  EXPECT_EQ(reopened.size(), released.size());
+  EXPECT_GT(reopened.first_line(), 0u);
+  const auto kept = reopened.lines(reopened.first_line(), released.size());
+  EXPECT_EQ(kept, std::vector<std::string>(released.begin() + static_cast<std::ptrdiff_t>(reopened.first_line()),
+                                           released.end()));
+  EXPECT_FALSE(reopened.release(meta(40000), released.back())) << "the last meta survives retention";
+  EXPECT_TRUE(reopened.release(meta(40001), "next"));
 }
 
 TEST_F(OutputLogTest, OldLinesAreReadBackFromTheFile) {
