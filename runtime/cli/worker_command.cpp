@@ -32,7 +32,7 @@ bool valid_name(const std::string& name) {
 // state over to the new owners.
 std::optional<DeployedTick> next_tick(DeploymentContext& d, std::uint64_t after,
                                       std::vector<Transport::Incoming>& backlog) {
-  while (!g_terminate) {
+  while (!d.state.terminate) {
     try {
       auto latest = latest_tick(d.zk);
       if (latest && latest->id > after &&
@@ -72,6 +72,8 @@ std::string worker_usage() {
          "\n"
          "Runs one cluster worker: registers NAME in ZooKeeper (an ephemeral node, gone when the\n"
          "process is), waits for ticks that name it, and runs them. Stops on SIGTERM or SIGINT.\n"
+         "A process that stalled past its session (4 s) registers again when it resumes and\n"
+         "rejoins its ticks through their recovery.\n"
          "\n"
          "options:\n"
          "  --zk HOST:PORT      ZooKeeper connect string (required)\n"
@@ -91,60 +93,49 @@ std::string worker_usage() {
          "  --help              this text\n";
 }
 
-int worker_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us", "output-retention-mib"},
-                     {"help"});
-  if (opts.flag("help")) {
-    std::cout << worker_usage();
-    return 0;
-  }
-  const std::string name = opts.value("name", "");
-  if (!valid_name(name)) throw UsageError("--name must be 1-64 letters, digits, '-' or '_'");
-  const std::string listen = opts.value("listen", "");
-  if (listen.empty()) throw UsageError("--listen ENDPOINT is required, e.g. tcp://127.0.0.1:7001");
-  const std::filesystem::path data_dir = opts.value("data-dir", "flamestream-data/" + name);
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) throw UsageError("cannot create --data-dir '" + data_dir.string() + "': " + ec.message());
-  EngineConfig config;
-  config.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
-  config.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
+namespace {
 
+struct WorkerSettings {
+  std::string zk;
+  std::string name;
+  std::string listen;
+  std::filesystem::path data_dir;
+  EngineConfig config;
+  std::uint64_t output_retention_bytes;
+};
+
+// Runs the worker for one ZooKeeper session: registers, runs the ticks that name it, and returns
+// once told to terminate (false) or once the session expired (true: its registration is gone, and
+// the cluster already recovers its deployments without it).
+bool run_one_session(const WorkerSettings& w) {
   // A short session: when this process dies, its registration goes within seconds, and that is
   // what starts the recovery of the deployments it ran.
-  auto zk = connect_zk(opts.value("zk", ""), kWorkerSession);
+  auto zk = connect_zk(w.zk, kWorkerSession);
   ensure_layout(*zk);
   zk->children_watch(kTicksPath, {});
-  // An expired session took the registration with it: the cluster already treats this process as
-  // dead and recovers without it. It stops; restarted, it rejoins.
-  zk->on_expired([] {
-    g_session_expired = true;
-    g_terminate = true;
-  });
+  zk->on_expired([] { g_session_expired = true; });
   zmq::context_t context;
   std::unique_ptr<Transport> transport;
   try {
-    transport = std::make_unique<Transport>(context, listen);
+    transport = std::make_unique<Transport>(context, w.listen);
     transport->bind_also(kControlEndpoint);
   } catch (const zmq::error_t& e) {
-    throw UsageError("cannot listen on '" + listen + "': " + e.what());
+    throw UsageError("cannot listen on '" + w.listen + "': " + e.what());
   }
   const std::string endpoint = transport->endpoint();
   WorkerState state;
-  state.name = name;
+  state.name = w.name;
   state.incarnation = random_id();
-  register_worker(*zk, name, registration_data({endpoint, state.incarnation}));
-  std::signal(SIGTERM, on_terminate_signal);
-  std::signal(SIGINT, on_terminate_signal);
-  std::cerr << "flamestream worker " << name << ": listening on " << endpoint << "\n";
+  register_worker(*zk, w.name, registration_data({endpoint, state.incarnation}));
+  std::cerr << "flamestream worker " << w.name << ": listening on " << endpoint << "\n";
 
   std::jthread supervisor([&](std::stop_token quit) { supervise(quit, *zk, context, state); });
   std::jthread terminate_watch([&](std::stop_token quit) {
-    while (!quit.stop_requested() && !g_terminate) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (!quit.stop_requested() && !g_terminate && !g_session_expired)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     state.terminate = true;
   });
-  DeploymentContext deployment{*zk, context, *transport, state, config, data_dir,
-                               opts.unsigned_value("output-retention-mib", 1024) << 20};
+  DeploymentContext deployment{*zk, context, *transport, state, w.config, w.data_dir, w.output_retention_bytes};
   std::vector<Transport::Incoming> backlog;
   std::uint64_t deployed = 0;
   while (auto tick = next_tick(deployment, deployed, backlog)) {
@@ -154,11 +145,44 @@ int worker_command(const std::vector<std::string>& args) {
   terminate_watch.request_stop();
   supervisor.request_stop();
   supervisor.join();
-  if (g_session_expired)
-    throw std::runtime_error("worker " + name + ": the ZooKeeper session expired, so its registration is "
-                             "gone and the cluster recovers without it; restart it with the same --name "
-                             "and --data-dir to rejoin");
-  std::cerr << "flamestream worker " << name << ": stopped\n";
+  return g_session_expired && !g_terminate;
+}
+
+}  // namespace
+
+int worker_command(const std::vector<std::string>& args) {
+  const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us", "output-retention-mib"},
+                     {"help"});
+  if (opts.flag("help")) {
+    std::cout << worker_usage();
+    return 0;
+  }
+  WorkerSettings w;
+  w.zk = opts.value("zk", "");
+  w.name = opts.value("name", "");
+  if (!valid_name(w.name)) throw UsageError("--name must be 1-64 letters, digits, '-' or '_'");
+  w.listen = opts.value("listen", "");
+  if (w.listen.empty()) throw UsageError("--listen ENDPOINT is required, e.g. tcp://127.0.0.1:7001");
+  w.data_dir = opts.value("data-dir", "flamestream-data/" + w.name);
+  std::error_code ec;
+  std::filesystem::create_directories(w.data_dir, ec);
+  if (ec) throw UsageError("cannot create --data-dir '" + w.data_dir.string() + "': " + ec.message());
+  w.config.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
+  w.config.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
+  w.output_retention_bytes = opts.unsigned_value("output-retention-mib", 1024) << 20;
+  std::signal(SIGTERM, on_terminate_signal);
+  std::signal(SIGINT, on_terminate_signal);
+  // A session that expired (a stall longer than its timeout: SIGSTOP, swapping, a paused VM) took
+  // the registration with it, and the cluster recovers without this process. It rejoins as a
+  // restarted worker would: a new session, a new incarnation, the same name, endpoint and data;
+  // the recovery that follows brings it back into its deployments.
+  while (run_one_session(w)) {
+    g_session_expired = false;
+    std::cerr << "flamestream worker " << w.name
+              << ": the ZooKeeper session expired (the process stalled longer than its timeout); "
+                 "rejoining with a new session\n";
+  }
+  std::cerr << "flamestream worker " << w.name << ": stopped\n";
   return 0;
 }
 

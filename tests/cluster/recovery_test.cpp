@@ -6,6 +6,8 @@
 
 #include "tests/cluster/fault_fixture.h"
 
+#include <csignal>
+
 namespace flamestream::cluster_test {
 namespace {
 
@@ -60,6 +62,27 @@ TEST_F(RecoveryTest, KillingWorkersWithAFrontAndASinkOnEveryWorkerChangesNothing
 
 // After the end the output lives on in the sink's output log: a worker restarted then has no part
 // left to run, but it still serves a tail that comes for the output.
+// A worker stalled longer than its ZooKeeper session (SIGSTOP: a swap storm, a paused VM) finds
+// its session expired when it resumes: it rejoins by itself with a new session, the job recovers
+// with it, and the output is exact — nobody restarts anything.
+TEST_F(RecoveryTest, AWorkerStalledPastItsSessionRejoinsByItselfAndTheOutputStaysExact) {
+  Job job = start_job(16);
+  wait_for_output(*job.tail, job.expected.size() / 4);
+  Worker& w2 = worker(job, "w2");
+  const std::string before = registration("w2");
+  ::kill(w2.process->pid(), SIGSTOP);
+  // The session (4 s) expires on the server while the process cannot answer.
+  const auto deadline = Clock::now() + 30s;
+  while (registration("w2") == before && Clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  ::kill(w2.process->pid(), SIGCONT);
+  ASSERT_NE(registration("w2"), before) << "the stalled worker's registration never expired";
+  expect_exact_output(job);
+  EXPECT_TRUE(w2.process->running()) << "the stalled worker exited: " << w2.process->read_stderr();
+  EXPECT_NE(w2.process->read_stderr().find("rejoining with a new session"), std::string::npos)
+      << w2.process->read_stderr();
+  EXPECT_FALSE(registration("w2").empty()) << "the stalled worker did not register again";
+}
+
 TEST_F(RecoveryTest, TheSinksWorkerRestartedAfterTheEndStillServesTheWholeOutput) {
   Job job = start_job(16);
   expect_exact_output(job);
