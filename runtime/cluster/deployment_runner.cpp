@@ -121,7 +121,8 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
       serve_while_waiting(zk, context.transport, context.data_dir, kRetry, backlog);
       continue;
     }
-    context.transport.connect_peers(endpoints, self);
+    context.transport.connect_peers(endpoints, self,
+                                    Transport::peer_identity(tick.id, record ? record->epoch : 0, self));
     std::optional<WorkerStorage> storage;
     if (exactly_once)
       storage.emplace(context.data_dir / tick.spec.storage_name(tick.node), job.graph, placement, self,
@@ -138,6 +139,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
       state.on_min_time(t);
     };
     hooks.commit_ready = [&](const ReadyCommit& c) { state.on_commit_ready(c); };
+    hooks.on_peer_message_lost = [&](const std::string& why) { state.request_recovery(why); };
     hooks.serve_state = [&](const wire::StateRequest& r) { return serve_state_request(zk, context.data_dir, r); };
     // A tick that continues another takes the committed state of the keys it now owns from the
     // workers that wrote it; a tick's own commits are restored from this worker's snapshots.

@@ -40,6 +40,7 @@ void WorkerState::start_run(Run run) {
   std::lock_guard lock(mutex_);
   run_ = std::move(run);
   ready_.reset();
+  recovery_requested_.reset();
   min_time_ = 0;
 }
 
@@ -47,6 +48,12 @@ void WorkerState::end_run() {
   std::lock_guard lock(mutex_);
   run_.reset();
   ready_.reset();
+  recovery_requested_.reset();
+}
+
+void WorkerState::request_recovery(const std::string& why) {
+  std::lock_guard lock(mutex_);
+  if (run_ && !recovery_requested_) recovery_requested_ = why;
 }
 
 void WorkerState::on_commit_ready(const ReadyCommit& commit) {
@@ -72,6 +79,17 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
   if (!write_commit_record(zk, run.tick, next)) return std::nullopt;
   next.version = run.record->version + 1;
   return next;
+}
+
+// Moves `run` on to the next epoch because it lost a message: every worker of it stops (the epoch
+// moved on) and runs again from the last commit. Returns the stop reason; empty if another worker
+// moved the epoch first (then that is the reason the watch reports).
+std::string start_recovery(ZkClient& zk, const WorkerState::Run& run, const std::string& why) {
+  auto record = read_commit_record(zk, run.tick);
+  if (!record || record->epoch != run.record->epoch) return {};
+  ++record->epoch;
+  if (!write_commit_record(zk, run.tick, *record)) return {};
+  return "recovery epoch " + std::to_string(record->epoch) + " started here: " + why;
 }
 
 // Keeps ZooKeeper watches on what a stop reason depends on, so that stop_reason is read again only
@@ -124,16 +142,19 @@ void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, Work
   auto last_published = std::chrono::steady_clock::now() - kPublishProgress;
   auto retry_at = std::chrono::steady_clock::time_point{};
   bool logged = false;
+  bool told_unrecoverable = false;
   while (!quit.stop_requested()) {
     std::this_thread::sleep_for(kPoll);
     // A copy of the run, so ZooKeeper calls (slow while it is away) never hold the loop up.
     WorkerState::Run run;
     std::optional<ReadyCommit> ready;
+    std::optional<std::string> lost;
     {
       std::lock_guard lock(state.mutex_);
       if (!state.run_) continue;
       run = *state.run_;
       if (run.acker_here) ready = state.ready_;
+      lost = state.recovery_requested_;
     }
     const std::uint64_t epoch = run.record ? run.record->epoch : 0;
     if (stopped == std::pair{run.tick.id, epoch}) continue;
@@ -153,7 +174,13 @@ void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, Work
             }
           }
         }
-        if (watch.due(run, now)) reason = stop_reason(zk, run, state.name);
+        if (lost && run.record) reason = start_recovery(zk, run, *lost);
+        if (lost && !run.record && !told_unrecoverable) {
+          std::cerr << "flamestream worker " << state.name << ": " << run.tick.node << ": " << *lost
+                    << "; without exactly-once the tick cannot recover, and its output may stay incomplete\n";
+          told_unrecoverable = true;
+        }
+        if (reason.empty() && watch.due(run, now)) reason = stop_reason(zk, run, state.name);
         const Timestamp min_time = state.min_time_;
         const bool complete = min_time == kInfinity;
         if (run.acker_here && min_time != published && (complete || now - last_published >= kPublishProgress)) {

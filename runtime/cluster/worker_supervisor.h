@@ -3,7 +3,9 @@
 //
 // It stops the running loop (a Stop on the control endpoint) when the process is told to terminate,
 // when a newer tick names this worker, or — with exactly-once — when the deployment's recovery
-// epoch moved on or a worker of it restarted (another incarnation registered under its name). On
+// epoch moved on or a worker of it restarted (another incarnation registered under its name). When
+// the loop lost a message of a peer (request_recovery), it moves the epoch on itself, so every
+// worker of the run rolls back to the last commit as after a death. On
 // the acker's host it records ready commits with a compare-and-set on the commit record and tells
 // the loop once one is durable, and publishes the minimal time as the tick's progress.
 #pragma once
@@ -42,12 +44,17 @@ class WorkerState {
   // Worker loop thread: the minimal time moved; every worker acknowledged a commit.
   void on_min_time(Timestamp t) { min_time_ = t; }
   void on_commit_ready(const ReadyCommit& commit);
+  // Worker loop thread: the run lost a message it needs (`why`). With exactly-once the supervisor
+  // starts a recovery — the next epoch, from the last commit, as after a worker's death; without
+  // it the run cannot be saved, and that is said.
+  void request_recovery(const std::string& why);
 
  private:
   friend void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, WorkerState& state);
   std::mutex mutex_;
   std::optional<Run> run_;
   std::optional<ReadyCommit> ready_;
+  std::optional<std::string> recovery_requested_;
   std::atomic<Timestamp> min_time_{0};
 };
 

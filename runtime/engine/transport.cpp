@@ -1,6 +1,8 @@
 #include "runtime/engine/transport.h"
 
+#include <atomic>
 #include <cerrno>
+#include <random>
 #include <zmq_addon.hpp>
 
 #include "model/errors.h"
@@ -22,15 +24,29 @@ Transport::Transport(zmq::context_t& context, const std::string& listen)
   endpoint_ = router_.get(zmq::sockopt::last_endpoint);
 }
 
-void Transport::connect_peers(const std::vector<std::string>& endpoints, WorkerId self) {
+void Transport::connect_peers(const std::vector<std::string>& endpoints, WorkerId self,
+                              const std::string& identity) {
   peers_.clear();
   for (WorkerId w = 0; w < endpoints.size(); ++w) {
     peers_.emplace_back(context_, zmq::socket_type::dealer);
     if (w == self) continue;
     peers_[w].set(zmq::sockopt::sndhwm, 0);
     peers_[w].set(zmq::sockopt::linger, 0);
+    if (!identity.empty()) peers_[w].set(zmq::sockopt::routing_id, identity);
     peers_[w].connect(endpoints[w]);
   }
+}
+
+std::string Transport::peer_identity(std::uint64_t tick, std::uint64_t epoch, WorkerId self) {
+  static std::atomic<std::uint64_t> calls{0};
+  const std::uint64_t nonce = std::random_device{}() ^ (calls++ << 32);
+  return "peer/" + std::to_string(tick) + "/" + std::to_string(epoch) + "/" + std::to_string(self) + "/" +
+         std::to_string(nonce);
+}
+
+bool Transport::is_peer_identity(const std::string& identity, std::uint64_t tick, std::uint64_t epoch) {
+  const std::string prefix = "peer/" + std::to_string(tick) + "/" + std::to_string(epoch) + "/";
+  return identity.starts_with(prefix);
 }
 
 void Transport::send(WorkerId dst, const std::string& bytes) {

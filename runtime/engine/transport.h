@@ -32,8 +32,18 @@ class Transport {
   // The first endpoint bound, with a wildcard port resolved.
   std::string endpoint() const { return endpoint_; }
 
-  // Connects to the peers of a deployment (index = worker id; the own entry is skipped).
-  void connect_peers(const std::vector<std::string>& endpoints, WorkerId self);
+  // Connects to the peers of a deployment (index = worker id; the own entry is skipped). With
+  // `identity` (peer_identity()), the peers' ROUTERs see the connections under it: what tells a
+  // message of a peer of the run apart from a client's.
+  void connect_peers(const std::vector<std::string>& endpoints, WorkerId self, const std::string& identity = {});
+
+  // The identity of worker `self`'s connections to its peers in `epoch` of deployment `tick`:
+  // "peer/TICK/EPOCH/SELF/NONCE", the nonce new for every call (a connection of an earlier
+  // process or epoch may linger under the old one).
+  static std::string peer_identity(std::uint64_t tick, std::uint64_t epoch, WorkerId self);
+  // Whether `identity` is one peer_identity(tick, epoch, ·) gave. Not proof (anyone can claim it;
+  // authentication is what would make it one), but what a worker of that run says it is.
+  static bool is_peer_identity(const std::string& identity, std::uint64_t tick, std::uint64_t epoch);
 
   // Sends to a peer worker; never blocks (queues are unbounded: admission at the fronts bounds them).
   void send(WorkerId dst, const std::string& bytes);

@@ -99,6 +99,10 @@ void WorkerLoop::handle_bytes(Transport::Incoming& in) {
     message = wire::decode(in.bytes, wire::Limits{job_.graph.nodes().size(),
                                                   placement_.mapping.workers()});
   } catch (const wire::WireError& e) {
+    // From a peer of this run, it carried items or acker deltas the run needs; from anyone else
+    // it was never part of the job.
+    if (hooks_.on_peer_message_lost && Transport::is_peer_identity(in.identity, config_.tick, config_.epoch))
+      hooks_.on_peer_message_lost(std::string("a peer's message could not be decoded: ") + e.what());
     drop(e.what());
     return;
   }

@@ -56,6 +56,9 @@ class WorkerLoop {
     std::function<void(Timestamp)> on_min_time;  // every advance of the minimal time here
     std::function<void(const ReadyCommit&)> commit_ready;  // acker host: record it, then note_durable
     std::function<wire::StateReply(const wire::StateRequest&)> serve_state;  // rescaling peers
+    // A message of a peer of this run could not be decoded: what it carried is lost, so the run
+    // cannot finish right. Told why; recovering (a new epoch from the last commit) is the caller's.
+    std::function<void(const std::string& why)> on_peer_message_lost;
   };
 
   struct Counters {

@@ -7,6 +7,7 @@
 #include "tests/cluster/fault_fixture.h"
 
 #include <csignal>
+#include <zmq.hpp>
 
 namespace flamestream::cluster_test {
 namespace {
@@ -81,6 +82,35 @@ TEST_F(RecoveryTest, AWorkerStalledPastItsSessionRejoinsByItselfAndTheOutputStay
   EXPECT_NE(w2.process->read_stderr().find("rejoining with a new session"), std::string::npos)
       << w2.process->read_stderr();
   EXPECT_FALSE(registration("w2").empty()) << "the stalled worker did not register again";
+}
+
+// A message from a peer of the run that cannot be decoded lost what it carried: the worker that got
+// it starts the next recovery epoch itself (nobody died), and the output is exact. The same bytes
+// from a connection that is not a peer of the run are dropped and change nothing.
+TEST_F(RecoveryTest, AnUndecodablePageFromAPeerStartsARecoveryAndTheOutputStaysExact) {
+  Job job = start_job(17);
+  wait_for_output(*job.tail, job.expected.size() / 4);
+  const std::uint64_t tick = std::stoull(job.node.substr(std::string("tick-").size()));
+  const auto epoch = commit_record(job.node).value("epoch", std::uint64_t{0});
+  zmq::context_t context;
+  const std::string garbage(48, '\x5a');
+  for (const std::string& identity : {std::string("a-client"), "peer/" + std::to_string(tick) + "/" + std::to_string(epoch) + "/0/1"}) {
+    zmq::socket_t forger(context, zmq::socket_type::dealer);
+    forger.set(zmq::sockopt::linger, 1000);
+    forger.set(zmq::sockopt::routing_id, identity);
+    forger.connect(worker(job, "w2").endpoint);
+    forger.send(zmq::buffer(garbage), zmq::send_flags::none);
+    if (identity == "a-client") {
+      std::this_thread::sleep_for(1s);
+      EXPECT_EQ(commit_record(job.node).value("epoch", std::uint64_t{0}), epoch) << "a stranger's garbage started a recovery";
+    }
+  }
+  expect_exact_output(job);
+  EXPECT_GT(commit_record(job.node).value("epoch", std::uint64_t{0}), epoch);
+  EXPECT_NE(worker(job, "w2").process->read_stderr().find("started here: a peer's message could not be decoded"),
+            std::string::npos)
+      << worker(job, "w2").process->read_stderr();
+  for (const Worker& w : job.workers) EXPECT_TRUE(w.process->running()) << w.name;
 }
 
 TEST_F(RecoveryTest, TheSinksWorkerRestartedAfterTheEndStillServesTheWholeOutput) {
