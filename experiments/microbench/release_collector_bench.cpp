@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/microbench/released_items.h"
 #include "runtime/engine/release_collector.h"
 
 namespace flamestream {
@@ -30,15 +31,7 @@ double cpu_seconds(clockid_t clock) {
 void BM_ReleaseCollector(benchmark::State& state) {
   const auto instances = static_cast<std::size_t>(state.range(0));
   const std::int64_t round = state.range(1);  // lines per advance of the minimal time
-  std::vector<std::vector<Item>> by(instances);
-  for (std::int64_t i = 0; i < kLines; ++i) {
-    Item item;
-    item.payload = Value(i);
-    item.meta.time = {static_cast<Timestamp>(i + 1), 0};
-    item.meta.trace = {{0, 0}, {0, 0}, {0, 0}, {0, 0}, {1, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}};
-    by[static_cast<std::size_t>((static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL) >> 40) % instances]
-        .push_back(std::move(item));
-  }
+  const auto by = released_items(instances, kLines, Trace{{0, 0}, {0, 0}, {0, 0}, {0, 0}, {1, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}});
   double merge_cpu = 0;
   std::int64_t lines = 0;
   for (auto _ : state) {

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/item.h"
+#include "experiments/microbench/released_items.h"
 #include "sink/release_merge.h"
 
 namespace flamestream {
@@ -25,15 +25,7 @@ struct ItemMeta {
 void BM_ReleaseMerge(benchmark::State& state) {
   const auto instances = static_cast<std::size_t>(state.range(0));
   const std::int64_t round = state.range(1);  // items per advance of the minimal time
-  std::vector<std::vector<Item>> by(instances);
-  for (std::int64_t i = 0; i < kN; ++i) {
-    Item item;
-    item.payload = Value(i);
-    item.meta.time = {static_cast<Timestamp>(i + 1), 0};
-    item.meta.trace = {{0, 0}, {0, 0}, {1, 0}, {0, 0}, {0, 0}, {0, 0}};
-    by[static_cast<std::size_t>((static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL) >> 40) % instances]
-        .push_back(std::move(item));
-  }
+  const auto by = released_items(instances, kN, Trace{{0, 0}, {0, 0}, {1, 0}, {0, 0}, {0, 0}, {0, 0}});
   std::int64_t merged = 0;
   for (auto _ : state) {
     ReleaseMerge<Item, ByMeta<Item, ItemMeta>> merge(instances);
