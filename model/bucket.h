@@ -12,6 +12,7 @@
 // bucket holds nothing (dropped entries still hold their items, so they may not linger).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -40,6 +41,12 @@ class Bucket {
   const Entry* data() const { return entries_.data() + head_; }
 
   void reserve(std::size_t n) { entries_.reserve(n); }
+  // Room for one more entry, growing to at least `at_least` entries at once: a bucket shrunk while
+  // quiet goes back to its working size in one step when its key comes back.
+  void make_room(std::size_t at_least) {
+    if (entries_.size() < entries_.capacity()) return;
+    entries_.reserve(std::max(at_least, 2 * entries_.capacity()));
+  }
   template <class... Args>
   Entry& emplace_back(Args&&... args) {
     return entries_.emplace_back(std::forward<Args>(args)...);
@@ -55,6 +62,15 @@ class Bucket {
     if (empty()) clear();
   }
 
+  // Gives back the memory of dropped entries and of unused capacity: for a bucket that went quiet,
+  // whose few final entries would otherwise keep the room of its busiest moment.
+  void shrink_to_fit() {
+    if (head_ > 0) {
+      entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    entries_.shrink_to_fit();
+  }
   // Drops the first n entries (n ≤ size()).
   void drop_front(std::size_t n) {
     head_ += n;

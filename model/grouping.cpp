@@ -81,6 +81,7 @@ void GroupingState::insert(Bucket& bucket, Item&& in, std::vector<Output>& out) 
   const std::size_t shifted_end = std::min(bucket.size(), p + op_->window - 1);
   cancel_windows(bucket, p, shifted_end, out);
   in.tombstone = false;
+  bucket.make_room(op_->window + 1);
   if (p == bucket.size()) {
     bucket.emplace_back(std::move(in), 1u);  // the common case: items arrive in meta order
   } else {
@@ -154,7 +155,13 @@ void GroupingState::on_min_time(Timestamp min_ts) {
       trim_queue_.emplace_back(first_live, slot);  // to be trimmed again once those are final
     } else {
       slot->queued = false;
-      if (slot->entries.empty()) erase_slot(slot);
+      if (slot->entries.empty()) {
+        erase_slot(slot);
+      } else {
+        // Every entry is final: the key went quiet, and keeps only its last w−1 items until its
+        // next one comes. Most keys of a large vocabulary are in that state most of the time.
+        slot->entries.shrink_to_fit();
+      }
     }
   }
 }
