@@ -15,6 +15,7 @@
 #include "runtime/cli/options.h"
 #include "runtime/cli/output_file.h"
 #include "runtime/engine/embedded_engine.h"
+#include "runtime/jobs/job_library.h"
 #include "runtime/simulator.h"
 
 namespace flamestream {
@@ -69,10 +70,10 @@ void write_stats(const std::string& path, const RunStats& stats) {
 
 std::string run_usage() {
   std::string s =
-      "usage: flamestream run GRAPH [options]\n"
+      "usage: flamestream run [--job LIB.so]... GRAPH [options]\n"
       "\n"
-      "Runs a job from the catalog over its input and prints every item its sink releases, one\n"
-      "line each, in global-time order. The output depends only on the input: never on the\n"
+      "Runs a job from the catalog, or from a job library (--job), over its input and prints\n"
+      "every item its sink releases, one\n"      "line each, in global-time order. The output depends only on the input: never on the\n"
       "engine, the worker count, the seed or the jitter.\n"
       "\n"
       "options:\n"
@@ -94,6 +95,8 @@ std::string run_usage() {
       "  --seed S            sim: seed of the jitter and acker ids (default: 1)\n"
       "  --jitter-us U       sim: random extra delay per message, 0..U microseconds (default: 0)\n"
       "  --param K=V         a job parameter (repeatable)\n"
+      "  --job LIB.so        load a job library first (repeatable); GRAPH may be one of its\n"
+      "                      graphs. With --help: list the library's graphs and params\n"
       "  --stats PATH        write run counters as JSON\n"
       "  --help              this text\n"
       "\n"
@@ -111,8 +114,14 @@ std::string run_usage() {
 int run_command(const std::vector<std::string>& args) {
   const Options opts(args,
                      {"input", "output", "workers", "engine", "seed", "jitter-us", "ack-flush-us",
-                      "batch-us", "param", "stats", "fronts"},
+                      "batch-us", "param", "stats", "fronts", "job"},
                      {"help"});
+  std::vector<LoadedJob> libraries;
+  for (const std::string& path : opts.all("job")) libraries.push_back(load_job_library(path));
+  if (opts.flag("help") && !libraries.empty()) {
+    for (const LoadedJob& job : libraries) std::cout << describe_job_library(job);
+    return 0;
+  }
   if (opts.flag("help")) {
     std::cout << run_usage();
     return 0;
