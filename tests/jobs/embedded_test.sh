@@ -5,24 +5,15 @@
 set -euo pipefail
 build=$1; src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-meson install -C "$build" --destdir "$tmp/root" --no-rebuild --quiet
-pc=$(dirname "$(find "$tmp/root" -name flamestream.pc)")
-fs=$(find "$tmp/root" -path '*/bin/flamestream')
+{ read -r pc; read -r fs; read -r lib; } < <(bash "$src/tests/jobs/build_example.sh" "$build" "$src" "$tmp" 2>/dev/null)
 export PKG_CONFIG_PATH=$pc
-meson setup "$tmp/sessions" "$src/graphs/sessions" >/dev/null
-ninja -C "$tmp/sessions" >/dev/null
-lib=$tmp/sessions/libsessions.so
 
 fail() { echo "FAIL: $*"; exit 1; }
 
 # Input: 3000 clicks of 40 users on 25 pages, times increasing with random steps.
 awk 'BEGIN { srand(7); t = 0; for (i = 0; i < 3000; i++) { t += int(rand() * 5);
   printf "u%d %d p%d\n", int(rand() * 40), t, int(rand() * 25) } }' > "$tmp/clicks"
-awk -v gap=12 '{
-  fresh = !($1 in last) || $2 - last[$1] > gap; last[$1] = $2
-  print "user " $1 " " $2 (fresh ? " new" : " same")
-  print "page " $3 " " $2 ($3 in seen ? " after " seen[$3] : " first"); seen[$3] = $1
-}' "$tmp/clicks" > "$tmp/expected"
+awk -v gap=12 -f "$src/tests/jobs/sessions_reference.awk" "$tmp/clicks" > "$tmp/expected"
 for workers in 1 3; do
   "$fs" run --job "$lib" sessions --param gap=12 --workers "$workers" --input "$tmp/clicks" \
     --output "$tmp/out"
