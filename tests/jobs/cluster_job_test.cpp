@@ -1,7 +1,8 @@
 // A job library on a three-worker cluster (real ZooKeeper, worker processes): the sessions example,
 // installed and built out of tree, submitted with --job; a worker killed with -9 mid-run and
-// restarted fetches the library again and the output is exactly the awk reference. A library the
-// loader refuses changes nothing in ZooKeeper.
+// restarted fetches the library again and the output is exactly the awk reference; the job
+// rescales from two workers to three while running. A library the loader refuses changes nothing
+// in ZooKeeper.
 #include <cstdio>
 #include <fstream>
 
@@ -68,6 +69,27 @@ class JobClusterTest : public FaultTest {
                        clicks.string());
   }
 
+  // Starts `names`, submits the sessions library with `tick_json`, then the job's tail and ingest.
+  Job start_sessions(const std::vector<std::string>& names, const std::string& tick_json) {
+    const Example& e = built();
+    const fs::path clicks = write_clicks(21, 80'000);
+    Job job;
+    job.expected = reference(clicks);
+    EXPECT_EQ(count_lines(job.expected), 160'000u);
+    job.workers = start_workers(names);
+    const fs::path tick = dir_ / "tick.json";
+    test_support::write_file(tick, tick_json);
+    const RunResult submitted = flamestream({"submit", "--zk", zk_, "--job", e.library, tick.string()});
+    EXPECT_EQ(submitted.status, 0) << submitted.err;
+    job.node = submitted_node(submitted);
+    EXPECT_EQ(stored_jobs().size(), 1u);
+    wait_until_running(job.workers, job.node);
+    job.tail = &spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+    job.ingest = &spawn("ingest", {"ingest", "--zk", zk_, "--front", "clicks", "--rate",
+                                   std::to_string(kIngestLinesPerSecond), clicks.string()});
+    return job;
+  }
+
   std::vector<std::string> stored_jobs() {
     try {
       return admin_->children(root_ + "/flamestream/jobs");
@@ -78,25 +100,9 @@ class JobClusterTest : public FaultTest {
 };
 
 TEST_F(JobClusterTest, ALibraryJobSurvivesAWorkerKilledMidRunAndItsOutputIsExact) {
-  const Example& e = built();
-  ASSERT_TRUE(e.error.empty());
-  const fs::path clicks = write_clicks(21, 80'000);
-  const std::string expected = reference(clicks);
-  ASSERT_EQ(count_lines(expected), 160'000u);
-  Job job;
-  job.expected = expected;
-  job.workers = start_workers({"w1", "w2", "w3"});
-  const fs::path tick = dir_ / "tick.json";
-  test_support::write_file(tick, R"({"graph": "sessions", "params": {"gap": "12"}})");
-  const RunResult submitted = flamestream({"submit", "--zk", zk_, "--job", e.library, tick.string()});
-  ASSERT_EQ(submitted.status, 0) << submitted.err;
-  job.node = submitted_node(submitted);
-  ASSERT_EQ(stored_jobs().size(), 1u);
-  wait_until_running(job.workers, job.node);
-  job.tail = &spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
-  job.ingest = &spawn("ingest", {"ingest", "--zk", zk_, "--front", "clicks", "--rate",
-                                 std::to_string(kIngestLinesPerSecond), clicks.string()});
-  wait_for_output(*job.tail, expected.size() / 4);
+  ASSERT_TRUE(built().error.empty());
+  Job job = start_sessions({"w1", "w2", "w3"}, R"({"graph": "sessions", "params": {"gap": "12"}})");
+  wait_for_output(*job.tail, job.expected.size() / 4);
   Worker& w2 = worker(job, "w2");
   kill_worker(w2);
   fs::remove_all(dir_ / "w2-data" / "jobs");  // the restarted worker must fetch it again
@@ -105,6 +111,19 @@ TEST_F(JobClusterTest, ALibraryJobSurvivesAWorkerKilledMidRunAndItsOutputIsExact
   expect_status(1);
   const std::string cached = (dir_ / "w2-data" / "jobs" / (stored_jobs().at(0) + ".so")).string();
   EXPECT_TRUE(fs::exists(cached)) << cached;
+}
+
+TEST_F(JobClusterTest, ALibraryJobRescalesFromTwoWorkersToThreeWhileRunning) {
+  ASSERT_TRUE(built().error.empty());
+  Job job = start_sessions({"w1", "w2"}, R"({"graph": "sessions", "params": {"gap": "12"},
+      "workers": ["w1", "w2"], "fronts": {"clicks": "w1"}, "sinks": {"out": "w2"}})");
+  wait_for_output(*job.tail, job.expected.size() / 5);
+  job.workers.push_back(start_worker("w3"));
+  const RunResult r = flamestream({"rescale", "--zk", zk_, "--workers", "w1,w2,w3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  wait_until_running(job.workers, submitted_node(r));
+  expect_exact_output(job);
+  EXPECT_TRUE(fs::exists(dir_ / "w3-data" / "jobs" / (stored_jobs().at(0) + ".so")));
 }
 
 TEST_F(JobClusterTest, ARefusedLibraryExitsTwoAndChangesNothingInTheCluster) {
