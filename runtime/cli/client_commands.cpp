@@ -332,6 +332,7 @@ int status_command(const std::vector<std::string>& args) {
         std::cout << "    " << (pinned == &t.spec.fronts ? "front " : "sink ") << node << " on " << on << "\n";
       }
     }
+    if (const auto failure = read_failure(*zk, t)) std::cout << "    failed: " << *failure << "\n";
     const auto progress = read_progress(*zk, t);
     std::cout << "    minimal time: " << (progress ? format_ts(progress->min_time) : "not reported yet") << "\n";
     print_commits(*zk, t);

@@ -119,6 +119,19 @@ std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick
   return TickProgress{j.value("min_time", Timestamp{0}), j.value("done", false)};
 }
 
+void write_failure(ZkClient& zk, const DeployedTick& tick, const std::string& message) {
+  zk.ensure_path(kFailuresPath);
+  try {
+    zk.create(std::string(kFailuresPath) + "/" + tick.node, message);
+  } catch (const ZkError&) {
+    if (!read_failure(zk, tick)) throw;  // another worker wrote it first: that one stays
+  }
+}
+
+std::optional<std::string> read_failure(ZkClient& zk, const DeployedTick& tick) {
+  return zk.get(std::string(kFailuresPath) + "/" + tick.node);
+}
+
 std::unique_ptr<ZkClient> connect_zk(const std::string& hosts, std::chrono::milliseconds session_timeout) {
   if (hosts.empty()) throw ZkError("--zk HOST:PORT is required");
   return ZkClient::connect(hosts, std::chrono::seconds(5), session_timeout);

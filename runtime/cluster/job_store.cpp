@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
-#include <set>
+#include <map>
 #include <sstream>
 #include <unistd.h>
 
@@ -18,7 +18,7 @@ namespace {
 
 struct Loaded {
   std::mutex mutex;
-  std::set<std::string> hashes;
+  std::map<std::string, std::string> hashes;  // hash -> the library's name
   std::filesystem::path cache_dir = std::filesystem::temp_directory_path() / "flamestream-jobs";
 };
 
@@ -71,9 +71,14 @@ std::string load_job_file(const std::string& path) {
   const std::string hash = hash_of(read_file(path));
   std::lock_guard lock(loaded().mutex);
   if (loaded().hashes.contains(hash)) return hash;
-  load_job_library(path);
-  loaded().hashes.insert(hash);
+  loaded().hashes[hash] = load_job_library(path).name;
   return hash;
+}
+
+std::string job_name(const std::string& hash) {
+  std::lock_guard lock(loaded().mutex);
+  auto it = loaded().hashes.find(hash);
+  return it == loaded().hashes.end() ? hash : it->second;
 }
 
 void store_job(ZkClient& zk, const std::string& path, const std::string& hash) {

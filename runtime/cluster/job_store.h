@@ -25,6 +25,9 @@ void set_job_cache_dir(const std::filesystem::path& dir);
 // the same bytes again, from any path, does nothing more. Throws JobLibraryError.
 std::string load_job_file(const std::string& path);
 
+// The name (JobLibrary::name) of the loaded library `hash`, or the hash if none is loaded.
+std::string job_name(const std::string& hash);
+
 // Writes the library at `path` under kJobsPath (nothing when it is there already).
 void store_job(ZkClient& zk, const std::string& path, const std::string& hash);
 

@@ -24,6 +24,7 @@ constexpr auto kRetry = std::chrono::milliseconds(100);
 std::string stop_reason(ZkClient& zk, const WorkerState::Run& run, const std::string& name) {
   auto latest = latest_tick(zk);
   if (latest && supersedes(*latest, run.tick, name)) return "superseded by " + latest->node;
+  if (auto failure = read_failure(zk, run.tick)) return "failed: " + *failure;
   if (!run.record) return {};
   const auto record = read_commit_record(zk, run.tick);
   if (record && record->epoch != run.record->epoch) return "recovery epoch " + std::to_string(record->epoch);

@@ -1,9 +1,11 @@
 // A job library on a three-worker cluster (real ZooKeeper, worker processes): the sessions example,
 // installed and built out of tree, submitted with --job; a worker killed with -9 mid-run and
 // restarted fetches the library again and the output is exactly the awk reference; the job
-// rescales from two workers to three while running. A library the loader refuses changes nothing
-// in ZooKeeper.
+// rescales from two workers to three while running. A job function that throws stops the tick,
+// named in status and the worker's log, and nothing after its item is released. A library the
+// loader refuses changes nothing in ZooKeeper.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "tests/cluster/fault_fixture.h"
@@ -124,6 +126,42 @@ TEST_F(JobClusterTest, ALibraryJobRescalesFromTwoWorkersToThreeWhileRunning) {
   wait_until_running(job.workers, submitted_node(r));
   expect_exact_output(job);
   EXPECT_TRUE(fs::exists(dir_ / "w3-data" / "jobs" / (stored_jobs().at(0) + ".so")));
+}
+
+TEST_F(JobClusterTest, AJobFunctionThatThrowsStopsTheTickNamingJobGraphAndOperation) {
+  const Example& e = built();
+  ASSERT_TRUE(e.error.empty());
+  const std::string library = (dir_ / "throws.so").string();
+  ASSERT_EQ(std::system(("PKG_CONFIG_PATH=" + e.pkg_config_path + " c++ -std=c++20 -shared -fPIC -DTHROWS " +
+                         source_root_ + "/tests/jobs/bad_job.cpp -o " + library +
+                         " $(PKG_CONFIG_PATH=" + e.pkg_config_path + " pkg-config --cflags --libs flamestream)")
+                            .c_str()),
+            0);
+  std::vector<Worker> workers = start_workers({"w1", "w2", "w3"});
+  const fs::path tick = dir_ / "tick.json";
+  test_support::write_file(tick, R"({"graph": "throws", "fronts": {"in": "w1"}, "sinks": {"out": "w2"}})");
+  const RunResult submitted = flamestream({"submit", "--zk", zk_, "--job", library, tick.string()});
+  ASSERT_EQ(submitted.status, 0) << submitted.err;
+  const std::string node = submitted_node(submitted);
+  wait_until_running(workers, node);
+  const fs::path input = dir_ / "lines.txt";
+  test_support::write_file(input, "a\nb\nboom\nc\n");
+  Process& tail = spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+  spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", input.string()});
+  const std::string status = poll_status([](const std::string& s) {
+    return s.find("failed: ") != std::string::npos;
+  }, 30s);
+  const std::string failure = "failed: job 'throwing-job' (";
+  EXPECT_NE(status.find(failure), std::string::npos) << status;
+  EXPECT_NE(status.find("graph 'throws', on w"), std::string::npos) << status;
+  EXPECT_NE(status.find("operation 'explode' (map) threw: boom line"), std::string::npos) << status;
+  std::string logs;
+  for (const Worker& w : workers) logs += w.process->read_stderr();
+  EXPECT_NE(logs.find(node + " failed: job 'throwing-job'"), std::string::npos) << logs;
+  std::this_thread::sleep_for(1s);
+  const std::string released = tail.read_stdout();
+  EXPECT_EQ(released.find('c'), std::string::npos) << "released after the failing item:\n" << released;
+  EXPECT_EQ(released.find("boom"), std::string::npos) << released;
 }
 
 TEST_F(JobClusterTest, ARefusedLibraryExitsTwoAndChangesNothingInTheCluster) {
