@@ -17,6 +17,7 @@
 #include "runtime/engine/embedded_engine.h"
 #include "runtime/jobs/job_library.h"
 #include "runtime/simulator.h"
+#include "runtime/worker_graph.h"
 
 namespace flamestream {
 
@@ -165,6 +166,10 @@ int run_command(const std::vector<std::string>& args) {
       output.close();
       std::cerr << "flamestream: " << e.what() << "\n";
       return 2;
+    } catch (const JobFunctionError& e) {  // the job's own fault, not the input's: exit 1
+      output.close();
+      std::cerr << "flamestream run: graph '" << opts.positional()[0] << "': " << e.what() << "\n";
+      return 1;
     }
   } else if (engine == "sim") {
     SimConfig config;

@@ -40,6 +40,13 @@ cxx -DCATALOG_NAME "$src/tests/jobs/bad_job.cpp" -o "$tmp/catalog.so"
 refused "$tmp/catalog.so" "'wordcount' is already a catalog graph"
 cxx -DREJECTED "$src/tests/jobs/bad_job.cpp" -o "$tmp/rejected.so"
 refused "$tmp/rejected.so" "graph 'rejected' is rejected: .*nowhere"
+# A job function that throws: exit 1 naming the graph and the operation, nothing after it printed.
+cxx -DTHROWS "$src/tests/jobs/bad_job.cpp" -o "$tmp/throws.so"
+rc=0
+printf 'a\nb\nboom\nc\n' | "$fs" run --job "$tmp/throws.so" throws >"$tmp/out" 2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "graph 'throws': operation 'explode' (map) threw: boom line" "$tmp/err" ||
+  fail "a throwing job: exit $rc, $(cat "$tmp/err")"
+grep -q -e c -e boom "$tmp/out" && fail "a throwing job released its item or a later one"
 cp "$lib" "$tmp/again.so"
 rc=0
 "$fs" run --job "$lib" --job "$tmp/again.so" sessions --input "$tmp/clicks" >/dev/null 2>"$tmp/err" || rc=$?
