@@ -14,6 +14,7 @@ struct LibraryGraphs {
   std::mutex mutex;
   std::vector<GraphSpec> graphs;
   std::vector<std::string> owners;  // the library of each graph
+  std::vector<std::string> scopes;  // and its scope
 };
 
 LibraryGraphs& loaded() {
@@ -34,13 +35,14 @@ const GraphSpec* find_in(const std::vector<GraphSpec>& specs, std::string_view n
   return nullptr;
 }
 
-// The spec named `name`, copied out of the catalog or the loaded libraries; throws GraphError.
-GraphSpec find_spec(std::string_view name) {
+// The spec named `name`, copied out of the catalog or the scope's libraries; throws GraphError.
+GraphSpec find_spec(std::string_view name, const std::string& scope) {
   if (const GraphSpec* spec = find_in(graph_catalog(), name)) return *spec;
   {
     LibraryGraphs& lib = loaded();
     std::lock_guard lock(lib.mutex);
-    if (const GraphSpec* spec = find_in(lib.graphs, name)) return *spec;
+    for (std::size_t j = 0; j < lib.graphs.size(); ++j)
+      if (lib.scopes[j] == scope && lib.graphs[j].name == name) return lib.graphs[j];
   }
   throw GraphError("unknown graph '" + std::string(name) + "' (valid: " + graph_names() + ")");
 }
@@ -61,7 +63,8 @@ const std::vector<GraphSpec>& graph_catalog() {
   return catalog;
 }
 
-void add_library_graphs(const std::string& library, const std::vector<GraphSpec>& graphs) {
+void add_library_graphs(const std::string& library, const std::vector<GraphSpec>& graphs,
+                        const std::string& scope) {
   LibraryGraphs& lib = loaded();
   std::lock_guard lock(lib.mutex);
   for (std::size_t i = 0; i < graphs.size(); ++i) {
@@ -69,7 +72,7 @@ void add_library_graphs(const std::string& library, const std::vector<GraphSpec>
     if (find_in(graph_catalog(), name))
       throw GraphError(library + ": graph '" + name + "' is already a catalog graph");
     for (std::size_t j = 0; j < lib.graphs.size(); ++j)
-      if (lib.graphs[j].name == name)
+      if (lib.scopes[j] == scope && lib.graphs[j].name == name)
         throw GraphError(library + ": graph '" + name + "' is already defined by " + lib.owners[j]);
     for (std::size_t j = 0; j < i; ++j)
       if (graphs[j].name == name)
@@ -78,6 +81,7 @@ void add_library_graphs(const std::string& library, const std::vector<GraphSpec>
   for (const GraphSpec& spec : graphs) {
     lib.graphs.push_back(spec);
     lib.owners.push_back(library);
+    lib.scopes.push_back(scope);
   }
 }
 
@@ -87,8 +91,8 @@ std::vector<GraphSpec> library_graphs() {
   return lib.graphs;
 }
 
-Job make_job(std::string_view name, const Params& given) {
-  const GraphSpec spec = find_spec(name);
+Job make_job(std::string_view name, const Params& given, const std::string& scope) {
+  const GraphSpec spec = find_spec(name, scope);
   Params params;
   for (const ParamSpec& p : spec.params) params[p.name] = p.default_value;
   for (const auto& [k, v] : given) {

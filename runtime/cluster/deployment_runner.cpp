@@ -87,7 +87,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
                                                 std::vector<Transport::Incoming> backlog) {
   ZkClient& zk = context.zk;
   WorkerState& state = context.state;
-  const Job job = make_job(tick.spec.graph, tick.spec.params);
+  const Job job = make_job(tick.spec.graph, tick.spec.params, tick.spec.job);
   const Placement placement = tick.spec.placement(job.graph);
   const WorkerId self = tick.spec.worker_id(state.name);
   const bool exactly_once = tick.spec.exactly_once;

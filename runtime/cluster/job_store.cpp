@@ -71,7 +71,7 @@ std::string load_job_file(const std::string& path) {
   const std::string hash = hash_of(read_file(path));
   std::lock_guard lock(loaded().mutex);
   if (loaded().hashes.contains(hash)) return hash;
-  loaded().hashes[hash] = load_job_library(path).name;
+  loaded().hashes[hash] = load_job_library(path, hash).name;
   return hash;
 }
 

@@ -21,8 +21,9 @@ inline constexpr std::size_t kJobChunkBytes = 512 * 1024;
 // Where fetched libraries are kept (a worker: DATA_DIR/jobs; default: a temporary directory).
 void set_job_cache_dir(const std::filesystem::path& dir);
 
-// Loads the library at `path` in this process (load_job_library) and returns its hash. Loading
-// the same bytes again, from any path, does nothing more. Throws JobLibraryError.
+// Loads the library at `path` in this process (load_job_library, into the scope of its hash: a
+// tick's graph is looked up in its own job) and returns its hash. Loading the same bytes again,
+// from any path, does nothing more. Throws JobLibraryError.
 std::string load_job_file(const std::string& path);
 
 // The name (JobLibrary::name) of the loaded library `hash`, or the hash if none is loaded.

@@ -183,7 +183,7 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   }
   std::optional<Job> job;
   try {
-    job = make_job(tick.graph, tick.params);
+    job = make_job(tick.graph, tick.params, tick.job);
   } catch (const GraphError& e) {
     fail(doc.contains("params") && std::string(e.what()).find("param") != std::string::npos ? "params" : "graph", e.what());
   }

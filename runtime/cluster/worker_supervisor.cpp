@@ -74,7 +74,7 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
   for (std::size_t w = 0; w < ready.snapshots.size(); ++w)
     if (!ready.snapshots[w].empty()) next.snapshots[run.tick.spec.workers[w]] = ready.snapshots[w];
   next.fronts.clear();
-  const Job job = make_job(run.tick.spec.graph, run.tick.spec.params);
+  const Job job = make_job(run.tick.spec.graph, run.tick.spec.params, run.tick.spec.job);
   for (const auto& [w, f] : ready.fronts)
     next.fronts[job.graph.node(f.front).name + "@" + run.tick.spec.workers[w]] = f.next_seq;
   if (!write_commit_record(zk, run.tick, next)) return std::nullopt;

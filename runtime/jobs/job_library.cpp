@@ -69,19 +69,20 @@ void check_graphs(const JobLibrary& library, const std::string& path) {
 
 }  // namespace
 
-LoadedJob load_job_library(const std::string& path) {
+LoadedJob load_job_library(const std::string& path, const std::string& scope) {
   static std::mutex mutex;
   static std::map<std::string, LoadedJob> by_path;
   std::lock_guard lock(mutex);
-  if (auto it = by_path.find(path); it != by_path.end()) return it->second;
+  const std::string key = scope + "/" + path;
+  if (auto it = by_path.find(key); it != by_path.end()) return it->second;
   void* handle = open_library(path);
   try {
     const JobLibrary& library = entry_of(handle, path);
     check_graphs(library, path);
-    add_library_graphs(path, library.graphs);
+    add_library_graphs(path, library.graphs, scope);
     LoadedJob loaded{path, library.name, {}};
     for (const GraphSpec& spec : library.graphs) loaded.graphs.push_back(spec.name);
-    return by_path[path] = loaded;
+    return by_path[key] = loaded;
   } catch (const GraphError& e) {
     dlclose(handle);
     if (dynamic_cast<const JobLibraryError*>(&e)) throw;

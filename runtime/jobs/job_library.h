@@ -28,9 +28,10 @@ struct LoadedJob {
 };
 
 // Opens the library at `path` (RTLD_NOW | RTLD_LOCAL), checks its API version, builds each graph
-// with its default params (so a graph the builder rejects is refused now) and adds them.
-// Loading the same path twice returns the first load. Throws JobLibraryError.
-LoadedJob load_job_library(const std::string& path);
+// with its default params (so a graph the builder rejects is refused now) and adds them to
+// `scope` (add_library_graphs). Loading the same path into one scope twice returns the first
+// load. Throws JobLibraryError.
+LoadedJob load_job_library(const std::string& path, const std::string& scope = {});
 
 // Lists a library's graphs and params, as `run --job LIB --help` prints them.
 std::string describe_job_library(const LoadedJob& job);

@@ -164,6 +164,32 @@ TEST_F(JobClusterTest, AJobFunctionThatThrowsStopsTheTickNamingJobGraphAndOperat
   EXPECT_EQ(released.find("boom"), std::string::npos) << released;
 }
 
+TEST_F(JobClusterTest, ANewVersionOfAJobRunsNextToTheOldOneOnTheSameWorkers) {
+  const Example& e = built();
+  ASSERT_TRUE(e.error.empty());
+  std::vector<Worker> workers = start_workers({"w1", "w2"});
+  const fs::path tick = dir_ / "tick.json";
+  test_support::write_file(tick, R"({"graph": "sessions", "params": {"gap": "12"}})");
+  const RunResult first = flamestream({"submit", "--zk", zk_, "--job", e.library, tick.string()});
+  ASSERT_EQ(first.status, 0) << first.err;
+  wait_until_running(workers, submitted_node(first));
+  // Other bytes (another hash), the same graph names: a rebuilt job.
+  const fs::path second_library = dir_ / "libsessions-2.so";
+  fs::copy_file(e.library, second_library);
+  std::ofstream(second_library, std::ios::app) << "another build";
+  const RunResult second = flamestream({"submit", "--zk", zk_, "--job", second_library.string(), tick.string()});
+  ASSERT_EQ(second.status, 0) << second.err;
+  const std::string node = submitted_node(second);
+  wait_until_running(workers, node);
+  EXPECT_EQ(stored_jobs().size(), 2u);
+  const fs::path clicks = write_clicks(5, 2000);
+  Process& tail = spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "clicks", clicks.string()});
+  EXPECT_EQ(ingest.wait_for(60s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_EQ(tail.wait_for(60s), std::optional<int>(0)) << tail.read_stderr();
+  EXPECT_SAME_OUTPUT(tail.read_stdout(), reference(clicks), "the second version's tail");
+}
+
 TEST_F(JobClusterTest, ARefusedLibraryExitsTwoAndChangesNothingInTheCluster) {
   const Example& e = built();
   ASSERT_TRUE(e.error.empty());
