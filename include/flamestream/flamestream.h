@@ -1,23 +1,27 @@
 // The public API of FlameStream: write a job, build it as a shared library, run or submit it.
 //
-// Example, a job library counting lines by their first word (grouping with a window of 2):
+// Example, a job library: for each line, its first word and whether the previous line that began
+// with the same word exists (grouping by the word, window 2):
 //
 //   #include <flamestream/flamestream.h>
 //   using namespace flamestream;
 //
 //   static GraphSpec first_words() {
-//     return {"first-words", "prints word<TAB>count for each line's first word", {},
+//     return {"first-words", "prints word<TAB>1 or 2: lines so far starting with it, at most 2", {},
 //       [](const Params&) {
 //         GraphBuilder b;
 //         b.front("in")
 //          .map("first", [](const Value& line) {
-//             std::string_view s = line.as_string();
-//             return Value(std::string(s.substr(0, s.find(' '))));
+//             const std::string& s = line.as_string();
+//             return Value(s.substr(0, s.find(' ')));
 //           })
-//          .grouping("count", 2, [](const Value& w) { return w; })
-//          .map("sum", [](const Value& window) { return Value(window.as_tuple().back()); })
+//          .grouping("seen", 2, [](const Value& word) { return word; })
+//          .map("print", [](const Value& window) {
+//             const auto w = window.as_tuple();
+//             return Value(w[0].as_string() + "\t" + std::to_string(w.size()));
+//           })
 //          .sink("out")
-//          .chain({"in", "first", "count", "sum", "out"});
+//          .chain({"in", "first", "seen", "print", "out"});
 //         return Job{b.build(), [](std::string_view l) { return Value(l); }, format_text};
 //       }};
 //   }
