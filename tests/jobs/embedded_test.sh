@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Job libraries end to end, in one process: meson install to a temporary prefix, the sessions
 # example built out of tree through pkg-config only, run embedded and compared with an awk
-# reference; then each library the loader must refuse exits 2 naming the library and the fault.
+# reference; the example of flamestream.h built and run; then each library the loader must refuse
+# exits 2 naming the library and the fault.
 set -euo pipefail
 build=$1; src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -20,6 +21,15 @@ for workers in 1 3; do
   cmp -s "$tmp/out" "$tmp/expected" || fail "sessions on $workers workers differs from the reference"
 done
 "$fs" run --job "$lib" --help | grep -q 'gap=V' || fail "run --job --help lists no params"
+
+# The example at the top of flamestream.h builds against the installed headers and runs.
+inc=$(pkg-config --variable=includedir flamestream)
+awk '/#include <flamestream/ { on = 1 } on { print substr($0, 6) } on && /FLAMESTREAM_JOB\(/ { exit }' \
+  "$inc/flamestream/flamestream/flamestream.h" > "$tmp/first_words.cpp"
+c++ -std=c++20 -shared -fPIC "$tmp/first_words.cpp" -o "$tmp/first_words.so" \
+  $(pkg-config --cflags --libs flamestream)
+[ "$(printf 'a x\nb y\na z\na q\n' | "$fs" run --job "$tmp/first_words.so" first-words)" = \
+  "$(printf 'a\t1\nb\t1\na\t2\na\t2')" ] || fail "the example of flamestream.h"
 
 # Refused libraries: exit 2, the library's path and what is wrong in the message.
 refused() {  # LIB EXPECTED-TEXT [GRAPH]
