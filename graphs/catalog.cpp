@@ -1,6 +1,7 @@
 #include "graphs/catalog.h"
 
 #include <charconv>
+#include <mutex>
 
 #include "model/errors.h"
 
@@ -8,10 +9,42 @@ namespace flamestream {
 
 namespace {
 
+// Graphs of loaded job libraries: added before a job that names them is built, read by any thread.
+struct LibraryGraphs {
+  std::mutex mutex;
+  std::vector<GraphSpec> graphs;
+  std::vector<std::string> owners;  // the library of each graph
+  std::vector<std::string> scopes;  // and its scope
+};
+
+LibraryGraphs& loaded() {
+  static LibraryGraphs graphs;
+  return graphs;
+}
+
 std::string graph_names() {
   std::string names;
   for (const GraphSpec& s : graph_catalog()) names += (names.empty() ? "" : ", ") + s.name;
+  for (const GraphSpec& s : library_graphs()) names += ", " + s.name;
   return names;
+}
+
+const GraphSpec* find_in(const std::vector<GraphSpec>& specs, std::string_view name) {
+  for (const GraphSpec& spec : specs)
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+// The spec named `name`, copied out of the catalog or the scope's libraries; throws GraphError.
+GraphSpec find_spec(std::string_view name, const std::string& scope) {
+  if (const GraphSpec* spec = find_in(graph_catalog(), name)) return *spec;
+  {
+    LibraryGraphs& lib = loaded();
+    std::lock_guard lock(lib.mutex);
+    for (std::size_t j = 0; j < lib.graphs.size(); ++j)
+      if (lib.scopes[j] == scope && lib.graphs[j].name == name) return lib.graphs[j];
+  }
+  throw GraphError("unknown graph '" + std::string(name) + "' (valid: " + graph_names() + ")");
 }
 
 std::string param_names(const GraphSpec& spec) {
@@ -30,19 +63,44 @@ const std::vector<GraphSpec>& graph_catalog() {
   return catalog;
 }
 
-Job make_job(std::string_view name, const Params& given) {
-  for (const GraphSpec& spec : graph_catalog()) {
-    if (spec.name != name) continue;
-    Params params;
-    for (const ParamSpec& p : spec.params) params[p.name] = p.default_value;
-    for (const auto& [k, v] : given) {
-      if (!params.contains(k))
-        throw GraphError("graph '" + spec.name + "' has no param '" + k + "' (" + param_names(spec) + ")");
-      params[k] = v;
-    }
-    return spec.make(params);
+void add_library_graphs(const std::string& library, const std::vector<GraphSpec>& graphs,
+                        const std::string& scope) {
+  LibraryGraphs& lib = loaded();
+  std::lock_guard lock(lib.mutex);
+  for (std::size_t i = 0; i < graphs.size(); ++i) {
+    const std::string& name = graphs[i].name;
+    if (find_in(graph_catalog(), name))
+      throw GraphError(library + ": graph '" + name + "' is already a catalog graph");
+    for (std::size_t j = 0; j < lib.graphs.size(); ++j)
+      if (lib.scopes[j] == scope && lib.graphs[j].name == name)
+        throw GraphError(library + ": graph '" + name + "' is already defined by " + lib.owners[j]);
+    for (std::size_t j = 0; j < i; ++j)
+      if (graphs[j].name == name)
+        throw GraphError(library + ": graph '" + name + "' is defined twice");
   }
-  throw GraphError("unknown graph '" + std::string(name) + "' (valid: " + graph_names() + ")");
+  for (const GraphSpec& spec : graphs) {
+    lib.graphs.push_back(spec);
+    lib.owners.push_back(library);
+    lib.scopes.push_back(scope);
+  }
+}
+
+std::vector<GraphSpec> library_graphs() {
+  LibraryGraphs& lib = loaded();
+  std::lock_guard lock(lib.mutex);
+  return lib.graphs;
+}
+
+Job make_job(std::string_view name, const Params& given, const std::string& scope) {
+  const GraphSpec spec = find_spec(name, scope);
+  Params params;
+  for (const ParamSpec& p : spec.params) params[p.name] = p.default_value;
+  for (const auto& [k, v] : given) {
+    if (!params.contains(k))
+      throw GraphError("graph '" + spec.name + "' has no param '" + k + "' (" + param_names(spec) + ")");
+    params[k] = v;
+  }
+  return spec.make(params);
 }
 
 std::size_t positive_param(const Params& params, const std::string& name) {

@@ -4,56 +4,33 @@
 // job has one front and one sink. Parameters are strings validated by the job that owns them.
 #pragma once
 
-#include <functional>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "model/graph.h"
+#include "flamestream/job.h"
 
 namespace flamestream {
 
-using Params = std::map<std::string, std::string, std::less<>>;
-
-struct Job {
-  LogicalGraph graph;
-  // One input line to the payload fed to the front; throws InputError saying what is wrong.
-  std::function<Value(std::string_view line)> parse;
-  // Appends the text of one released payload, without a newline.
-  std::function<void(const Value& payload, std::string& out)> format;
-};
-
-struct ParamSpec {
-  std::string name;
-  std::string default_value;
-  std::string help;
-};
-
-struct GraphSpec {
-  std::string name;
-  std::string summary;
-  std::vector<ParamSpec> params;
-  std::function<Job(const Params& params)> make;  // params hold every declared name
-};
-
 const std::vector<GraphSpec>& graph_catalog();
 
-// Builds a job by name. Throws GraphError listing the valid graphs (unknown name) or the valid
+// Adds the graphs of a loaded job library to `scope`, so make_job finds them there. Throws
+// GraphError naming the library and the graph when a name is already taken (by the catalog or
+// another library of the scope); then nothing is added. The command line's libraries share the
+// empty scope; a stored job's scope is its hash, so two versions of one job can be loaded at once.
+void add_library_graphs(const std::string& library, const std::vector<GraphSpec>& graphs,
+                        const std::string& scope = {});
+
+// The graphs added by add_library_graphs, in the order they were added.
+std::vector<GraphSpec> library_graphs();
+
+// Builds a job by name (the catalog's, then the loaded libraries'). Throws GraphError listing the valid graphs (unknown name) or the valid
 // params (unknown param), or naming the param and its bad value.
-Job make_job(std::string_view name, const Params& given = {});
-
-// A positive integer parameter; throws GraphError naming it.
-std::size_t positive_param(const Params& params, const std::string& name);
-
-// Parses a whole line as a base-10 int64; throws InputError on anything else.
-Value parse_int_line(std::string_view line);
+// `scope`: the job libraries to look in besides the catalog (see add_library_graphs).
+Job make_job(std::string_view name, const Params& given = {}, const std::string& scope = {});
 
 // Key of the paper's example: 0 for even integers, 1 for odd ones.
 Value parity(const Value& v);
-
-// Prints a value in its stable text form.
-void format_text(const Value& payload, std::string& out);
 
 // The specs of each job in the catalog (one per file).
 GraphSpec wordcount_spec();

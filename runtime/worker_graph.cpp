@@ -213,6 +213,22 @@ void WorkerGraph::prefetch_ahead(std::size_t i) {
 // the depth-first order of the reference executor, with the outbox and the ack ids in the same order
 // as one stack of pending envelopes would give them.
 void WorkerGraph::arrive(NodeId id, Item& item, const std::uint64_t* key_hash, Outbox& out) {
+  NodeId at = id;
+  try {
+    arrive_steps(at, item, key_hash, out);
+  } catch (const JobFunctionError&) {
+    throw;  // from a deeper arrive(): it named its node already
+  } catch (const ValueError&) {
+    throw;  // a payload of the wrong shape: the engine decides whose fault it is
+  } catch (const InternalError&) {
+    throw;
+  } catch (const std::exception& e) {
+    const Node& node = graph_.node(at);
+    throw JobFunctionError("operation '" + node.name + "' (" + operation_name(node.op) + ") threw: " + e.what());
+  }
+}
+
+void WorkerGraph::arrive_steps(NodeId& id, Item& item, const std::uint64_t* key_hash, Outbox& out) {
   std::uint64_t routed_hash = 0;
   for (;;) {
     const Node& node = graph_.node(id);

@@ -25,6 +25,13 @@
 
 namespace flamestream {
 
+// A job's own function (map, flat map, filter, a grouping's key) threw: names the node and its
+// operation. The item it threw on is never acked, so nothing at or after its time is released.
+class JobFunctionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // An item on its way into `node`, with the acker id of this hop.
 struct Envelope {
   NodeId node = 0;
@@ -172,6 +179,8 @@ class WorkerGraph {
   // Runs `item` from `node` on this worker, consuming it; see worker_graph.cpp. `key_hash`, when
   // routing computed it, is the item's LogicalGraph::item_hash for `node`.
   void arrive(NodeId node, Item& item, const std::uint64_t* key_hash, Outbox& out);
+  // arrive() without the translation of a job function's exception; `node` follows the item.
+  void arrive_steps(NodeId& node, Item& item, const std::uint64_t* key_hash, Outbox& out);
   // Processes the outputs of every open level, depth first; returns with no level open.
   void drain(Outbox& out);
   Level& open_level(NodeId node);

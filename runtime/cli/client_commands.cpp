@@ -12,6 +12,8 @@
 #include "runtime/cli/options.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/commit_record.h"
+#include "runtime/cluster/job_store.h"
+#include "runtime/cluster/strict_json.h"
 #include "runtime/cli/rescale.h"
 #include "runtime/cli/tail_client.h"
 #include "runtime/engine/ingest_client.h"
@@ -137,14 +139,28 @@ void print_commits(ZkClient& zk, const DeployedTick& t) {
   std::cout << "    recoveries: " << (record ? record->epoch : 0) << "\n";
 }
 
+// The tick's text with "job": HASH set (a tick given one already is refused: submit fills it in).
+std::string with_job_field(const std::string& text, const std::string& hash) {
+  nlohmann::json doc;
+  try {
+    doc = parse_strict_json(text);
+  } catch (const JsonError& e) {
+    throw UsageError(std::string("tick is not valid JSON: ") + e.what());
+  }
+  if (!doc.is_object()) throw UsageError("tick must be a JSON object");
+  if (doc.contains("job")) throw UsageError("tick field 'job': submit --job fills it in");
+  doc["job"] = hash;
+  return doc.dump();
+}
+
 }  // namespace
 
 std::string submit_usage() {
-  return "usage: flamestream submit --zk HOST:PORT TICK.json|-\n"
+  return "usage: flamestream submit --zk HOST:PORT [--job LIB.so] TICK.json|-\n"
          "\n"
          "Validates a tick and writes it to ZooKeeper; the workers it names deploy it. Prints the\n"
          "tick id. A tick is a JSON object:\n"
-         "  graph        catalog graph name (required)\n"
+         "  graph        graph name (required): the catalog's, or one of --job's\n"
          "  params       {\"name\": \"value\"} job parameters\n"
          "  workers      worker names (default: every registered worker, sorted)\n"
          "  mapping      [{\"worker\", \"from\", \"to\"}] hash ranges, inclusive, covering\n"
@@ -163,14 +179,23 @@ std::string submit_usage() {
          "               this tick's mapping and workers, moving grouping state to the new owners;\n"
          "               same graph and params, fronts and sinks on the same workers (see\n"
          "               flamestream rescale --help). Without it a tick is a new job.\n"
-         "Any error names the field, exits 2 and writes nothing.\n";
+         "--job LIB.so: a job library defining the graph. It is loaded and checked here, stored\n"
+         "in ZooKeeper by its hash (/flamestream/jobs/HASH, in chunks of 512 KiB), and the tick's\n"
+         "\"job\" field names it; each worker fetches it into DATA_DIR/jobs/ and loads it.\n"
+         "Any error names the field (or the library), exits 2 and writes nothing.\n";
 }
 
 int submit_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk"}, {"help"});
+  const Options opts(args, {"zk", "job"}, {"help"});
   if (opts.flag("help")) return std::cout << submit_usage(), 0;
   if (opts.positional().size() != 1) throw UsageError("submit needs one TICK.json (or - for stdin)");
-  const std::string text = read_all(opts.positional()[0]);
+  std::string text = read_all(opts.positional()[0]);
+  const std::string library = opts.value("job", "");
+  std::string job_hash;
+  if (!library.empty()) {
+    job_hash = load_job_file(library);  // before ZooKeeper: a refused library changes nothing
+    text = with_job_field(text, job_hash);
+  }
   auto zk = connect_zk(opts.value("zk", ""));
   ensure_layout(*zk);
   TickSpec spec;
@@ -180,6 +205,7 @@ int submit_command(const std::vector<std::string>& args) {
   } catch (const TickError& e) {
     throw UsageError(e.what());
   }
+  if (!job_hash.empty()) store_job(*zk, library, job_hash);
   const DeployedTick tick = write_tick(*zk, spec);
   if (!spec.continues.empty()) std::cerr << "flamestream submit: continues " << spec.continues << " (live rescale)\n";
   std::cout << tick.node << "\n";
@@ -306,6 +332,7 @@ int status_command(const std::vector<std::string>& args) {
         std::cout << "    " << (pinned == &t.spec.fronts ? "front " : "sink ") << node << " on " << on << "\n";
       }
     }
+    if (const auto failure = read_failure(*zk, t)) std::cout << "    failed: " << *failure << "\n";
     const auto progress = read_progress(*zk, t);
     std::cout << "    minimal time: " << (progress ? format_ts(progress->min_time) : "not reported yet") << "\n";
     print_commits(*zk, t);

@@ -19,7 +19,7 @@ const char* kUsage =
     "A stream processor with optimistic grouping and deterministic, exactly-once output.\n"
     "\n"
     "commands:\n"
-    "  run GRAPH     run a catalog job over an input, in this process\n"
+    "  run GRAPH     run a catalog job (or a job library's, --job LIB.so) in this process\n"
     "  worker        run a cluster worker (registers in ZooKeeper, deploys ticks)\n"
     "  submit        validate a tick and hand it to the cluster\n"
     "  ingest        stream lines into a front of the running tick\n"

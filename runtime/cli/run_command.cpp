@@ -15,7 +15,9 @@
 #include "runtime/cli/options.h"
 #include "runtime/cli/output_file.h"
 #include "runtime/engine/embedded_engine.h"
+#include "runtime/jobs/job_library.h"
 #include "runtime/simulator.h"
+#include "runtime/worker_graph.h"
 
 namespace flamestream {
 
@@ -69,10 +71,10 @@ void write_stats(const std::string& path, const RunStats& stats) {
 
 std::string run_usage() {
   std::string s =
-      "usage: flamestream run GRAPH [options]\n"
+      "usage: flamestream run [--job LIB.so]... GRAPH [options]\n"
       "\n"
-      "Runs a job from the catalog over its input and prints every item its sink releases, one\n"
-      "line each, in global-time order. The output depends only on the input: never on the\n"
+      "Runs a job from the catalog, or from a job library (--job), over its input and prints\n"
+      "every item its sink releases, one\n"      "line each, in global-time order. The output depends only on the input: never on the\n"
       "engine, the worker count, the seed or the jitter.\n"
       "\n"
       "options:\n"
@@ -94,6 +96,8 @@ std::string run_usage() {
       "  --seed S            sim: seed of the jitter and acker ids (default: 1)\n"
       "  --jitter-us U       sim: random extra delay per message, 0..U microseconds (default: 0)\n"
       "  --param K=V         a job parameter (repeatable)\n"
+      "  --job LIB.so        load a job library first (repeatable); GRAPH may be one of its\n"
+      "                      graphs. With --help: list the library's graphs and params\n"
       "  --stats PATH        write run counters as JSON\n"
       "  --help              this text\n"
       "\n"
@@ -111,8 +115,14 @@ std::string run_usage() {
 int run_command(const std::vector<std::string>& args) {
   const Options opts(args,
                      {"input", "output", "workers", "engine", "seed", "jitter-us", "ack-flush-us",
-                      "batch-us", "param", "stats", "fronts"},
+                      "batch-us", "param", "stats", "fronts", "job"},
                      {"help"});
+  std::vector<LoadedJob> libraries;
+  for (const std::string& path : opts.all("job")) libraries.push_back(load_job_library(path));
+  if (opts.flag("help") && !libraries.empty()) {
+    for (const LoadedJob& job : libraries) std::cout << describe_job_library(job);
+    return 0;
+  }
   if (opts.flag("help")) {
     std::cout << run_usage();
     return 0;
@@ -156,6 +166,10 @@ int run_command(const std::vector<std::string>& args) {
       output.close();
       std::cerr << "flamestream: " << e.what() << "\n";
       return 2;
+    } catch (const JobFunctionError& e) {  // the job's own fault, not the input's: exit 1
+      output.close();
+      std::cerr << "flamestream run: graph '" << opts.positional()[0] << "': " << e.what() << "\n";
+      return 1;
     }
   } else if (engine == "sim") {
     SimConfig config;

@@ -1,3 +1,4 @@
+#include "runtime/cluster/job_store.h"
 #include "runtime/cli/worker_command.h"
 
 #include <atomic>
@@ -81,6 +82,7 @@ std::string worker_usage() {
          "  --listen ENDPOINT   where peers and clients reach it, e.g. tcp://127.0.0.1:7001\n"
          "                      (required; use 127.0.0.1 unless other machines must connect)\n"
          "  --data-dir DIR      where the worker keeps ingestion logs, outputs and snapshots\n"
+         "                      (and, in jobs/, the job libraries of submitted ticks)\n"
          "                      (created if missing; default: flamestream-data/NAME). A worker\n"
          "                      restarted after a failure must get the same one back.\n"
          "  --batch-us U        send a page after U microseconds at most (default: 100)\n"
@@ -176,6 +178,8 @@ int worker_command(const std::vector<std::string>& args) {
   // the registration with it, and the cluster recovers without this process. It rejoins as a
   // restarted worker would: a new session, a new incarnation, the same name, endpoint and data;
   // the recovery that follows brings it back into its deployments.
+  // Process-wide, so it outlives each session: job libraries of the ticks are fetched here.
+  set_job_cache_dir(w.data_dir / "jobs");
   while (run_one_session(w)) {
     g_session_expired = false;
     std::cerr << "flamestream worker " << w.name

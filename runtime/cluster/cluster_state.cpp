@@ -1,3 +1,4 @@
+#include "runtime/cluster/job_store.h"
 #include "runtime/cluster/cluster_state.h"
 
 #include <algorithm>
@@ -78,8 +79,11 @@ std::optional<DeployedTick> find_tick(ZkClient& zk, const std::string& node) {
   if (!id) return std::nullopt;
   const auto data = zk.get(std::string(kTicksPath) + "/" + node);
   if (!data) return std::nullopt;
-  // A stored tick was validated when it was written; its workers need not be up any more.
-  TickSpec spec = parse_tick(*data, nlohmann::json::parse(*data).value("workers", std::vector<std::string>{}));
+  // A stored tick was validated when it was written; its workers need not be up any more. Its job
+  // library, if any, is loaded first: the graph it names is defined there.
+  const nlohmann::json doc = nlohmann::json::parse(*data);
+  if (doc.contains("job") && doc["job"].is_string()) load_stored_job(zk, doc["job"].get<std::string>());
+  TickSpec spec = parse_tick(*data, doc.value("workers", std::vector<std::string>{}));
   return DeployedTick{*id, node, std::move(spec)};
 }
 
@@ -113,6 +117,19 @@ std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick
   const auto j = nlohmann::json::parse(*data, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   return TickProgress{j.value("min_time", Timestamp{0}), j.value("done", false)};
+}
+
+void write_failure(ZkClient& zk, const DeployedTick& tick, const std::string& message) {
+  zk.ensure_path(kFailuresPath);
+  try {
+    zk.create(std::string(kFailuresPath) + "/" + tick.node, message);
+  } catch (const ZkError&) {
+    if (!read_failure(zk, tick)) throw;  // another worker wrote it first: that one stays
+  }
+}
+
+std::optional<std::string> read_failure(ZkClient& zk, const DeployedTick& tick) {
+  return zk.get(std::string(kFailuresPath) + "/" + tick.node);
 }
 
 std::unique_ptr<ZkClient> connect_zk(const std::string& hosts, std::chrono::milliseconds session_timeout) {

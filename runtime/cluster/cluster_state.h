@@ -20,6 +20,8 @@ namespace flamestream {
 inline constexpr const char* kWorkersPath = "/flamestream/workers";
 inline constexpr const char* kTicksPath = "/flamestream/ticks";
 inline constexpr const char* kProgressPath = "/flamestream/progress";
+// FAILURES/<tick node>: why a tick stopped for good (a job function threw); status shows it.
+inline constexpr const char* kFailuresPath = "/flamestream/failures";
 
 struct DeployedTick {
   std::uint64_t id = 0;  // ZooKeeper's sequence number; the first tick is 1 (ensure_layout)
@@ -61,6 +63,10 @@ std::vector<DeployedTick> all_ticks(ZkClient& zk);
 
 void write_progress(ZkClient& zk, const DeployedTick& tick, const TickProgress& progress);
 std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick);
+
+// Records that `tick` failed (the first message stays); every worker of it then stops it.
+void write_failure(ZkClient& zk, const DeployedTick& tick, const std::string& message);
+std::optional<std::string> read_failure(ZkClient& zk, const DeployedTick& tick);
 
 // Connects with a bounded wait; the error names the address. Used by every command.
 std::unique_ptr<ZkClient> connect_zk(

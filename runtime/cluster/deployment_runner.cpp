@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "runtime/cluster/job_store.h"
 #include "runtime/cluster/sink_host.h"
 #include "runtime/cluster/state_transfer.h"
 
@@ -86,7 +87,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
                                                 std::vector<Transport::Incoming> backlog) {
   ZkClient& zk = context.zk;
   WorkerState& state = context.state;
-  const Job job = make_job(tick.spec.graph, tick.spec.params);
+  const Job job = make_job(tick.spec.graph, tick.spec.params, tick.spec.job);
   const Placement placement = tick.spec.placement(job.graph);
   const WorkerId self = tick.spec.worker_id(state.name);
   const bool exactly_once = tick.spec.exactly_once;
@@ -100,7 +101,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     std::vector<std::string> endpoints;
     std::vector<std::uint64_t> lineage;
     try {
-      if (superseded(zk, tick, state.name)) break;
+      if (superseded(zk, tick, state.name) || read_failure(zk, tick)) break;
       if (exactly_once && !(record = next_epoch(zk, tick, ran))) {
         serve_while_waiting(zk, context.transport, context.data_dir, kRetry, backlog);
         continue;
@@ -169,7 +170,22 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
               << config.epoch << " (" << tick.spec.graph << ", worker " << self + 1 << " of "
               << tick.spec.workers.size() << ", committed up to " << (record ? record->committed : 0)
               << ")\n";
-    backlog = loop.run(std::move(backlog));
+    try {
+      backlog = loop.run(std::move(backlog));
+    } catch (const JobFunctionError& e) {
+      // Rerunning would throw again on the same item: the tick stops for good, on every worker.
+      state.end_run();
+      const std::string message = (tick.spec.job.empty() ? "catalog job" : "job '" + job_name(tick.spec.job) + "' (" + tick.spec.job + ")") +
+                                  ", graph '" + tick.spec.graph + "', on " + state.name + ": " + e.what();
+      std::cerr << "flamestream worker " << state.name << ": " << tick.node << " failed: " << message
+                << "; the tick is stopped, nothing after that item is released\n";
+      try {
+        write_failure(zk, tick, message);
+      } catch (const ZkError& z) {
+        std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << z.what() << "\n";
+      }
+      break;
+    }
     state.end_run();
     ran = config.epoch;
   }

@@ -24,7 +24,7 @@ std::optional<wire::TailReply> FinishedSinks::try_serve(ZkClient& zk, std::uint6
   const auto asked = std::find_if(ticks.begin(), ticks.end(), [&](const DeployedTick& t) { return t.id == tick_id; });
   if (asked == ticks.end() || !asked->spec.exactly_once) return std::nullopt;
   // The name comes from the network: it must be a sink of the job before it names a file.
-  const Job job = make_job(asked->spec.graph, asked->spec.params);
+  const Job job = make_job(asked->spec.graph, asked->spec.params, asked->spec.job);
   const auto& nodes = job.graph.nodes();
   if (std::none_of(nodes.begin(), nodes.end(), [&](const Node& n) { return n.is_sink() && n.name == request.sink; }))
     return std::nullopt;

@@ -47,7 +47,7 @@ wire::StateReply serve_state_request(ZkClient& zk, const std::filesystem::path& 
   try {
     const auto tick = find_tick(zk, request.state_tick);
     if (!tick) throw std::runtime_error("no tick " + request.state_tick);
-    const Job job = make_job(tick->spec.graph, tick->spec.params);
+    const Job job = make_job(tick->spec.graph, tick->spec.params, tick->spec.job);
     SnapshotStore store(data_dir / tick->spec.storage_name(tick->node) / "snapshots");
     const auto bytes = store.read(request.end);
     if (!bytes) throw std::runtime_error("no snapshot of " + std::to_string(request.end) + " in " +

@@ -165,7 +165,7 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   static const std::set<std::string> known = {"graph", "params", "workers", "mapping", "fronts",
                                               "sinks", "acker", "start_ms", "duration_ms",
                                               "exactly_once", "tick_ms", "deployment",
-                                              "continues", "lineage"};
+                                              "continues", "lineage", "job"};
   for (const auto& [key, value] : doc.items())
     if (!known.contains(key)) fail(key, "unknown field (valid: graph, params, workers, mapping, fronts, sinks, acker, start_ms, duration_ms, exactly_once, tick_ms)");
   if (!doc.contains("graph")) fail("graph", "is missing");
@@ -176,9 +176,14 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
     for (const auto& [k, v] : doc["params"].items())
       tick.params[k] = v.is_string() ? v.get<std::string>() : v.dump();
   }
+  if (doc.contains("job")) {
+    tick.job = text_field(doc["job"], "job");
+    if (tick.job.size() != 16 || tick.job.find_first_not_of("0123456789abcdef") != std::string::npos)
+      fail("job", "must be a stored job library's hash, 16 hex digits (submit --job fills it in)");
+  }
   std::optional<Job> job;
   try {
-    job = make_job(tick.graph, tick.params);
+    job = make_job(tick.graph, tick.params, tick.job);
   } catch (const GraphError& e) {
     fail(doc.contains("params") && std::string(e.what()).find("param") != std::string::npos ? "params" : "graph", e.what());
   }
@@ -225,6 +230,7 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
 std::string tick_to_json(const TickSpec& tick) {
   json doc;
   doc["graph"] = tick.graph;
+  if (!tick.job.empty()) doc["job"] = tick.job;
   doc["params"] = json::object();
   for (const auto& [k, v] : tick.params) doc["params"][k] = v;
   doc["workers"] = tick.workers;

@@ -27,6 +27,7 @@ class TickError : public std::runtime_error {
 struct TickSpec {
   std::string graph;
   Params params;
+  std::string job;  // the stored job library (job_store.h) that defines `graph`; empty: the catalog
   std::vector<std::string> workers;           // a worker's index here is its WorkerId
   std::vector<HashMapping::Range> mapping;    // contiguous, covering the 32-bit key space
   // Front and sink node name -> the workers hosting an instance, in the tick's worker order.

@@ -24,6 +24,7 @@ constexpr auto kRetry = std::chrono::milliseconds(100);
 std::string stop_reason(ZkClient& zk, const WorkerState::Run& run, const std::string& name) {
   auto latest = latest_tick(zk);
   if (latest && supersedes(*latest, run.tick, name)) return "superseded by " + latest->node;
+  if (auto failure = read_failure(zk, run.tick)) return "failed: " + *failure;
   if (!run.record) return {};
   const auto record = read_commit_record(zk, run.tick);
   if (record && record->epoch != run.record->epoch) return "recovery epoch " + std::to_string(record->epoch);
@@ -73,7 +74,7 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
   for (std::size_t w = 0; w < ready.snapshots.size(); ++w)
     if (!ready.snapshots[w].empty()) next.snapshots[run.tick.spec.workers[w]] = ready.snapshots[w];
   next.fronts.clear();
-  const Job job = make_job(run.tick.spec.graph, run.tick.spec.params);
+  const Job job = make_job(run.tick.spec.graph, run.tick.spec.params, run.tick.spec.job);
   for (const auto& [w, f] : ready.fronts)
     next.fronts[job.graph.node(f.front).name + "@" + run.tick.spec.workers[w]] = f.next_seq;
   if (!write_commit_record(zk, run.tick, next)) return std::nullopt;
