@@ -125,6 +125,13 @@ TEST(Reference, WordCountRepeatsWithinOneLine) {
   EXPECT_EQ(out, (std::vector<std::string>{"x\t1", "x\t2", "x\t3", "y\t1", "x\t4"}));
 }
 
+TEST(Reference, WordCountSplitsOnEveryOtherByte) {
+  // Words at both ends of the line, high bytes and punctuation between them, upper case and digits.
+  const Job job = make_job("wordcount");
+  const auto out = formatted(job, run_lines(job, {"A1b\xff\xfeZZ9--a1B Zz9\x80", "\x01"}));
+  EXPECT_EQ(out, (std::vector<std::string>{"a1b\t1", "zz9\t1", "a1b\t2", "zz9\t2"}));
+}
+
 TEST(Reference, RunReferenceNeedsOneFront) {
   GraphBuilder b;
   b.front("a").front("b").merge("m").sink("out").chain({"a", "m", "out"}).edge("b", "m");
