@@ -1,0 +1,20 @@
+// What the Kafka source and the Kafka topic writer share: a librdkafka configuration with the
+// brokers and settings given (a bad setting throws KafkaError), and the partition count of a topic
+// (a missing topic, or no broker answering within 10 s, throws KafkaError naming it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+struct rd_kafka_conf_s;
+struct rd_kafka_s;
+
+namespace flamestream {
+
+rd_kafka_conf_s* kafka_config(const std::string& brokers,
+                              const std::vector<std::pair<std::string, std::string>>& settings);
+std::int32_t topic_partitions(rd_kafka_s* handle, const std::string& brokers, const std::string& topic);
+
+}  // namespace flamestream
