@@ -22,6 +22,16 @@ rd_kafka_conf_s* kafka_config(const std::string& brokers,
   return conf;
 }
 
+rd_kafka_s* kafka_handle(int type, rd_kafka_conf_s* conf) {
+  char error[512];
+  rd_kafka_t* handle = rd_kafka_new(static_cast<rd_kafka_type_t>(type), conf, error, sizeof error);
+  if (!handle) {
+    rd_kafka_conf_destroy(conf);
+    throw KafkaError(std::string("cannot create a Kafka client: ") + error);
+  }
+  return handle;
+}
+
 std::int32_t topic_partitions(rd_kafka_s* handle, const std::string& brokers, const std::string& topic) {
   rd_kafka_topic_t* t = rd_kafka_topic_new(handle, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;

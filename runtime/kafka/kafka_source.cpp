@@ -15,12 +15,7 @@ KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, b
                                                  {"enable.auto.commit", "false"},
                                                  {"enable.partition.eof", "true"},
                                                  {"isolation.level", "read_committed"}});
-  char error[512];
-  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-  if (!consumer_) {
-    rd_kafka_conf_destroy(conf);
-    throw KafkaError(std::string("cannot create a Kafka consumer: ") + error);
-  }
+  consumer_ = kafka_handle(RD_KAFKA_CONSUMER, conf);
   rd_kafka_poll_set_consumer(consumer_);
   const std::int32_t count = topic_partitions(consumer_, brokers, topic);
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(count);

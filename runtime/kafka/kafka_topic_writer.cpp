@@ -25,12 +25,7 @@ std::uint64_t committed_position(const std::string& brokers, const std::string& 
   rd_kafka_conf_t* conf = kafka_config(brokers, {{"group.id", group},
                                                  {"enable.auto.commit", "false"},
                                                  {"isolation.level", "read_committed"}});
-  char error[512];
-  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-  if (!consumer) {
-    rd_kafka_conf_destroy(conf);
-    throw KafkaError(std::string("cannot create a Kafka consumer: ") + error);
-  }
+  rd_kafka_t* consumer = kafka_handle(RD_KAFKA_CONSUMER, conf);
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, topic.c_str(), 0);
   const rd_kafka_resp_err_t err = rd_kafka_committed(consumer, list, kTimeoutMs);
@@ -50,12 +45,7 @@ KafkaTopicWriter::KafkaTopicWriter(const std::string& brokers, const std::string
   rd_kafka_conf_t* conf = kafka_config(brokers, {{"transactional.id", id},
                                                  {"linger.ms", "5"},
                                                  {"transaction.timeout.ms", "60000"}});
-  char error[512];
-  producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-  if (!producer_) {
-    rd_kafka_conf_destroy(conf);
-    throw KafkaError(std::string("cannot create a Kafka producer: ") + error);
-  }
+  producer_ = kafka_handle(RD_KAFKA_PRODUCER, conf);
   topic_partitions(producer_, brokers, topic);  // throws for a missing topic
   // Fences an earlier writer with this id and aborts what it left open.
   check(rd_kafka_init_transactions(producer_, kTimeoutMs), "starting transactions");
