@@ -155,6 +155,50 @@ TEST_F(KafkaTest, KillNineOfAWorkerAndOfTheTailMidRunLeavesTheTopicExact) {
   EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after kill -9, sorted");
 }
 
+TEST_F(KafkaTest, RecordsThatAreNotUtf8TextPassThroughLikeAnyLine) {
+  // Invalid UTF-8, a NUL byte, a lone continuation byte, an empty record, control characters.
+  std::string text = generate_text(73, 5000, 500);
+  text += std::string("caf\xC3 \xFF\xFEgarbage\n") + std::string("nul\0byte here\n", 15) +
+          "\x80\x80 alone\n\n\x01\x02\x1B[31mred\n";
+  const fs::path input = dir_ / "garbage.txt";
+  test_support::write_file(input, text);
+  auto [expected, in, out, workers] = start_kafka_job(input);
+  Process& tail = tail_to("tail", out);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", in});
+  EXPECT_EQ(ingest.wait_for(60s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_EQ(tail.wait_for(60s), std::optional<int>(0)) << tail.read_stderr();
+  EXPECT_NE(expected.find("garbage\t1\n"), std::string::npos) << "the reference lost the line after bad bytes";
+  const std::string got = consume(out);
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic of garbage records, sorted");
+  for (const Worker& w : workers) EXPECT_TRUE(w.process->running()) << w.name << ": " << w.process->read_stderr();
+}
+
+TEST_F(KafkaTest, TheBrokerRestartedMidRunLosesAndDuplicatesNothing) {
+  const fs::path input = write_text(74, 30'000, 3'000);
+  auto [expected, in, out, workers] = start_kafka_job(input);
+  Process& tail = tail_to("tail", out);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", in,
+                                     "--rate", "1000"});
+  const auto deadline = Clock::now() + 60s;
+  while (committed_lines(out) < 500) {
+    ASSERT_LT(Clock::now(), deadline) << "no output in the topic within 60 s: " << tail.read_stderr();
+    std::this_thread::sleep_for(200ms);
+  }
+  const std::string port = brokers_.substr(brokers_.find(':') + 1);
+  RunResult r = script({"stop"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::this_thread::sleep_for(1s);
+  r = script({"start", port}, 90s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  // The tail's producer waited for the broker (its transaction spanned the outage).
+  EXPECT_TRUE(tail.running()) << "tail gave up while the broker was away: " << tail.read_stderr();
+  EXPECT_EQ(ingest.wait_for(120s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_EQ(tail.wait_for(120s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string got = consume(out);
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after a broker restart, sorted");
+}
+
 TEST_F(KafkaTest, AMissingTopicOrBrokerExitsTwoNamingIt) {
   auto workers = start_workers({"w1", "w2", "w3"});
   const std::string node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
