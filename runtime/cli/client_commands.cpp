@@ -17,6 +17,8 @@
 #include "runtime/cli/rescale.h"
 #include "runtime/cli/tail_client.h"
 #include "runtime/engine/ingest_client.h"
+#include "runtime/kafka/kafka_source.h"
+#include "runtime/kafka/kafka_topic_writer.h"
 #include "runtime/wire/codec.h"
 
 namespace flamestream {
@@ -214,6 +216,8 @@ int submit_command(const std::vector<std::string>& args) {
 
 std::string ingest_usage() {
   return "usage: flamestream ingest --zk HOST:PORT --front NAME[@WORKER] [--batch-lines N] [--rate L] [FILE|-]\n"
+         "       flamestream ingest --zk HOST:PORT --front NAME[@WORKER] --kafka BROKERS --topic TOPIC\n"
+         "                          [--follow] [--batch-lines N] [--rate L]\n"
          "\n"
          "Streams the lines of FILE (default: stdin) into a front of the latest tick, then closes\n"
          "it. With NAME the lines spread over every instance of the front, a batch each in turn,\n"
@@ -230,13 +234,23 @@ std::string ingest_usage() {
          "                    ready, so lines that trickle in (a pipe, a terminal) enter the\n"
          "                    front as they are read\n"
          "  --rate L          send at most L lines a second (default: as fast as the front\n"
-         "                    takes them)\n";
+         "                    takes them)\n"
+         "  --kafka BROKERS   read the input from a Kafka topic instead of FILE: every partition\n"
+         "                    of --topic from its first record (read_committed), each record's\n"
+         "                    value a line (or several, split at newlines); ends where the topic\n"
+         "                    ended when ingest started, or follows it with --follow. A missing\n"
+         "                    topic or no broker answering in 10 s exits 2\n";
 }
 
 int ingest_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "front", "batch-lines", "rate"}, {"help"});
+  const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic"}, {"help", "follow"});
   if (opts.flag("help")) return std::cout << ingest_usage(), 0;
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
+  const std::string kafka = opts.value("kafka", "");
+  const std::string topic = opts.value("topic", "");
+  if (kafka.empty() != topic.empty()) throw UsageError("--kafka BROKERS and --topic TOPIC go together");
+  if (!kafka.empty() && !opts.positional().empty()) throw UsageError("give a FILE or --kafka, not both");
+  if (kafka.empty() && opts.flag("follow")) throw UsageError("--follow is for --kafka");
   const std::string front = opts.value("front", "");
   if (front.empty()) throw UsageError("--front NAME is required");
   const std::uint64_t rate = opts.unsigned_value("rate", 0);
@@ -247,7 +261,9 @@ int ingest_command(const std::vector<std::string>& args) {
   auto hosts = hosts_of(*zk, tick, front, tick.spec.fronts, "front");
   std::vector<std::string> endpoints;
   for (const auto& [name, registration] : hosts) endpoints.push_back(registration.endpoint);
-  std::unique_ptr<Source> source = open_source(opts.positional().empty() ? "-" : opts.positional()[0]);
+  std::unique_ptr<Source> source =
+      kafka.empty() ? open_source(opts.positional().empty() ? "-" : opts.positional()[0])
+                    : std::make_unique<KafkaSource>(kafka, topic, !opts.flag("follow"));
   if (rate > 0) source = std::make_unique<PacedSource>(std::move(source), static_cast<double>(rate));
   zmq::context_t context;
   IngestClient::Options options;
@@ -275,12 +291,25 @@ std::string tail_usage() {
          "sink would have released; NAME@WORKER (or --instance WORKER) reads that worker's\n"
          "instance alone. Lines a worker's output log no longer keeps (its retention,\n"
          "flamestream worker --output-retention-mib) are skipped, said on stderr, and the exit\n"
-         "status is then 1.\n";
+         "status is then 1.\n"
+         "\n"
+         "  --to-kafka BROKERS  write the lines to partition 0 of Kafka topic --topic instead of\n"
+         "                      stdout, exactly once: in transactions of --commit-ms (default\n"
+         "                      100) that carry the number of lines written so far, under\n"
+         "                      --transactional-id (default flamestream-TICK-SINK). A tail\n"
+         "                      started again with the same id (after a kill -9 too) fences the\n"
+         "                      old one and goes on after the last committed line, so a\n"
+         "                      read_committed consumer sees every line once, in order\n";
 }
 
 int tail_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "sink", "instance"}, {"help"});
+  const Options opts(args, {"zk", "sink", "instance", "to-kafka", "topic", "transactional-id", "commit-ms"},
+                     {"help"});
   if (opts.flag("help")) return std::cout << tail_usage(), 0;
+  const std::string kafka = opts.value("to-kafka", "");
+  const std::string topic = opts.value("topic", "");
+  if (kafka.empty() != topic.empty()) throw UsageError("--to-kafka BROKERS and --topic TOPIC go together");
+  const std::chrono::milliseconds commit_every(opts.unsigned_value("commit-ms", 100));
   std::string sink = opts.value("sink", "");
   if (sink.empty()) throw UsageError("--sink NAME is required");
   if (const std::string instance = opts.value("instance", ""); !instance.empty()) {
@@ -299,7 +328,24 @@ int tail_command(const std::vector<std::string>& args) {
                       if (!replaced(*zk, worker, now)) return std::nullopt;
                       return now;
                     });
-  client.run(std::cout);
+  if (kafka.empty()) {
+    client.run(std::cout);
+  } else {
+    const std::string id = opts.value("transactional-id", "flamestream-" + tick.node + "-" + sink);
+    KafkaTopicWriter writer(kafka, topic, id);
+    // The merged order is the same in every run (DESIGN §3): the first position() lines are in
+    // the topic already.
+    std::uint64_t skip = writer.position();
+    client.run(
+        [&](std::string_view line) {
+          if (skip > 0) return static_cast<void>(--skip);
+          writer.write(line);
+          writer.commit_if_older(commit_every);
+        },
+        [&] { writer.commit_if_older(commit_every); });
+    writer.commit();
+    std::cerr << "flamestream tail: " << writer.position() << " lines in Kafka topic '" << topic << "'\n";
+  }
   return client.removed_reports() > 0 ? 1 : 0;
 }
 

@@ -10,6 +10,7 @@
 #include "runtime/cli/client_commands.h"
 #include "runtime/cli/rescale.h"
 #include "runtime/cli/worker_command.h"
+#include "runtime/kafka/kafka_source.h"
 
 namespace {
 
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // The user's to fix (usage, graph, input, an unreachable ZooKeeper): 2. Ours: 1.
     const bool users = dynamic_cast<const UsageError*>(&e) || dynamic_cast<const GraphError*>(&e) ||
-                       dynamic_cast<const InputError*>(&e) || dynamic_cast<const ZkError*>(&e);
+                       dynamic_cast<const InputError*>(&e) || dynamic_cast<const ZkError*>(&e) ||
+                       dynamic_cast<const KafkaError*>(&e);
     std::cerr << "flamestream " << command << ": " << e.what() << "\n";
     return users ? 2 : 1;
   }

@@ -1,0 +1,98 @@
+#include "runtime/kafka/kafka_source.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <iostream>
+#include <memory>
+
+#include "runtime/kafka/kafka_config.h"
+
+namespace flamestream {
+
+KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, bool until_end)
+    : topic_(topic), until_end_(until_end) {
+  rd_kafka_conf_t* conf = kafka_config(brokers, {{"group.id", "flamestream-ingest"},
+                                                 {"enable.auto.commit", "false"},
+                                                 {"enable.partition.eof", "true"},
+                                                 {"isolation.level", "read_committed"}});
+  consumer_ = kafka_handle(RD_KAFKA_CONSUMER, conf);
+  rd_kafka_poll_set_consumer(consumer_);
+  const std::int32_t count = topic_partitions(consumer_, brokers, topic);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(count);
+  for (std::int32_t p = 0; p < count; ++p) {
+    std::int64_t low = 0, high = 0;
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(consumer_, topic.c_str(), p, &low, &high, 10'000);
+    if (err) {
+      rd_kafka_topic_partition_list_destroy(list);
+      throw KafkaError("cannot read where partition " + std::to_string(p) + " of topic '" + topic +
+                       "' ends: " + rd_kafka_err2str(err));
+    }
+    end_[p] = high;
+    position_[p] = low;
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) throw KafkaError(std::string("cannot assign the partitions of '") + topic + "': " + rd_kafka_err2str(err));
+}
+
+KafkaSource::~KafkaSource() {
+  if (!consumer_) return;
+  rd_kafka_consumer_close(consumer_);
+  rd_kafka_destroy(consumer_);
+}
+
+bool KafkaSource::ended() const {
+  if (!until_end_ || !lines_.empty()) return false;
+  for (const auto& [p, end] : end_)
+    if (position_.at(p) < end) return false;
+  return true;
+}
+
+void KafkaSource::poll(int timeout_ms) {
+  rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, timeout_ms);
+  if (!m) return;
+  std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(m, rd_kafka_message_destroy);
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    // Every record below m->offset was read (control records of transactions included).
+    position_[m->partition] = std::max(position_[m->partition], m->offset);
+    return;
+  }
+  if (m->err) {
+    // The broker away, a leader moving: librdkafka retries by itself; say it once.
+    if (!said_error_) std::cerr << "flamestream ingest: Kafka: " << rd_kafka_message_errstr(m) << " (retrying)\n";
+    said_error_ = true;
+    return;
+  }
+  said_error_ = false;
+  ++records_;
+  position_[m->partition] = std::max(position_[m->partition], m->offset + 1);
+  const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+  std::size_t begin = 0;
+  while (begin <= value.size()) {
+    const std::size_t end = value.find('\n', begin);
+    if (end == std::string_view::npos) {
+      if (begin < value.size() || begin == 0) lines_.emplace_back(value.substr(begin));
+      break;
+    }
+    lines_.emplace_back(value.substr(begin, end - begin));
+    begin = end + 1;
+  }
+}
+
+bool KafkaSource::ready() {
+  if (lines_.empty() && !ended()) poll(0);
+  return !lines_.empty() || ended();
+}
+
+std::optional<Line> KafkaSource::next() {
+  while (lines_.empty()) {
+    if (ended()) return std::nullopt;
+    poll(100);
+  }
+  Line line{++number_, std::move(lines_.front())};
+  lines_.pop_front();
+  return line;
+}
+
+}  // namespace flamestream

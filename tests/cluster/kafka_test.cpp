@@ -1,0 +1,219 @@
+// Kafka in and out, end to end: a real broker (scripts/kafka, one per suite, on a free port), a
+// real ZooKeeper, worker processes, `ingest --kafka` from a topic of three partitions and
+// `tail --to-kafka` into a topic, read back by kcat with read_committed. The partitions are read
+// in whatever order the broker hands them out, so the counts come in another order than the
+// file's: each word's counts 1..n must each be there once, which is the sorted reference.
+#include <algorithm>
+
+#include "tests/cluster/fault_fixture.h"
+
+namespace flamestream::cluster_test {
+namespace {
+
+class KafkaTest : public FaultTest {
+ protected:
+  static void SetUpTestSuite() {
+    FaultTest::SetUpTestSuite();
+    if (!setup_error_.empty()) return;
+    kafka_dir_ = test_support::make_temp_dir("flamestream-kafka-test-");
+    const RunResult r = script({"start", std::to_string(test_support::free_loopback_port())}, 90s);
+    if (r.status != 0) {
+      setup_error_ = "scripts/kafka start failed (" + test_support::describe(r.status) + "): " + r.err;
+      return;
+    }
+    brokers_ = r.out.substr(0, r.out.find('\n'));
+  }
+
+  static void TearDownTestSuite() {
+    if (!kafka_dir_.empty()) {
+      script({"stop"}, 60s);
+      std::error_code ec;
+      fs::remove_all(kafka_dir_, ec);
+    }
+    FaultTest::TearDownTestSuite();
+  }
+
+  static RunResult script(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
+    args.insert(args.begin(), {"/usr/bin/env", "FLAMESTREAM_KAFKA_DIR=" + kafka_dir_.string(),
+                               (fs::path(source_root_) / "scripts/kafka").string()});
+    return test_support::run(args, {}, timeout);
+  }
+
+  static RunResult shell(const std::string& command, std::chrono::milliseconds timeout = 60s) {
+    return test_support::run({"/bin/bash", "-c", command}, {}, timeout);
+  }
+
+  // A fresh topic for this test (the broker is the suite's).
+  std::string topic(const std::string& name, int partitions) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    const std::string full = std::string(info->name()) + "-" + name;
+    const RunResult r = script({"topic", full, std::to_string(partitions)});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return full;
+  }
+
+  // Every line of `file` a record of `topic`, spread over its partitions.
+  void produce(const std::string& topic, const fs::path& file) {
+    const RunResult r = shell("kcat -b " + brokers_ + " -P -t " + topic + " < " + file.string());
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+
+  // What a read_committed consumer sees in `topic` within a second (kcat -e would wait for the
+  // end of the partition, which an open transaction holds back).
+  std::size_t committed_lines(const std::string& topic) {
+    return count_lines(shell("timeout 1 kcat -b " + brokers_ + " -C -q -X isolation.level=read_committed -t " + topic).out);
+  }
+
+  // What a read_committed consumer sees in `topic`, from its first record to its end.
+  std::string consume(const std::string& topic) {
+    const RunResult r =
+        shell("kcat -b " + brokers_ + " -C -q -e -X isolation.level=read_committed -t " + topic);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return r.out;
+  }
+
+  static std::string sorted(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+      const std::size_t end = text.find('\n', begin);
+      lines.push_back(text.substr(begin, end - begin));
+      if (end == std::string::npos) break;
+      begin = end + 1;
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+
+  Process& tail_to(const std::string& label, const std::string& out_topic) {
+    return spawn(label, {"tail", "--zk", zk_, "--sink", "out", "--to-kafka", brokers_, "--topic", out_topic,
+                         "--transactional-id", out_topic});
+  }
+
+  // A word-count job over w1, w2, w3 whose input is `input`, in a topic of three partitions;
+  // its output topic (one partition) is empty yet.
+  struct KafkaJob {
+    std::string expected, in, out;
+    std::vector<Worker> workers;
+  };
+  KafkaJob start_kafka_job(const fs::path& input) {
+    KafkaJob job{reference_wordcount(input), topic("in", 3), topic("out", 1), {}};
+    produce(job.in, input);
+    job.workers = start_workers({"w1", "w2", "w3"});
+    wait_until_running(job.workers, submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json"));
+    return job;
+  }
+
+  inline static fs::path kafka_dir_;
+  inline static std::string brokers_;
+};
+
+TEST_F(KafkaTest, WordCountFromTopicToTopicEqualsTheReference) {
+  const fs::path input = write_text(71, 30'000, 3000);
+  auto [expected, in, out, workers] = start_kafka_job(input);
+  Process& tail = tail_to("tail", out);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", in});
+  EXPECT_EQ(ingest.wait_for(60s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_NE(ingest.read_stderr().find(std::to_string(count_lines(test_support::read_file(input))) + " lines into front 'in'"),
+            std::string::npos)
+      << ingest.read_stderr();
+  EXPECT_EQ(tail.wait_for(60s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string got = consume(out);
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic, sorted");
+  // A tail started again writes nothing twice.
+  Process& again = tail_to("tail-again", out);
+  EXPECT_EQ(again.wait_for(60s), std::optional<int>(0)) << again.read_stderr();
+  EXPECT_EQ(consume(out), got);
+}
+
+TEST_F(KafkaTest, KillNineOfAWorkerAndOfTheTailMidRunLeavesTheTopicExact) {
+  const fs::path input = write_text(72, 200'000, 20'000);
+  auto [expected, in, out, workers] = start_kafka_job(input);
+  Process* tail = &tail_to("tail", out);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", in,
+                                     "--rate", "4000"});
+  // Mid-run: some output committed to the topic, far from all of it.
+  const auto deadline = Clock::now() + 60s;
+  std::size_t before = 0;
+  while ((before = committed_lines(out)) < 2000) {
+    ASSERT_LT(Clock::now(), deadline) << "no output in the topic within 60 s: " << tail->read_stderr();
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_LT(before, count_lines(expected) / 2);
+  ::kill(tail->pid(), SIGKILL);
+  ASSERT_TRUE(tail->wait_for(10s).has_value());
+  kill_worker(workers[1]);  // w2: a front instance and a sink instance
+  restart_worker(workers[1]);
+  tail = &tail_to("tail-restarted", out);
+  EXPECT_EQ(ingest.wait_for(120s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_EQ(tail->wait_for(120s), std::optional<int>(0)) << tail->read_stderr();
+  const std::string got = consume(out);
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after kill -9, sorted");
+}
+
+TEST_F(KafkaTest, RecordsThatAreNotUtf8TextPassThroughLikeAnyLine) {
+  // Invalid UTF-8, a NUL byte, a lone continuation byte, an empty record, control characters.
+  std::string text = generate_text(73, 5000, 500);
+  text += std::string("caf\xC3 \xFF\xFEgarbage\n") + std::string("nul\0byte here\n", 15) +
+          "\x80\x80 alone\n\n\x01\x02\x1B[31mred\n";
+  const fs::path input = dir_ / "garbage.txt";
+  test_support::write_file(input, text);
+  auto [expected, in, out, workers] = start_kafka_job(input);
+  Process& tail = tail_to("tail", out);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", in});
+  EXPECT_EQ(ingest.wait_for(60s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_EQ(tail.wait_for(60s), std::optional<int>(0)) << tail.read_stderr();
+  EXPECT_NE(expected.find("garbage\t1\n"), std::string::npos) << "the reference lost the line after bad bytes";
+  const std::string got = consume(out);
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic of garbage records, sorted");
+  for (const Worker& w : workers) EXPECT_TRUE(w.process->running()) << w.name << ": " << w.process->read_stderr();
+}
+
+TEST_F(KafkaTest, TheBrokerRestartedMidRunLosesAndDuplicatesNothing) {
+  const fs::path input = write_text(74, 30'000, 3'000);
+  auto [expected, in, out, workers] = start_kafka_job(input);
+  Process& tail = tail_to("tail", out);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", in,
+                                     "--rate", "1000"});
+  const auto deadline = Clock::now() + 60s;
+  while (committed_lines(out) < 500) {
+    ASSERT_LT(Clock::now(), deadline) << "no output in the topic within 60 s: " << tail.read_stderr();
+    std::this_thread::sleep_for(200ms);
+  }
+  const std::string port = brokers_.substr(brokers_.find(':') + 1);
+  RunResult r = script({"stop"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::this_thread::sleep_for(1s);
+  r = script({"start", port}, 90s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  // The tail's producer waited for the broker (its transaction spanned the outage).
+  EXPECT_TRUE(tail.running()) << "tail gave up while the broker was away: " << tail.read_stderr();
+  EXPECT_EQ(ingest.wait_for(120s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_EQ(tail.wait_for(120s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string got = consume(out);
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after a broker restart, sorted");
+}
+
+TEST_F(KafkaTest, AMissingTopicOrBrokerExitsTwoNamingIt) {
+  auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
+  wait_until_running(workers, node);
+  RunResult r = flamestream({"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", "no-such-topic"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("Kafka topic 'no-such-topic' does not exist"), std::string::npos) << r.err;
+  r = flamestream({"tail", "--zk", zk_, "--sink", "out", "--to-kafka", brokers_, "--topic", "no-such-topic"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("Kafka topic 'no-such-topic' does not exist"), std::string::npos) << r.err;
+  const std::string dead = "127.0.0.1:" + std::to_string(test_support::free_loopback_port());
+  r = flamestream({"ingest", "--zk", zk_, "--front", "in", "--kafka", dead, "--topic", "x"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("no Kafka broker answered at " + dead), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace flamestream::cluster_test
