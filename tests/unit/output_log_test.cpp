@@ -199,6 +199,28 @@ TEST_F(OutputLogTest, RetentionKeepsTheNewestBytesAndTheLineNumbers) {
   EXPECT_TRUE(reopened.release(meta(40001), "next"));
 }
 
+// A long release with no flush in between (the minimal time jumped far) still leaves about
+// retain_bytes behind, and every line kept reads back as released: with retention, frames end
+// by themselves at a small part of retain_bytes, each numbered from its own first line.
+TEST_F(OutputLogTest, RetentionKeepsAboutItsBytesAfterOneLongRelease) {
+  // Retention frees whole index steps (1,024 lines, ~40 KB here) too: it keeps at least
+  // retain_bytes less one step and one frame.
+  constexpr std::uint64_t kRetain = 1 << 20;
+  std::vector<std::string> released;
+  OutputLog log(path_, 3, kRetain);
+  for (Timestamp ts = 1; ts <= 60000; ++ts) {
+    released.push_back("a line of some length, number " + std::to_string(ts));
+    ASSERT_TRUE(log.release(meta(ts), released.back()));
+  }
+  log.flush();
+  EXPECT_GT(log.first_line(), 0u);
+  EXPECT_LE(log.retained_bytes(), kRetain);
+  EXPECT_GT(log.retained_bytes(), kRetain * 3 / 4) << "retention freed far more than it had to";
+  const auto kept = log.lines(log.first_line(), released.size());
+  EXPECT_EQ(kept, std::vector<std::string>(released.begin() + static_cast<std::ptrdiff_t>(log.first_line()),
+                                           released.end()));
+}
+
 TEST_F(OutputLogTest, OldLinesAreReadBackFromTheFile) {
   std::vector<std::string> released;
   {
