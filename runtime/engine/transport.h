@@ -47,8 +47,9 @@ class Transport {
   // "peer/TICK/EPOCH/SELF/NONCE", the nonce new for every call (a connection of an earlier
   // process or epoch may linger under the old one).
   static std::string peer_identity(std::uint64_t tick, std::uint64_t epoch, WorkerId self);
-  // Whether `identity` is one peer_identity(tick, epoch, ·) gave. Not proof (anyone can claim it;
-  // authentication is what would make it one), but what a worker of that run says it is.
+  // Whether `identity` is one peer_identity(tick, epoch, ·) gave. Not proof (any holder of the
+  // cluster key can claim it; without the key nothing connects at all), but what a worker of that
+  // run says it is.
   static bool is_peer_identity(const std::string& identity, std::uint64_t tick, std::uint64_t epoch);
 
   // Sends to a peer worker; never blocks (queues are unbounded: admission at the fronts bounds them).
