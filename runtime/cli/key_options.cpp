@@ -38,11 +38,9 @@ std::string keys_usage() {
          "\n"
          "Makes a new cluster key and writes it to FILE (readable by its owner only; an existing\n"
          "FILE is never replaced). Give the same FILE to every worker and client of the cluster,\n"
-         "with --key-file FILE or " +
-         std::string(kKeyFileVariable) +
-         "=FILE. It holds the CURVE key pair the workers serve\n"
-         "with, the key pair clients and workers connect with, and the ZooKeeper digest password;\n"
-         "whoever holds it can run, feed, read and rewrite the cluster's jobs.\n";
+         "with --key-file FILE or FLAMESTREAM_KEY_FILE=FILE. It holds the CURVE key pair the\n"
+         "workers serve with, the key pair clients and workers connect with, and the ZooKeeper\n"
+         "digest password: whoever holds it can run, feed, read and rewrite the cluster's jobs.\n";
 }
 
 }  // namespace
