@@ -241,6 +241,7 @@ void OutputLog::load() {
 
 bool OutputLog::release(const Meta& meta, const std::string& line) {
   if (last_ && !released_before(*last_, meta)) return false;
+  bool full = false;
   if (file_.is_open()) {
     if (pending_lines_ == 0) {
       pending_.assign(kFrameHeader, '\0');
@@ -248,10 +249,15 @@ bool OutputLog::release(const Meta& meta, const std::string& line) {
     }
     encode(meta, line, pending_last_, pending_);
     ++pending_lines_;
-    if (pending_.size() >= kMaxFrame / 2) flush();  // a frame's length must fit its header
+    // A frame's length must fit its header; and with retention, frames stay a small part of what
+    // is kept, since retention frees whole frames: one frame holding a long release would leave
+    // far less than retain_bytes_ behind.
+    const std::size_t frame_limit = retain_bytes_ != 0 ? std::max<std::size_t>(retain_bytes_ / 32, 4096) : kMaxFrame / 2;
+    full = pending_.size() >= std::min(frame_limit, kMaxFrame / 2);
   }
   last_ = meta;  // a copy in place: no allocation, the trace is inline
   add_line(line, meta);
+  if (full) flush();  // after add_line: flush() numbers the frame's lines from count_
   return true;
 }
 

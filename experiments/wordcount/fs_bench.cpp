@@ -84,7 +84,8 @@ struct Options {
                "                [--ack-flush-us U] [--counts-out FILE] [--mode ordered|exactly-once]\n"
                "                [--engine embedded|cluster] [--zk HOST:PORT] [--tail-poll-us U]\n"
                "--engine cluster streams into the front 'in' and tails the sink 'out' of the latest\n"
-               "tick of a running cluster (batch and ack knobs are then the workers' own).\n",
+               "tick of a running cluster (batch and ack knobs are then the workers' own); the\n"
+               "cluster must run --insecure (no cluster key).\n",
                why.empty() ? "" : "fs_bench: ", why.empty() ? "" : (why + "\n").c_str());
   std::exit(why.empty() ? 0 : 2);
 }

@@ -9,6 +9,7 @@
 
 #include "front/source.h"
 #include "model/errors.h"
+#include "runtime/cli/key_options.h"
 #include "runtime/cli/options.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/commit_record.h"
@@ -158,7 +159,7 @@ std::string with_job_field(const std::string& text, const std::string& hash) {
 }  // namespace
 
 std::string submit_usage() {
-  return "usage: flamestream submit --zk HOST:PORT [--job LIB.so] TICK.json|-\n"
+  return "usage: flamestream submit --zk HOST:PORT [--job LIB.so] [--key-file FILE | --insecure] TICK.json|-\n"
          "\n"
          "Validates a tick and writes it to ZooKeeper; the workers it names deploy it. Prints the\n"
          "tick id. A tick is a JSON object:\n"
@@ -184,11 +185,13 @@ std::string submit_usage() {
          "--job LIB.so: a job library defining the graph. It is loaded and checked here, stored\n"
          "in ZooKeeper by its hash (/flamestream/jobs/HASH, in chunks of 512 KiB), and the tick's\n"
          "\"job\" field names it; each worker fetches it into DATA_DIR/jobs/ and loads it.\n"
-         "Any error names the field (or the library), exits 2 and writes nothing.\n";
+         "Any error names the field (or the library), exits 2 and writes nothing.\n"
+         "\n" +
+         key_usage();
 }
 
 int submit_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "job"}, {"help"});
+  const Options opts(args, {"zk", "job", kKeyFileOption}, {"help", kInsecureFlag});
   if (opts.flag("help")) return std::cout << submit_usage(), 0;
   if (opts.positional().size() != 1) throw UsageError("submit needs one TICK.json (or - for stdin)");
   std::string text = read_all(opts.positional()[0]);
@@ -198,7 +201,8 @@ int submit_command(const std::vector<std::string>& args) {
     job_hash = load_job_file(library);  // before ZooKeeper: a refused library changes nothing
     text = with_job_field(text, job_hash);
   }
-  auto zk = connect_zk(opts.value("zk", ""));
+  const auto key = cluster_key(opts);
+  auto zk = connect_zk(opts.value("zk", ""), key ? &*key : nullptr);
   ensure_layout(*zk);
   TickSpec spec;
   try {
@@ -215,7 +219,8 @@ int submit_command(const std::vector<std::string>& args) {
 }
 
 std::string ingest_usage() {
-  return "usage: flamestream ingest --zk HOST:PORT --front NAME[@WORKER] [--batch-lines N] [--rate L] [FILE|-]\n"
+  return "usage: flamestream ingest --zk HOST:PORT --front NAME[@WORKER] [--batch-lines N] [--rate L]\n"
+         "                          [--key-file FILE | --insecure] [FILE|-]\n"
          "       flamestream ingest --zk HOST:PORT --front NAME[@WORKER] --kafka BROKERS --topic TOPIC\n"
          "                          [--follow] [--batch-lines N] [--rate L]\n"
          "\n"
@@ -239,11 +244,13 @@ std::string ingest_usage() {
          "                    of --topic from its first record (read_committed), each record's\n"
          "                    value a line (or several, split at newlines); ends where the topic\n"
          "                    ended when ingest started, or follows it with --follow. A missing\n"
-         "                    topic or no broker answering in 10 s exits 2\n";
+         "                    topic or no broker answering in 10 s exits 2\n" +
+         key_usage();
 }
 
 int ingest_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic"}, {"help", "follow"});
+  const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic", kKeyFileOption},
+                     {"help", "follow", kInsecureFlag});
   if (opts.flag("help")) return std::cout << ingest_usage(), 0;
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
   const std::string kafka = opts.value("kafka", "");
@@ -255,7 +262,8 @@ int ingest_command(const std::vector<std::string>& args) {
   if (front.empty()) throw UsageError("--front NAME is required");
   const std::uint64_t rate = opts.unsigned_value("rate", 0);
   if (opts.has("rate") && rate == 0) throw UsageError("--rate must be at least 1 line a second");
-  auto zk = connect_zk(opts.value("zk", ""));
+  const auto key = cluster_key(opts);
+  auto zk = connect_zk(opts.value("zk", ""), key ? &*key : nullptr);
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
   auto hosts = hosts_of(*zk, tick, front, tick.spec.fronts, "front");
@@ -268,6 +276,7 @@ int ingest_command(const std::vector<std::string>& args) {
   zmq::context_t context;
   IngestClient::Options options;
   options.tick = tick.id;
+  options.key = key ? &*key : nullptr;
   // A recovery can take a while (a dead worker must come back); the front's worker answers then.
   options.reply_timeout = std::chrono::minutes(5);
   options.relocate = [&](std::size_t i) { return replaced(*zk, hosts[i].first, hosts[i].second); };
@@ -283,7 +292,7 @@ int ingest_command(const std::vector<std::string>& args) {
 }
 
 std::string tail_usage() {
-  return "usage: flamestream tail --zk HOST:PORT --sink NAME[@WORKER] [--instance WORKER]\n"
+  return "usage: flamestream tail --zk HOST:PORT --sink NAME[@WORKER] [--instance WORKER] [--key-file FILE | --insecure]\n"
          "\n"
          "Prints what a sink of the latest tick releases, as it is released, from the first line\n"
          "on. Exits once every front is closed and everything is released. A sink placed on\n"
@@ -299,12 +308,13 @@ std::string tail_usage() {
          "                      --transactional-id (default flamestream-TICK-SINK). A tail\n"
          "                      started again with the same id (after a kill -9 too) fences the\n"
          "                      old one and goes on after the last committed line, so a\n"
-         "                      read_committed consumer sees every line once, in order\n";
+         "                      read_committed consumer sees every line once, in order\n" +
+         key_usage();
 }
 
 int tail_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "sink", "instance", "to-kafka", "topic", "transactional-id", "commit-ms"},
-                     {"help"});
+  const Options opts(args, {"zk", "sink", "instance", "to-kafka", "topic", "transactional-id", "commit-ms", kKeyFileOption},
+                     {"help", kInsecureFlag});
   if (opts.flag("help")) return std::cout << tail_usage(), 0;
   const std::string kafka = opts.value("to-kafka", "");
   const std::string topic = opts.value("topic", "");
@@ -316,7 +326,8 @@ int tail_command(const std::vector<std::string>& args) {
     if (sink.find('@') != std::string::npos) throw UsageError("give the instance once: --sink NAME@WORKER or --instance WORKER");
     sink += "@" + instance;
   }
-  auto zk = connect_zk(opts.value("zk", ""));
+  const auto key = cluster_key(opts);
+  auto zk = connect_zk(opts.value("zk", ""), key ? &*key : nullptr);
   ensure_layout(*zk);
   const DeployedTick tick = current_tick(*zk);
   auto hosts = hosts_of(*zk, tick, sink, tick.spec.sinks, "sink");
@@ -327,7 +338,8 @@ int tail_command(const std::vector<std::string>& args) {
                       Registration now = known;
                       if (!replaced(*zk, worker, now)) return std::nullopt;
                       return now;
-                    });
+                    },
+                    key ? &*key : nullptr);
   if (kafka.empty()) {
     client.run(std::cout);
   } else {
@@ -350,16 +362,19 @@ int tail_command(const std::vector<std::string>& args) {
 }
 
 std::string status_usage() {
-  return "usage: flamestream status --zk HOST:PORT\n"
+  return "usage: flamestream status --zk HOST:PORT [--key-file FILE | --insecure]\n"
          "\n"
          "Shows the registered workers, the submitted ticks with their placement and minimal\n"
-         "time, and the committed ticks.\n";
+         "time, and the committed ticks.\n"
+         "\n" +
+         key_usage();
 }
 
 int status_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk"}, {"help"});
+  const Options opts(args, {"zk", kKeyFileOption}, {"help", kInsecureFlag});
   if (opts.flag("help")) return std::cout << status_usage(), 0;
-  auto zk = connect_zk(opts.value("zk", ""));
+  const auto key = cluster_key(opts);
+  auto zk = connect_zk(opts.value("zk", ""), key ? &*key : nullptr);
   ensure_layout(*zk);
   const auto workers = registered_workers(*zk);
   std::cout << "workers: " << workers.size() << "\n";

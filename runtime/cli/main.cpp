@@ -8,6 +8,7 @@
 #include "runtime/cli/options.h"
 #include "runtime/cli/run_command.h"
 #include "runtime/cli/client_commands.h"
+#include "runtime/cli/key_options.h"
 #include "runtime/cli/rescale.h"
 #include "runtime/cli/worker_command.h"
 #include "runtime/kafka/kafka_source.h"
@@ -27,6 +28,7 @@ const char* kUsage =
     "  tail          print what a sink of the running tick releases\n"
     "  rescale       move the running job onto other workers, live\n"
     "  status        workers, ticks, commits and recoveries of a cluster\n"
+    "  keys FILE     make a cluster key (every cluster command needs one, or --insecure)\n"
     "\n"
     "flamestream COMMAND --help shows the options of a command.\n";
 
@@ -49,14 +51,18 @@ int main(int argc, char** argv) {
     if (command == "ingest") return ingest_command(args);
     if (command == "tail") return tail_command(args);
     if (command == "status") return status_command(args);
+    if (command == "keys") return keys_command(args);
     std::cerr << "flamestream: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
   } catch (const std::exception& e) {
     // The user's to fix (usage, graph, input, an unreachable ZooKeeper): 2. Ours: 1.
     const bool users = dynamic_cast<const UsageError*>(&e) || dynamic_cast<const GraphError*>(&e) ||
                        dynamic_cast<const InputError*>(&e) || dynamic_cast<const ZkError*>(&e) ||
-                       dynamic_cast<const KafkaError*>(&e);
+                       dynamic_cast<const KafkaError*>(&e) || dynamic_cast<const KeyError*>(&e);
     std::cerr << "flamestream " << command << ": " << e.what() << "\n";
+    if (const auto* zk = dynamic_cast<const ZkError*>(&e); zk && zk->code() == ZkError::kNoAuth)
+      std::cerr << "flamestream " << command << ": the cluster's ZooKeeper nodes belong to the holders of its key: "
+                   "give it with --key-file FILE or " << kKeyFileVariable << "\n";
     return users ? 2 : 1;
   }
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "runtime/cli/key_options.h"
 #include "runtime/cli/options.h"
 #include "runtime/cluster/commit_record.h"
 
@@ -59,25 +60,28 @@ void continue_running_job(ZkClient& zk, TickSpec& spec) {
 }
 
 std::string rescale_usage() {
-  return "usage: flamestream rescale --zk HOST:PORT --workers W1,W2,...\n"
+  return "usage: flamestream rescale --zk HOST:PORT --workers W1,W2,... [--key-file FILE | --insecure]\n"
          "\n"
          "Moves the running job onto the named workers with an even hash mapping, live: submits a\n"
          "tick that continues the running one. Fronts, sinks and their files stay where they are\n"
          "(their workers must be among W1,W2,...); the acker stays too, or moves to the last\n"
          "worker. Grouping state moves to the new owners of its keys; the output goes on without a\n"
          "gap or a duplicate. Prints the new tick. Exits 2 naming the problem (no running job, an\n"
-         "unregistered worker, a front or sink left out) and submits nothing.\n";
+         "unregistered worker, a front or sink left out) and submits nothing.\n"
+         "\n" +
+         key_usage();
 }
 
 int rescale_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "workers"}, {"help"});
+  const Options opts(args, {"zk", "workers", kKeyFileOption}, {"help", kInsecureFlag});
   if (opts.flag("help")) return std::cout << rescale_usage(), 0;
   std::vector<std::string> workers;
   std::stringstream list(opts.value("workers", ""));
   for (std::string w; std::getline(list, w, ',');)
     if (!w.empty()) workers.push_back(w);
   if (workers.empty()) throw UsageError("--workers W1,W2,... is required");
-  auto zk = connect_zk(opts.value("zk", ""));
+  const auto key = cluster_key(opts);
+  auto zk = connect_zk(opts.value("zk", ""), key ? &*key : nullptr);
   ensure_layout(*zk);
   const auto running = latest_tick(*zk);
   if (!running) throw UsageError("no job is running (see flamestream submit --help)");

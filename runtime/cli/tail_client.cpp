@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "runtime/security/curve.h"
 #include "sink/output_log.h"
 
 namespace flamestream {
@@ -18,8 +19,8 @@ constexpr auto kSilence = std::chrono::minutes(5);
 Timestamp TailClient::KeyOrder::time(const Line& a) const { return OutputLog::order_key_time(a.key); }
 
 TailClient::TailClient(std::uint64_t tick, std::string sink, std::vector<Instance> instances,
-                       Replaced replaced)
-    : tick_(tick), sink_(std::move(sink)), replaced_(std::move(replaced)), merge_(instances.size()) {
+                       Replaced replaced, const ClusterKey* key)
+    : tick_(tick), sink_(std::move(sink)), replaced_(std::move(replaced)), key_(key), merge_(instances.size()) {
   for (Instance& i : instances) {
     channels_.push_back(Channel{std::move(i), zmq::socket_t{}});
     connect(channels_.back());
@@ -30,6 +31,7 @@ void TailClient::connect(Channel& c) {
   // A fresh socket: an answer to a request sent on the old one never arrives.
   c.socket = zmq::socket_t(context_, zmq::socket_type::dealer);
   c.socket.set(zmq::sockopt::linger, 0);
+  secure_client(c.socket, key_);
   c.socket.connect(c.instance.registration.endpoint);
   c.asked = false;
 }

@@ -19,6 +19,7 @@
 #include <zmq.hpp>
 
 #include "runtime/cluster/cluster_state.h"
+#include "runtime/security/cluster_key.h"
 #include "runtime/wire/codec.h"
 #include "sink/release_merge.h"
 
@@ -33,7 +34,9 @@ class TailClient {
   // `replaced(worker, known)`: the new registration of a worker that restarted, else nullopt.
   using Replaced = std::function<std::optional<Registration>(const std::string& worker, const Registration& known)>;
 
-  TailClient(std::uint64_t tick, std::string sink, std::vector<Instance> instances, Replaced replaced);
+  // `key`: the cluster's key (CURVE), nullptr if it has none; it must outlive the client.
+  TailClient(std::uint64_t tick, std::string sink, std::vector<Instance> instances, Replaced replaced,
+             const ClusterKey* key);
 
   // Prints every line to `out` in order; returns once every instance is done.
   void run(std::ostream& out);
@@ -79,6 +82,7 @@ class TailClient {
   std::uint64_t tick_;
   std::string sink_;
   Replaced replaced_;
+  const ClusterKey* key_;
   std::vector<Channel> channels_;
   ReleaseMerge<Line, KeyOrder> merge_;
   std::size_t removed_reports_ = 0;

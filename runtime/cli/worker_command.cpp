@@ -7,7 +7,9 @@
 #include <iostream>
 #include <thread>
 
+#include "runtime/cli/key_options.h"
 #include "runtime/cli/options.h"
+#include "runtime/security/curve.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/deployment_runner.h"
 #include "runtime/cluster/state_transfer.h"
@@ -58,6 +60,7 @@ void register_worker(ZkClient& zk, const std::string& name, const std::string& d
       zk.create(std::string(kWorkersPath) + "/" + name, data, ZkMode::ephemeral);
       return;
     } catch (const ZkError& e) {
+      if (e.code() == ZkError::kNoAuth) throw;  // not this cluster's key: main says so
       if (e.code() != ZkError::kNodeExists || std::chrono::steady_clock::now() > deadline)
         throw UsageError("cannot register worker '" + name + "' (is one with this name running?): " + e.what());
     }
@@ -69,7 +72,8 @@ void register_worker(ZkClient& zk, const std::string& name, const std::string& d
 }  // namespace
 
 std::string worker_usage() {
-  return "usage: flamestream worker --zk HOST:PORT --name NAME --listen ENDPOINT [options]\n"
+  return "usage: flamestream worker --zk HOST:PORT --name NAME --listen ENDPOINT\n"
+         "                          [--key-file FILE | --insecure] [options]\n"
          "\n"
          "Runs one cluster worker: registers NAME in ZooKeeper (an ephemeral node, gone when the\n"
          "process is), waits for ticks that name it, and runs them. Stops on SIGTERM or SIGINT.\n"
@@ -92,7 +96,8 @@ std::string worker_usage() {
          "                      1024; 0 keeps everything). Older lines are freed; `tail` says\n"
          "                      when it asked for lines no longer kept. Exactly-once needs only\n"
          "                      the newest, which are always kept.\n"
-         "  --help              this text\n";
+         "  --help              this text\n" +
+         key_usage();
 }
 
 namespace {
@@ -104,6 +109,7 @@ struct WorkerSettings {
   std::filesystem::path data_dir;
   EngineConfig config;
   std::uint64_t output_retention_bytes;
+  std::optional<ClusterKey> key;  // none: --insecure
 };
 
 // Runs the worker for one ZooKeeper session: registers, runs the ticks that name it, and returns
@@ -112,14 +118,18 @@ struct WorkerSettings {
 bool run_one_session(const WorkerSettings& w) {
   // A short session: when this process dies, its registration goes within seconds, and that is
   // what starts the recovery of the deployments it ran.
-  auto zk = connect_zk(w.zk, kWorkerSession);
+  const ClusterKey* key = w.key ? &*w.key : nullptr;
+  auto zk = connect_zk(w.zk, key, kWorkerSession);
   ensure_layout(*zk);
   zk->children_watch(kTicksPath, {});
   zk->on_expired([] { g_session_expired = true; });
   zmq::context_t context;
+  // Before the ROUTER binds: no connection may be admitted unasked.
+  std::optional<ZapHandler> zap;
+  if (key) zap.emplace(context, *key, "flamestream worker " + w.name);
   std::unique_ptr<Transport> transport;
   try {
-    transport = std::make_unique<Transport>(context, w.listen);
+    transport = std::make_unique<Transport>(context, w.listen, key);
     transport->bind_also(kControlEndpoint);
   } catch (const zmq::error_t& e) {
     throw UsageError("cannot listen on '" + w.listen + "': " + e.what());
@@ -153,8 +163,9 @@ bool run_one_session(const WorkerSettings& w) {
 }  // namespace
 
 int worker_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us", "output-retention-mib"},
-                     {"help"});
+  const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us", "output-retention-mib",
+                            kKeyFileOption},
+                     {"help", kInsecureFlag});
   if (opts.flag("help")) {
     std::cout << worker_usage();
     return 0;
@@ -163,6 +174,7 @@ int worker_command(const std::vector<std::string>& args) {
   w.zk = opts.value("zk", "");
   w.name = opts.value("name", "");
   if (!valid_name(w.name)) throw UsageError("--name must be 1-64 letters, digits, '-' or '_'");
+  w.key = cluster_key(opts);
   w.listen = opts.value("listen", "");
   if (w.listen.empty()) throw UsageError("--listen ENDPOINT is required, e.g. tcp://127.0.0.1:7001");
   w.data_dir = opts.value("data-dir", "flamestream-data/" + w.name);

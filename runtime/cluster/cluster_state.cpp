@@ -132,9 +132,10 @@ std::optional<std::string> read_failure(ZkClient& zk, const DeployedTick& tick) 
   return zk.get(std::string(kFailuresPath) + "/" + tick.node);
 }
 
-std::unique_ptr<ZkClient> connect_zk(const std::string& hosts, std::chrono::milliseconds session_timeout) {
+std::unique_ptr<ZkClient> connect_zk(const std::string& hosts, const ClusterKey* key,
+                                     std::chrono::milliseconds session_timeout) {
   if (hosts.empty()) throw ZkError("--zk HOST:PORT is required");
-  return ZkClient::connect(hosts, std::chrono::seconds(5), session_timeout);
+  return ZkClient::connect(hosts, std::chrono::seconds(5), session_timeout, key ? key->zk_credential() : "");
 }
 
 }  // namespace flamestream

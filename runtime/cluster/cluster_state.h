@@ -14,6 +14,7 @@
 
 #include "runtime/cluster/tick.h"
 #include "runtime/coordination/zk_client.h"
+#include "runtime/security/cluster_key.h"
 
 namespace flamestream {
 
@@ -68,8 +69,11 @@ std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick
 void write_failure(ZkClient& zk, const DeployedTick& tick, const std::string& message);
 std::optional<std::string> read_failure(ZkClient& zk, const DeployedTick& tick);
 
-// Connects with a bounded wait; the error names the address. Used by every command.
+// Connects with a bounded wait; the error names the address. Used by every command. With `key`
+// the session authenticates with its ZooKeeper password and the nodes it creates are the key
+// holders' only; nullptr: an insecure cluster.
 std::unique_ptr<ZkClient> connect_zk(
-    const std::string& hosts, std::chrono::milliseconds session_timeout = std::chrono::milliseconds(10000));
+    const std::string& hosts, const ClusterKey* key,
+    std::chrono::milliseconds session_timeout = std::chrono::milliseconds(10000));
 
 }  // namespace flamestream

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "runtime/cluster/finished_sinks.h"
+#include "runtime/security/curve.h"
 #include "snapshot/snapshot_store.h"
 
 namespace flamestream {
@@ -112,6 +113,7 @@ std::vector<Envelope> pull_state(ZkClient& zk, zmq::context_t& context, Transpor
       if (it == registered.end()) continue;  // restarting: ask once it is back
       asked[i] = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
       asked[i]->set(zmq::sockopt::linger, 0);
+      secure_client(*asked[i], transport.key());
       asked[i]->connect(it->second.endpoint);
       asked[i]->send(zmq::buffer(wire::encode({tick.id, 0, request})), zmq::send_flags::none);
     }

@@ -64,7 +64,8 @@ ZkClient::ZkClient(std::string hosts) : hosts_(std::move(hosts)) {}
 
 std::unique_ptr<ZkClient> ZkClient::connect(const std::string& hosts,
                                             std::chrono::milliseconds timeout,
-                                            std::chrono::milliseconds session_timeout) {
+                                            std::chrono::milliseconds session_timeout,
+                                            const std::string& digest) {
   configure_c_client_logging();
   std::unique_ptr<ZkClient> client(new ZkClient(hosts));
   errno = 0;
@@ -89,6 +90,13 @@ std::unique_ptr<ZkClient> ZkClient::connect(const std::string& hosts,
     zookeeper_close(zh);
     throw ZkError("ZooKeeper at " + hosts + " unreachable after " + seconds_text(timeout),
                   ZCONNECTIONLOSS);
+  }
+  lock.unlock();
+  if (!digest.empty()) {
+    // The digest scheme accepts any credential; what it buys is the identity the ACLs name.
+    const int rc = zoo_add_auth(zh, "digest", digest.data(), static_cast<int>(digest.size()), nullptr, nullptr);
+    if (rc != ZOK) throw ZkError("ZooKeeper at " + hosts + ": cannot authenticate: " + zerror(rc), rc);
+    client->authenticated_ = true;
   }
   return client;
 }

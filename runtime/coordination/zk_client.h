@@ -51,6 +51,7 @@ class ZkError : public std::runtime_error {
   // The C client's return code (ZNONODE, ZCONNECTIONLOSS, ...), 0 if none applies.
   int code() const noexcept { return code_; }
   static constexpr int kNodeExists = -110;  // ZNODEEXISTS, for callers without the C headers
+  static constexpr int kNoAuth = -102;      // ZNOAUTH: the node's ACL refuses this session
 
  private:
   int code_;
@@ -64,9 +65,13 @@ class ZkClient {
 
   // Connects and waits (at most `timeout`) for the session to be established; the C client retries
   // by itself meanwhile. Throws ZkError if not connected by then (the handle is closed).
+  // With `digest` ("user:password"), the session authenticates with it (the C client sends it
+  // again after every reconnection) and every node it creates is readable and writable by that
+  // identity only: sessions without it get ZNOAUTH.
   static std::unique_ptr<ZkClient> connect(
       const std::string& hosts, std::chrono::milliseconds timeout,
-      std::chrono::milliseconds session_timeout = std::chrono::milliseconds(10000));
+      std::chrono::milliseconds session_timeout = std::chrono::milliseconds(10000),
+      const std::string& digest = {});
 
   ~ZkClient();
   ZkClient(const ZkClient&) = delete;
@@ -154,6 +159,7 @@ class ZkClient {
 
   std::string hosts_;
   _zhandle* zh_ = nullptr;
+  bool authenticated_ = false;  // nodes get the creator-only ACL
 
   mutable std::mutex mutex_;
   mutable std::condition_variable cv_;

@@ -12,6 +12,7 @@ namespace flamestream {
 namespace {
 
 static_assert(ZkError::kNodeExists == ZNODEEXISTS);
+static_assert(ZkError::kNoAuth == ZNOAUTH);
 
 int c_mode(ZkMode mode) {
   switch (mode) {
@@ -42,7 +43,7 @@ int checked_length(const std::string& data, const std::string& path) {
 std::string ZkClient::create(const std::string& path, const std::string& data, ZkMode mode) {
   std::vector<char> created(path.size() + 64);
   const int rc = zoo_create(zh_, path.c_str(), data.data(), checked_length(data, path),
-                            &ZOO_OPEN_ACL_UNSAFE, c_mode(mode), created.data(),
+                            authenticated_ ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE, c_mode(mode), created.data(),
                             static_cast<int>(created.size()));
   if (rc != ZOK) zk_fail("create", path, rc);
   return std::string(created.data());
@@ -57,7 +58,7 @@ void ZkClient::ensure_path(const std::string& path) {
   while (pos != std::string::npos) {
     pos = path.find('/', pos + 1);
     const std::string prefix = path.substr(0, pos);
-    const int rc = zoo_create(zh_, prefix.c_str(), nullptr, -1, &ZOO_OPEN_ACL_UNSAFE,
+    const int rc = zoo_create(zh_, prefix.c_str(), nullptr, -1, authenticated_ ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE,
                               ZOO_PERSISTENT, nullptr, 0);
     if (rc != ZOK && rc != ZNODEEXISTS) zk_fail("create", prefix, rc);
   }

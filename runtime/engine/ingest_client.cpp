@@ -6,6 +6,7 @@
 
 #include "model/errors.h"
 #include "runtime/engine/wall_clock.h"
+#include "runtime/security/curve.h"
 #include "runtime/wire/codec.h"
 
 namespace flamestream {
@@ -29,6 +30,7 @@ void IngestClient::connect(Channel& channel, const std::string& endpoint) {
   // A fresh socket: replies meant for the old one (to batches sent again now) never arrive.
   channel.socket = zmq::socket_t(context_, zmq::socket_type::dealer);
   channel.socket.set(zmq::sockopt::linger, 1000);
+  secure_client(channel.socket, options_.key);
   channel.socket.connect(endpoint);
   channel.endpoint = endpoint;
 }

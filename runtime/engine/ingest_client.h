@@ -34,6 +34,8 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "runtime/security/cluster_key.h"
+
 #include "front/source.h"
 #include "model/meta.h"
 
@@ -45,6 +47,7 @@ class IngestClient {
     // Lines a round, dealt out over the instances (at least one each); fewer when the source would
     // wait (Source::ready).
     std::size_t batch_lines = 1024;
+    const ClusterKey* key = nullptr;  // the cluster's key (CURVE), if it has one; must outlive the client
     std::size_t window = 16;         // per instance
     std::chrono::milliseconds reply_timeout{30'000};  // no reply for this long: the worker is gone
     std::uint64_t tick = 0;                            // the deployment the front belongs to

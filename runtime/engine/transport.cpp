@@ -6,6 +6,7 @@
 #include <zmq_addon.hpp>
 
 #include "model/errors.h"
+#include "runtime/security/curve.h"
 
 namespace flamestream {
 
@@ -15,8 +16,9 @@ Transport::Transport(zmq::context_t& context, const std::vector<std::string>& en
   connect_peers(endpoints, self);
 }
 
-Transport::Transport(zmq::context_t& context, const std::string& listen)
-    : context_(context), router_(context, zmq::socket_type::router) {
+Transport::Transport(zmq::context_t& context, const std::string& listen, const ClusterKey* key)
+    : context_(context), key_(key), router_(context, zmq::socket_type::router) {
+  secure_server(router_, key_);
   router_.set(zmq::sockopt::rcvhwm, 0);
   router_.set(zmq::sockopt::sndhwm, 0);
   router_.set(zmq::sockopt::linger, 0);
@@ -32,6 +34,7 @@ void Transport::connect_peers(const std::vector<std::string>& endpoints, WorkerI
     if (w == self) continue;
     peers_[w].set(zmq::sockopt::sndhwm, 0);
     peers_[w].set(zmq::sockopt::linger, 0);
+    secure_client(peers_[w], key_);
     if (!identity.empty()) peers_[w].set(zmq::sockopt::routing_id, identity);
     peers_[w].connect(endpoints[w]);
   }

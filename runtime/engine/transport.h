@@ -3,7 +3,9 @@
 //
 // Each (sender, receiver) pair has its own connection, and a ZeroMQ connection delivers in order,
 // so every channel is FIFO — the property that keeps a tombstone behind the item it cancels. The
-// same code serves inproc:// endpoints (the embedded engine) and tcp:// ones (the cluster).
+// same code serves inproc:// endpoints (the embedded engine) and tcp:// ones (the cluster). With a
+// cluster key the ROUTER is a CURVE server and the DEALERs CURVE clients (runtime/security/curve.h):
+// over tcp:// only holders of the key get a message through.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "runtime/placement.h"
+#include "runtime/security/cluster_key.h"
 
 namespace flamestream {
 
@@ -24,11 +27,14 @@ class Transport {
 
   // Binds `endpoints[self]` and connects to every other endpoint. Throws zmq::error_t on failure.
   Transport(zmq::context_t& context, const std::vector<std::string>& endpoints, WorkerId self);
-  // Binds `listen` only: for a worker whose peers are not known yet.
-  Transport(zmq::context_t& context, const std::string& listen);
+  // Binds `listen` only: for a worker whose peers are not known yet. With `key` (it must outlive
+  // the transport), every connection in and out is CURVE; without, plain.
+  Transport(zmq::context_t& context, const std::string& listen, const ClusterKey* key = nullptr);
 
   // Binds the same socket to one more endpoint (e.g. an inproc:// control endpoint).
   void bind_also(const std::string& endpoint) { router_.bind(endpoint); }
+  // The key the sockets use (nullptr: none), for other sockets that talk to this cluster's workers.
+  const ClusterKey* key() const { return key_; }
   // The first endpoint bound, with a wildcard port resolved.
   std::string endpoint() const { return endpoint_; }
 
@@ -41,8 +47,9 @@ class Transport {
   // "peer/TICK/EPOCH/SELF/NONCE", the nonce new for every call (a connection of an earlier
   // process or epoch may linger under the old one).
   static std::string peer_identity(std::uint64_t tick, std::uint64_t epoch, WorkerId self);
-  // Whether `identity` is one peer_identity(tick, epoch, ·) gave. Not proof (anyone can claim it;
-  // authentication is what would make it one), but what a worker of that run says it is.
+  // Whether `identity` is one peer_identity(tick, epoch, ·) gave. Not proof (any holder of the
+  // cluster key can claim it; without the key nothing connects at all), but what a worker of that
+  // run says it is.
   static bool is_peer_identity(const std::string& identity, std::uint64_t tick, std::uint64_t epoch);
 
   // Sends to a peer worker; never blocks (queues are unbounded: admission at the fronts bounds them).
@@ -59,6 +66,7 @@ class Transport {
 
  private:
   zmq::context_t& context_;
+  const ClusterKey* key_;
   zmq::socket_t router_;
   std::string endpoint_;
   std::vector<zmq::socket_t> peers_;  // by worker id; the own slot stays unconnected

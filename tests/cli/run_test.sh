@@ -104,9 +104,16 @@ expect_exit2 "missing input" "cannot open input" "$fs" run wordcount --input "$t
 expect_exit2 "unreadable input" "reading '$tmp' failed after line 0" "$fs" run wordcount --input "$tmp"
 expect_exit2 "unknown command" "unknown command" "$fs" frobnicate
 
-for cmd in "" run worker submit ingest tail status; do
+for cmd in "" run worker submit ingest tail status rescale keys; do
   "$fs" $cmd --help > "$tmp/help" 2>&1 && grep -q usage "$tmp/help" && pass || fail "'$cmd --help'"
 done
+# Every command that talks to a cluster says how it gets the cluster key, and how to go without.
+for cmd in worker submit ingest tail status rescale; do
+  "$fs" $cmd --help > "$tmp/help" 2>&1
+  grep -q -- "--key-file FILE" "$tmp/help" && grep -q FLAMESTREAM_KEY_FILE "$tmp/help" && grep -q -- "--insecure" "$tmp/help" \
+    && pass || fail "'$cmd --help' does not describe --key-file, FLAMESTREAM_KEY_FILE and --insecure"
+done
+grep -q "keys FILE" <("$fs" --help) && pass || fail "'flamestream --help' does not list keys"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

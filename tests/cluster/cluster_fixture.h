@@ -1,5 +1,7 @@
 // The cluster tests' fixture: one real ZooKeeper per suite, a chroot and a directory per test,
-// worker processes that are always stopped, and the client commands run as a user would.
+// worker processes that are always stopped, and the client commands run as a user would. The
+// suite makes one cluster key (flamestream keys) and hands it to every process it starts through
+// FLAMESTREAM_KEY_FILE, as a user would: the cluster runs authenticated, as by default.
 #pragma once
 
 #include "tests/cluster/test_data.h"
@@ -34,6 +36,11 @@ class ClusterTest : public ::testing::Test {
       std::printf("ZooKeeper at %s served after %lld ms\n", server_->connect_string().c_str(),
                   static_cast<long long>(server_->last_start_duration().count()));
       suite_dir_ = test_support::make_temp_dir("flamestream-cluster-test-");
+      key_file_ = suite_dir_ / "cluster.key";
+      const RunResult keys = test_support::run({bin_, "keys", key_file_.string()});
+      if (keys.status != 0) throw std::runtime_error("flamestream keys failed: " + keys.err);
+      key_ = ClusterKey::load(key_file_);
+      ::setenv(kKeyFileVariable, key_file_.c_str(), 1);  // inherited by every process started
     } catch (const std::exception& e) {
       setup_error_ = e.what();
     }
@@ -43,6 +50,7 @@ class ClusterTest : public ::testing::Test {
     delete server_;
     server_ = nullptr;
     std::error_code ec;
+    if (!key_file_.empty()) fs::remove(key_file_, ec);
     if (!suite_dir_.empty()) fs::remove(suite_dir_, ec);  // only if every test removed its own
   }
 
@@ -53,7 +61,7 @@ class ClusterTest : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     root_ = "/cluster-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" +
             info->name();
-    admin_ = ZkClient::connect(server_->connect_string(), 10s);
+    connect_admin();
     admin_->ensure_path(root_);
     zk_ = server_->connect_string() + root_;
     dir_ = suite_dir_ / info->name();
@@ -176,6 +184,12 @@ class ClusterTest : public ::testing::Test {
 
   // ---- ZooKeeper, read directly under this test's chroot
 
+  // The test's own session, authenticated with the cluster key: the cluster's nodes are readable
+  // by holders of the key only.
+  void connect_admin() {
+    admin_ = ZkClient::connect(server_->connect_string(), 10s, 10s, key_->zk_credential());
+  }
+
   std::map<std::string, std::string> registered_workers() {
     std::map<std::string, std::string> out;
     try {
@@ -286,6 +300,8 @@ class ClusterTest : public ::testing::Test {
   inline static ZkServer* server_ = nullptr;
   inline static std::string setup_error_;
   inline static fs::path suite_dir_;
+  inline static fs::path key_file_;
+  inline static std::optional<ClusterKey> key_;
 
   std::string root_;  // this test's chroot
   std::string zk_;    // connect string with the chroot, for the commands

@@ -280,8 +280,9 @@ TEST_F(ClusterTest, BadTicksAndFrontsExit2NamingTheProblemAndWriteNothing) {
   EXPECT_NE(status.out.find("ticks: 1\n  " + node + "  graph wordcount"), std::string::npos) << status.out;
 }
 
-// Garbage on every worker's port while a job runs: raw TCP bytes, and ZeroMQ frames that are not
-// messages. Every worker survives, drops them, says so once, and the output is unchanged.
+// Garbage on every worker's port while a job runs: raw TCP bytes (which never get past the CURVE
+// handshake), and ZeroMQ frames that are not messages, from a client holding the cluster key.
+// Every worker survives, drops them, says so once, and the output is unchanged.
 TEST_F(ClusterTest, GarbageOnTheWorkersPortsIsDroppedAndTheJobCompletes) {
   const fs::path input = write_text(4, 150000, 5000);
   const std::string expected = reference_wordcount(input);
@@ -300,6 +301,7 @@ TEST_F(ClusterTest, GarbageOnTheWorkersPortsIsDroppedAndTheJobCompletes) {
     dealers.emplace_back(context, zmq::socket_type::dealer);
     dealers.back().set(zmq::sockopt::linger, 5000);  // deliver everything before closing
     dealers.back().set(zmq::sockopt::sndhwm, 0);
+    secure_client(dealers.back(), &*key_);  // garbage from a holder of the key; strangers: auth_test.cpp
     dealers.back().connect(w.endpoint);
   }
   GarbageStats stats;
@@ -377,6 +379,7 @@ TEST_F(ClusterTest, GarbageClaimingALaterTickNeitherEndsNorStallsTheTick) {
     for (const Worker& w : workers) {
       zmq::socket_t dealer(context, zmq::socket_type::dealer);
       dealer.set(zmq::sockopt::linger, 5000);
+      secure_client(dealer, &*key_);
       dealer.connect(w.endpoint);
       dealer.send(zmq::buffer(frame), zmq::send_flags::none);
     }

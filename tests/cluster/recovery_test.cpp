@@ -98,6 +98,7 @@ TEST_F(RecoveryTest, AnUndecodablePageFromAPeerStartsARecoveryAndTheOutputStaysE
     zmq::socket_t forger(context, zmq::socket_type::dealer);
     forger.set(zmq::sockopt::linger, 1000);
     forger.set(zmq::sockopt::routing_id, identity);
+    secure_client(forger, &*key_);  // a holder of the key: what an unauthenticated one does is in auth_test.cpp
     forger.connect(worker(job, "w2").endpoint);
     forger.send(zmq::buffer(garbage), zmq::send_flags::none);
     if (identity == "a-client") {
@@ -134,7 +135,7 @@ TEST_F(RecoveryTest, ZooKeeperStoppedAndStartedMidRunChangesNothingInTheOutput) 
   server_->stop();
   std::this_thread::sleep_for(2s);  // workers keep processing; commits wait
   server_->start();
-  admin_ = ZkClient::connect(server_->connect_string(), 10s);
+  connect_admin();
   expect_exact_output(job);
   // The workers' sessions outlive a short outage, so nothing needed recovering.
   expect_status(0);

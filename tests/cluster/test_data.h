@@ -33,6 +33,8 @@
 
 #include "graphs/catalog.h"
 #include "runtime/coordination/zk_client.h"
+#include "runtime/security/cluster_key.h"
+#include "runtime/security/curve.h"
 #include "runtime/wire/codec.h"
 #include "tests/cluster/process.h"
 #include "tests/support/zk_server.h"

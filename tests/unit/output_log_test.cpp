@@ -22,6 +22,23 @@ Meta meta(Timestamp ts, std::uint32_t child = 1, std::uint32_t version = 1) {
   return Meta{{ts, 0}, {LocalTime{0, child}, LocalTime{version, 0}}};
 }
 
+// Releases lines 1..count (numbered), flushing every `flush_every` lines (0: only at the end).
+std::vector<std::string> release_numbered(OutputLog& log, Timestamp count, Timestamp flush_every) {
+  std::vector<std::string> released;
+  for (Timestamp ts = 1; ts <= count; ++ts) {
+    released.push_back("a line of some length, number " + std::to_string(ts));
+    EXPECT_TRUE(log.release(meta(ts), released.back()));
+    if (flush_every != 0 && ts % flush_every == 0) log.flush();
+  }
+  log.flush();
+  return released;
+}
+
+// The lines of `released` from `first` on.
+std::vector<std::string> from_line(const std::vector<std::string>& released, std::uint64_t first) {
+  return {released.begin() + static_cast<std::ptrdiff_t>(first), released.end()};
+}
+
 void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
@@ -170,12 +187,7 @@ TEST_F(OutputLogTest, RetentionKeepsTheNewestBytesAndTheLineNumbers) {
   std::vector<std::string> released;
   {
     OutputLog log(path_, 100, kRetain);
-    for (Timestamp ts = 1; ts <= 40000; ++ts) {
-      released.push_back("a line of some length, number " + std::to_string(ts));
-      ASSERT_TRUE(log.release(meta(ts), released.back()));
-      if (ts % 100 == 0) log.flush();
-    }
-    log.flush();
+    released = release_numbered(log, 40000, 100);
     EXPECT_GT(log.first_line(), 0u);
     EXPECT_LE(log.retained_bytes(), kRetain);
     EXPECT_EQ(log.size(), released.size());
@@ -192,11 +204,24 @@ TEST_F(OutputLogTest, RetentionKeepsTheNewestBytesAndTheLineNumbers) {
   OutputLog reopened(path_, 100, kRetain);
   EXPECT_EQ(reopened.size(), released.size());
   EXPECT_GT(reopened.first_line(), 0u);
-  const auto kept = reopened.lines(reopened.first_line(), released.size());
-  EXPECT_EQ(kept, std::vector<std::string>(released.begin() + static_cast<std::ptrdiff_t>(reopened.first_line()),
-                                           released.end()));
+  EXPECT_EQ(reopened.lines(reopened.first_line(), released.size()), from_line(released, reopened.first_line()));
   EXPECT_FALSE(reopened.release(meta(40000), released.back())) << "the last meta survives retention";
   EXPECT_TRUE(reopened.release(meta(40001), "next"));
+}
+
+// A long release with no flush in between (the minimal time jumped far) still leaves about
+// retain_bytes behind, and every line kept reads back as released: with retention, frames end
+// by themselves at a small part of retain_bytes, each numbered from its own first line.
+TEST_F(OutputLogTest, RetentionKeepsAboutItsBytesAfterOneLongRelease) {
+  // Retention frees whole index steps (1,024 lines, ~40 KB here) too: it keeps at least
+  // retain_bytes less one step and one frame.
+  constexpr std::uint64_t kRetain = 1 << 20;
+  OutputLog log(path_, 3, kRetain);
+  const std::vector<std::string> released = release_numbered(log, 60000, 0);
+  EXPECT_GT(log.first_line(), 0u);
+  EXPECT_LE(log.retained_bytes(), kRetain);
+  EXPECT_GT(log.retained_bytes(), kRetain * 3 / 4) << "retention freed far more than it had to";
+  EXPECT_EQ(log.lines(log.first_line(), released.size()), from_line(released, log.first_line()));
 }
 
 TEST_F(OutputLogTest, OldLinesAreReadBackFromTheFile) {
