@@ -106,12 +106,15 @@ void FrontHost::admit(const std::string& identity, wire::IngestLines& lines, Nod
   std::size_t from = 0;
   if (log) {
     // Lines the log already holds were taken before (the client sends again after a failure).
+    // After a refused line nothing more is taken but a close: the batches the client sent behind
+    // that line lie beyond the log's end, and asking for them again would never end.
     const std::uint64_t next = log->next_seq();
-    if (lines.seq > next) {
+    if (lines.seq > next && !refused_[front]) {
       ack.retry = true;  // an earlier batch was not taken: the client must send from there
       return reply(identity, std::move(ack));
     }
-    from = static_cast<std::size_t>(std::min<std::uint64_t>(next - lines.seq, lines.lines.size()));
+    if (lines.seq <= next)
+      from = static_cast<std::size_t>(std::min<std::uint64_t>(next - lines.seq, lines.lines.size()));
     ack.accepted = from;
   }
   if (lines.bind && !env_.graph.front_bound(front)) {
