@@ -88,9 +88,9 @@ std::string run_usage() {
       "  --output PATH|-     where released lines go (default: - for stdout)\n"
       "  --max-line-mib N    the longest input line taken, in MiB (default 64, at most\n"
       "                      1024); a longer one ends the input: exit 2 naming its number,\n"
-      "                      every line before it processed and its output written. While\n"
-      "                      a line is in flight, a worker holds a few hundred bytes of\n"
-      "                      state for each of its bytes (all its words share one time)\n"
+      "                      every line before it processed and its output written. A\n"
+      "                      line's state stays until all of it is done (its words share\n"
+      "                      one time): word count holds ~260 bytes for each byte of it\n"
       "  --workers N         workers, each hosting the whole graph (default: cores, " +
       std::to_string(default_workers()) +
       ")\n"
