@@ -4,16 +4,7 @@
 # written, on every engine; a line of exactly the limit is taken.
 set -uo pipefail
 fs="$1"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-passes=0
-
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect_same() {  # name file-a file-b
-  if cmp -s "$2" "$3"; then pass; else fail "$1: $2 and $3 differ"; diff "$2" "$3" | head -5; fi
-}
+source "$(dirname "$0")/checks.sh"
 # A line of seeded words from a vocabulary of 500 until it holds BYTES bytes, or exactly BYTES
 # with "exact" (the last word cut to fit).
 words_line() {  # seed bytes [exact]
@@ -68,5 +59,4 @@ for cmd in run ingest worker; do
   "$fs" $cmd --help | grep -q -- "--max-line-mib N" && pass || fail "$cmd --help lacks --max-line-mib"
 done
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

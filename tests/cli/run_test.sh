@@ -4,16 +4,7 @@
 set -uo pipefail
 fs="$1"
 src_root="$2"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-passes=0
-
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect_same() {  # name file-a file-b
-  if cmp -s "$2" "$3"; then pass; else fail "$1: $2 and $3 differ"; diff "$2" "$3" | head -5; fi
-}
+source "$(dirname "$0")/checks.sh"
 
 # A text with repeated words and punctuation: the README and design sources of this repository.
 cat "$src_root"/README.md "$src_root"/model/*.h > "$tmp/text.txt"
@@ -108,5 +99,4 @@ for cmd in "" run worker submit ingest tail status; do
   "$fs" $cmd --help > "$tmp/help" 2>&1 && grep -q usage "$tmp/help" && pass || fail "'$cmd --help'"
 done
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish
