@@ -17,8 +17,16 @@ constexpr std::size_t kReadBytes = 64 * 1024;
 
 }  // namespace
 
-DescriptorSource::DescriptorSource(int fd, std::string name, bool owned)
-    : fd_(fd), name_(std::move(name)), owned_(owned) {}
+std::string line_too_long(std::uint64_t number, std::size_t max_line_bytes) {
+  const std::size_t mib = std::size_t{1} << 20;
+  const std::string limit = max_line_bytes % mib == 0 ? std::to_string(max_line_bytes / mib) + " MiB"
+                                                      : std::to_string(max_line_bytes) + " bytes";
+  return "input line " + std::to_string(number) + " is longer than the limit of " + limit +
+         " (--max-line-mib)";
+}
+
+DescriptorSource::DescriptorSource(int fd, std::string name, bool owned, std::size_t max_line_bytes)
+    : fd_(fd), name_(std::move(name)), owned_(owned), max_line_(max_line_bytes) {}
 
 DescriptorSource::~DescriptorSource() {
   if (owned_) ::close(fd_);
@@ -46,8 +54,12 @@ bool DescriptorSource::fill() {
 std::optional<Line> DescriptorSource::next() {
   for (;;) {
     const std::size_t newline = buffer_.find('\n', scanned_);
+    const std::size_t length = (newline == std::string::npos ? buffer_.size() : newline) - begin_;
+    // Refused as soon as it is known to be too long: nothing past the limit is read. Calling
+    // again refuses it again.
+    if (length > max_line_) throw InputError(line_too_long(number_ + 1, max_line_));
     if (newline != std::string::npos) {
-      Line line{++number_, buffer_.substr(begin_, newline - begin_)};
+      Line line{++number_, buffer_.substr(begin_, length)};
       begin_ = scanned_ = newline + 1;
       return line;
     }
@@ -96,11 +108,12 @@ bool PacedSource::ready() {
   return next_ - std::chrono::steady_clock::now() <= 1ms && inner_->ready();  // next() sleeps past 1 ms
 }
 
-std::unique_ptr<Source> open_source(const std::string& path) {
-  if (path == "-") return std::make_unique<DescriptorSource>(STDIN_FILENO, "stdin", false);
+std::unique_ptr<Source> open_source(const std::string& path, std::size_t max_line_bytes) {
+  if (path == "-")
+    return std::make_unique<DescriptorSource>(STDIN_FILENO, "stdin", false, max_line_bytes);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw InputError("cannot open input '" + path + "': " + std::strerror(errno));
-  return std::make_unique<DescriptorSource>(fd, "'" + path + "'", true);
+  return std::make_unique<DescriptorSource>(fd, "'" + path + "'", true, max_line_bytes);
 }
 
 GeneratorSource::GeneratorSource(std::uint64_t seed, std::uint64_t count, std::int64_t max_int)

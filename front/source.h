@@ -20,6 +20,14 @@ struct Line {
   std::string text;
 };
 
+// The longest line a front takes by default (`--max-line-mib`). A line's items all share its
+// global time, so the whole line's state stays until the minimal time passes it: memory grows
+// with the longest line, and this bounds it.
+inline constexpr std::size_t kDefaultMaxLineBytes = std::size_t{64} << 20;
+
+// Why a line is refused for its length, naming its number and the limit.
+std::string line_too_long(std::uint64_t number, std::size_t max_line_bytes);
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -31,10 +39,12 @@ class Source {
 // Lines read from a file descriptor (a file, a pipe, a terminal): a final line without a newline
 // counts, a trailing newline adds no empty line. ready() is true while a whole line (or the end)
 // is buffered, or the descriptor has bytes to read or has hung up. Owns the descriptor if `owned`.
-// Throws InputError if a read fails.
+// Throws InputError if a read fails, or at a line longer than `max_line_bytes` (newline not
+// counted), once every line before it was returned; it reads no further than the limit then.
 class DescriptorSource : public Source {
  public:
-  DescriptorSource(int fd, std::string name, bool owned);
+  DescriptorSource(int fd, std::string name, bool owned,
+                   std::size_t max_line_bytes = kDefaultMaxLineBytes);
   ~DescriptorSource() override;
   DescriptorSource(const DescriptorSource&) = delete;
   DescriptorSource& operator=(const DescriptorSource&) = delete;
@@ -47,6 +57,7 @@ class DescriptorSource : public Source {
   int fd_;
   std::string name_;
   bool owned_;
+  std::size_t max_line_;
   std::string buffer_;
   std::size_t begin_ = 0;  // buffer_[begin_, end) is not yet returned
   std::size_t scanned_ = 0;  // no newline in buffer_[begin_, scanned_)
@@ -55,7 +66,8 @@ class DescriptorSource : public Source {
 };
 
 // Lines of a file, or of stdin for "-". Throws InputError if the file cannot be opened.
-std::unique_ptr<Source> open_source(const std::string& path);
+std::unique_ptr<Source> open_source(const std::string& path,
+                                    std::size_t max_line_bytes = kDefaultMaxLineBytes);
 
 // Another source's lines, one every 1/`lines_per_s` seconds at most (a replay of recorded input at
 // its pace, or a run stretched long enough to fail a worker in the middle of it).

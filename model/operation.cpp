@@ -1,5 +1,6 @@
 #include "model/operation.h"
 
+#include "model/burst_buffer.h"
 #include "model/errors.h"
 
 namespace flamestream {
@@ -72,12 +73,16 @@ void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::ve
                    thread_local std::vector<Value> produced;
                    produced.clear();
                    f.fn(in.payload, produced);
+                   // All at once: a long line's words would otherwise double the buffer up to
+                   // twice their room, holding the old one during each move.
+                   if (out.empty()) out.reserve(produced.size());
                    for (std::size_t i = 0; i + 1 < produced.size(); ++i)
                      out.push_back({0, derived(in, std::move(produced[i]),
                                                static_cast<std::uint32_t>(i))});
                    if (!produced.empty())
                      out.push_back({0, derived_last(in, std::move(produced.back()),
                                                     static_cast<std::uint32_t>(produced.size() - 1))});
+                   clear_burst(produced);
                  },
                  [&](const FilterOp& f) {
                    if (f.keep(in.payload)) pass_on(std::move(in.payload));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "model/burst_buffer.h"
 #include "model/errors.h"
 
 namespace flamestream {
@@ -102,8 +103,8 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
     WorkerGraph& g;
     ~Unpark() {
       g.park_at_groupings_ = false;
-      g.parked_.clear();
-      g.ahead_.clear();
+      clear_burst(g.parked_);
+      clear_burst(g.ahead_);
     }
   } unpark{*this};
   ahead_.clear();
@@ -183,7 +184,7 @@ void WorkerGraph::release_held(Timestamp frontier, Outbox& out) {
     WorkerGraph& g;
     ~Done() {
       g.releasing_ = false;
-      g.releasing_batch_.clear();
+      clear_burst(g.releasing_batch_);
     }
   } done{*this};
   look_ahead(releasing_batch_);
@@ -307,7 +308,8 @@ void WorkerGraph::drain(Outbox& out) {
   while (depth_ > 0) {
     Level& level = levels_[depth_ - 1];
     if (level.next == level.local.size()) {
-      level.outputs.clear();  // what the level still holds (dropped or moved-from items) goes now
+      clear_burst(level.outputs);  // what the level still holds (dropped or moved-from items) goes now
+      clear_burst(level.local);
       --depth_;
       continue;
     }

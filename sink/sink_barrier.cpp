@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "model/burst_buffer.h"
 #include "model/errors.h"
 
 namespace flamestream {
@@ -121,7 +122,7 @@ void SinkBarrier::compact() {
     // Drop the released prefix when it is everything, or once it outweighs what is still buffered
     // (amortised: each item is moved at most once per halving).
     if (run.empty()) {
-      run.items.clear();
+      clear_burst(run.items);  // a long line's million items leave no room taken behind them
       run.head = 0;
     } else if (run.head >= 64 && 2 * run.head >= run.items.size()) {
       run.items.erase(run.items.begin(), run.items.begin() + static_cast<std::ptrdiff_t>(run.head));

@@ -244,12 +244,16 @@ std::string ingest_usage() {
          "                    of --topic from its first record (read_committed), each record's\n"
          "                    value a line (or several, split at newlines); ends where the topic\n"
          "                    ended when ingest started, or follows it with --follow. A missing\n"
-         "                    topic or no broker answering in 10 s exits 2\n" +
+         "                    topic or no broker answering in 10 s exits 2\n"
+         "  --max-line-mib N  the longest line sent, in MiB (default 64, at most 1024); a\n"
+         "                    longer one (or one over the workers' own --max-line-mib) ends\n"
+         "                    the input: exit 2 naming its number, once every line before\n"
+         "                    it is acknowledged\n" +
          key_usage();
 }
 
 int ingest_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic", kKeyFileOption},
+  const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic", "max-line-mib", kKeyFileOption},
                      {"help", "follow", kInsecureFlag});
   if (opts.flag("help")) return std::cout << ingest_usage(), 0;
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
@@ -261,6 +265,7 @@ int ingest_command(const std::vector<std::string>& args) {
   const std::string front = opts.value("front", "");
   if (front.empty()) throw UsageError("--front NAME is required");
   const std::uint64_t rate = opts.unsigned_value("rate", 0);
+  const std::size_t max_line = opts.max_line_bytes();
   if (opts.has("rate") && rate == 0) throw UsageError("--rate must be at least 1 line a second");
   const auto key = cluster_key(opts);
   auto zk = connect_zk(opts.value("zk", ""), key ? &*key : nullptr);
@@ -270,8 +275,8 @@ int ingest_command(const std::vector<std::string>& args) {
   std::vector<std::string> endpoints;
   for (const auto& [name, registration] : hosts) endpoints.push_back(registration.endpoint);
   std::unique_ptr<Source> source =
-      kafka.empty() ? open_source(opts.positional().empty() ? "-" : opts.positional()[0])
-                    : std::make_unique<KafkaSource>(kafka, topic, !opts.flag("follow"));
+      kafka.empty() ? open_source(opts.positional().empty() ? "-" : opts.positional()[0], max_line)
+                    : std::make_unique<KafkaSource>(kafka, topic, !opts.flag("follow"), max_line);
   if (rate > 0) source = std::make_unique<PacedSource>(std::move(source), static_cast<double>(rate));
   zmq::context_t context;
   IngestClient::Options options;

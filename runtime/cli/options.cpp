@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "front/source.h"
+
 namespace flamestream {
 
 Options::Options(const std::vector<std::string>& args, std::set<std::string> valued,
@@ -52,6 +54,14 @@ std::uint64_t Options::unsigned_value(const std::string& name, std::uint64_t fal
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
     throw UsageError("option --" + name + " needs a non-negative integer, got '" + text + "'");
   return v;
+}
+
+std::size_t Options::max_line_bytes() const {
+  // Up to 1 GiB: an ingestion log record's length has 32 bits, and a line costs its worker a few
+  // hundred bytes a byte while it is in flight.
+  const std::uint64_t mib = unsigned_value("max-line-mib", kDefaultMaxLineBytes >> 20);
+  if (mib == 0 || mib > 1024) throw UsageError("--max-line-mib must be between 1 and 1024");
+  return static_cast<std::size_t>(mib) << 20;
 }
 
 }  // namespace flamestream

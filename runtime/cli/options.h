@@ -31,6 +31,8 @@ class Options {
   const std::vector<std::string>& positional() const { return positional_; }
 
   std::uint64_t unsigned_value(const std::string& name, std::uint64_t fallback) const;
+  // --max-line-mib, in bytes: the longest input line a front takes (default kDefaultMaxLineBytes).
+  std::size_t max_line_bytes() const;
 
  private:
   std::map<std::string, std::vector<std::string>> values_;

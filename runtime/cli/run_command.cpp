@@ -33,7 +33,13 @@ class InputFeed {
 
   std::optional<Value> next() {
     if (error_) return std::nullopt;
-    std::optional<Line> line = source_.next();
+    std::optional<Line> line;
+    try {
+      line = source_.next();  // a line over the limit, or a failed read, ends the input too
+    } catch (const InputError& e) {
+      error_ = e.what();
+      return std::nullopt;
+    }
     if (!line) return std::nullopt;
     try {
       return job_.parse(line->text);
@@ -80,6 +86,11 @@ std::string run_usage() {
       "options:\n"
       "  --input PATH|-      input lines (default: - for stdin)\n"
       "  --output PATH|-     where released lines go (default: - for stdout)\n"
+      "  --max-line-mib N    the longest input line taken, in MiB (default 64, at most\n"
+      "                      1024); a longer one ends the input: exit 2 naming its number,\n"
+      "                      every line before it processed and its output written. A\n"
+      "                      line's state stays until all of it is done (its words share\n"
+      "                      one time): word count holds ~260 bytes for each byte of it\n"
       "  --workers N         workers, each hosting the whole graph (default: cores, " +
       std::to_string(default_workers()) +
       ")\n"
@@ -115,7 +126,7 @@ std::string run_usage() {
 int run_command(const std::vector<std::string>& args) {
   const Options opts(args,
                      {"input", "output", "workers", "engine", "seed", "jitter-us", "ack-flush-us",
-                      "batch-us", "param", "stats", "fronts", "job"},
+                      "batch-us", "param", "stats", "fronts", "job", "max-line-mib"},
                      {"help"});
   std::vector<LoadedJob> libraries;
   for (const std::string& path : opts.all("job")) libraries.push_back(load_job_library(path));
@@ -136,7 +147,8 @@ int run_command(const std::vector<std::string>& args) {
   const std::size_t workers = opts.unsigned_value("workers", default_workers());
   if (workers == 0 || workers > 1024) throw UsageError("--workers must be between 1 and 1024");
 
-  std::unique_ptr<Source> source = open_source(opts.value("input", "-"));
+  const std::size_t max_line = opts.max_line_bytes();
+  std::unique_ptr<Source> source = open_source(opts.value("input", "-"), max_line);
   OutputFile output(opts.value("output", "-"));
   InputFeed feed(*source, job);
   std::string line;
@@ -155,6 +167,7 @@ int run_command(const std::vector<std::string>& args) {
     embedded.progress = isatty(STDERR_FILENO) == 1;
     embedded.engine.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
     embedded.engine.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
+    embedded.engine.max_line_bytes = max_line;
     // What each advance of the minimal time released goes out at once: a live input's counts
     // appear as its lines come, not when 64 KiB of output have gathered or the input ends.
     embedded.on_min_time = [&](Timestamp) { output.publish(); };

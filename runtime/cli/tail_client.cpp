@@ -68,7 +68,7 @@ void TailClient::run(const LineFn& on_line, const std::function<void()>& on_idle
         if (!c.socket.recv(bytes, zmq::recv_flags::dontwait)) continue;
         c.asked = false;
         c.last_answer = std::chrono::steady_clock::now();
-        const wire::Message m = wire::decode(bytes.to_string_view(), wire::Limits{0, 1 << 20});
+        const wire::Message m = wire::decode(bytes.to_string_view(), wire::sized_for({0, 1 << 20}, bytes.size()));
         const auto* reply = std::get_if<wire::TailReply>(&m.body);
         if (!reply) throw std::runtime_error("the sink's worker sent something other than output");
         if (reply->offset < c.offset) continue;  // cannot happen with one request at a time; never print twice

@@ -96,6 +96,9 @@ std::string worker_usage() {
          "                      1024; 0 keeps everything). Older lines are freed; `tail` says\n"
          "                      when it asked for lines no longer kept. Exactly-once needs only\n"
          "                      the newest, which are always kept.\n"
+         "  --max-line-mib N    its fronts refuse an input line longer than N MiB (default 64,\n"
+         "                      at most 1024): the client gets an error naming the line's\n"
+         "                      number, and the lines before it stay taken\n"
          "  --help              this text\n" +
          key_usage();
 }
@@ -164,7 +167,7 @@ bool run_one_session(const WorkerSettings& w) {
 
 int worker_command(const std::vector<std::string>& args) {
   const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us", "output-retention-mib",
-                            kKeyFileOption},
+                            "max-line-mib", kKeyFileOption},
                      {"help", kInsecureFlag});
   if (opts.flag("help")) {
     std::cout << worker_usage();
@@ -184,6 +187,7 @@ int worker_command(const std::vector<std::string>& args) {
   w.config.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
   w.config.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
   w.output_retention_bytes = opts.unsigned_value("output-retention-mib", 1024) << 20;
+  w.config.max_line_bytes = opts.max_line_bytes();
   std::signal(SIGTERM, on_terminate_signal);
   std::signal(SIGINT, on_terminate_signal);
   // A session that expired (a stall longer than its timeout: SIGSTOP, swapping, a paused VM) took

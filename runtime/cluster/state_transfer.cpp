@@ -53,8 +53,7 @@ wire::StateReply serve_state_request(ZkClient& zk, const std::filesystem::path& 
     const auto bytes = store.read(request.end);
     if (!bytes) throw std::runtime_error("no snapshot of " + std::to_string(request.end) + " in " +
                                          store.path_of(request.end).parent_path().string());
-    wire::Limits limits{job.graph.nodes().size(), 1};
-    limits.traversal_words = std::max<std::uint64_t>(limits.traversal_words, bytes->size() / 2);
+    const wire::Limits limits = wire::sized_for({job.graph.nodes().size(), 1}, bytes->size());
     auto state = std::get<wire::ItemBatch>(wire::decode(*bytes, limits).body);
     for (Envelope& e : state.envelopes)
       if (in_ranges(job.graph.partition_hash(e.node, e.item.payload), request)) reply.items.push_back(std::move(e));
@@ -75,7 +74,7 @@ void serve_while_waiting(ZkClient& zk, Transport& transport, const std::filesyst
     for (auto& in : incoming) {
       std::optional<wire::Message> m;
       try {
-        m = wire::decode(in.bytes, generous_limits());
+        m = wire::decode(in.bytes, wire::sized_for(generous_limits(), in.bytes.size()));
       } catch (const wire::WireError&) {
       }
       if (m && std::holds_alternative<wire::StateRequest>(m->body)) {
@@ -121,7 +120,7 @@ std::vector<Envelope> pull_state(ZkClient& zk, zmq::context_t& context, Transpor
       if (!asked[i] || answered[i]) continue;
       zmq::message_t bytes;
       if (!asked[i]->recv(bytes, zmq::recv_flags::dontwait)) continue;
-      auto m = wire::decode(bytes.to_string_view(), generous_limits());
+      auto m = wire::decode(bytes.to_string_view(), wire::sized_for(generous_limits(), bytes.size()));
       auto* reply = std::get_if<wire::StateReply>(&m.body);
       if (!reply || reply->end != request.end) continue;
       if (!reply->error.empty())

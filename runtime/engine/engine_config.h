@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "front/source.h"
 #include "model/meta.h"
 
 namespace flamestream {
@@ -31,6 +32,13 @@ struct EngineConfig {
   // 16,384 gave the exactly-once cluster 10-15 % more (four paired closed-loop runs), while the
   // embedded engine, without syncs, lost 8 % with it.
   std::size_t max_inputs_in_flight_exactly_once = 16384;
+  // The same in bytes of input, whichever bound comes first: all the items of one line share its
+  // time and stay until the minimal time passes it, a few hundred bytes for a byte of word count's
+  // input, so long lines must not pile up. Ordinary lines (under ~500 bytes) never reach it.
+  std::size_t max_bytes_in_flight = std::size_t{8} << 20;
+  // A front refuses a line longer than this (a client that does not check, or checks less):
+  // the line's state stays on the workers until the minimal time passes it (FrontHost).
+  std::size_t max_line_bytes = kDefaultMaxLineBytes;
   // See WorkerGraph::Config::depth_first_local.
   bool depth_first_local = true;
   // The tick this deployment runs; messages of other ticks are not its business.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "front/source.h"
 #include "model/errors.h"
 #include "runtime/engine/wall_clock.h"
 
@@ -30,7 +31,10 @@ FrontHost::FrontHost(Env env, WorkerStorage* storage, Timestamp committed)
 }
 
 void FrontHost::on_min_time(Timestamp min_ts) {
-  while (!admitted_.empty() && admitted_.front() < min_ts) admitted_.pop_front();
+  while (!admitted_.empty() && admitted_.front().ts < min_ts) {
+    admitted_bytes_ -= admitted_.front().bytes;
+    admitted_.pop_front();
+  }
   admit_pending();
 }
 
@@ -55,7 +59,13 @@ void FrontHost::on_ingest(const std::string& identity, wire::IngestLines& lines)
 
 bool FrontHost::admission_open() const {
   return admitted_.size() <
-         (storage_ ? env_.config.max_inputs_in_flight_exactly_once : env_.config.max_inputs_in_flight);
+             (storage_ ? env_.config.max_inputs_in_flight_exactly_once : env_.config.max_inputs_in_flight) &&
+         admitted_bytes_ < env_.config.max_bytes_in_flight;
+}
+
+void FrontHost::admit_input(Timestamp ts, std::size_t bytes) {
+  admitted_.push_back({ts, bytes});
+  admitted_bytes_ += bytes;
 }
 
 void FrontHost::admit_pending() {
@@ -84,7 +94,7 @@ void FrontHost::replay_logged() {
     }
     // Accepted once, so it parses again: the job's parse is deterministic.
     env_.graph.ingest_logged(next.front, env_.job.parse(next.record.line), next.record.ts, env_.outbox);
-    admitted_.push_back(next.record.ts);
+    admit_input(next.record.ts, next.record.line.size());
     any = true;
   }
   if (any) env_.after_processing();
@@ -96,12 +106,15 @@ void FrontHost::admit(const std::string& identity, wire::IngestLines& lines, Nod
   std::size_t from = 0;
   if (log) {
     // Lines the log already holds were taken before (the client sends again after a failure).
+    // After a refused line nothing more is taken but a close: the batches the client sent behind
+    // that line lie beyond the log's end, and asking for them again would never end.
     const std::uint64_t next = log->next_seq();
-    if (lines.seq > next) {
+    if (lines.seq > next && !refused_[front]) {
       ack.retry = true;  // an earlier batch was not taken: the client must send from there
       return reply(identity, std::move(ack));
     }
-    from = static_cast<std::size_t>(std::min<std::uint64_t>(next - lines.seq, lines.lines.size()));
+    if (lines.seq <= next)
+      from = static_cast<std::size_t>(std::min<std::uint64_t>(next - lines.seq, lines.lines.size()));
     ack.accepted = from;
   }
   if (lines.bind && !env_.graph.front_bound(front)) {
@@ -189,10 +202,15 @@ void FrontHost::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t 
   const std::uint64_t first_line = lines.first_line > 0 ? lines.first_line : lines.seq;
   payloads_.clear();
   for (std::size_t i = from; i < lines.lines.size(); ++i) {
+    const std::uint64_t number = first_line + i * lines.stride;
+    if (lines.lines[i].size() > env_.config.max_line_bytes) {  // the client's limit may be higher
+      ack.error = line_too_long(number, env_.config.max_line_bytes);
+      break;
+    }
     try {
       payloads_.push_back(env_.job.parse(lines.lines[i]));
     } catch (const InputError& e) {
-      ack.error = "input line " + std::to_string(first_line + i * lines.stride) + ": " + e.what();
+      ack.error = "input line " + std::to_string(number) + ": " + e.what();
       break;
     }
   }
@@ -201,7 +219,7 @@ void FrontHost::admit_lines(wire::IngestLines& lines, NodeId front, std::size_t 
   for (std::size_t k = 0; k < stamps_.size(); ++k) {
     const std::size_t i = from + k;
     if (log) log->append(stamps_[k], lines.seq + i, lines.lines[i]);  // before anything leaves this worker
-    admitted_.push_back(stamps_[k]);
+    admit_input(stamps_[k], lines.lines[i].size());
   }
   ack.accepted += stamps_.size();
   inputs_ += stamps_.size();

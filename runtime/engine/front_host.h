@@ -67,7 +67,10 @@ class FrontHost {
   void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);
   void admit_lines(wire::IngestLines& lines, NodeId front, std::size_t from, wire::IngestAck& ack);
   void replay_logged();
+  // Room for another batch: fewer inputs, and fewer bytes of them, than the config allows in
+  // flight (one batch may pass either bound).
   bool admission_open() const;
+  void admit_input(Timestamp ts, std::size_t bytes);
   // Why a batch's times cannot be taken (a bound front needs them, an unbound one takes none, and
   // they never go below the front's promise), or nothing.
   std::optional<std::string> wrong_times(const wire::IngestLines& lines, NodeId front,
@@ -98,7 +101,12 @@ class FrontHost {
     IngestionLog::Record record;  // close: the end of this front's replay
   };
   std::deque<Logged> replay_;        // a recovery's logged lines, admitted before anything new
-  std::deque<Timestamp> admitted_;   // timestamps of inputs not yet below the minimal time
+  struct Admitted {
+    Timestamp ts;
+    std::size_t bytes;
+  };
+  std::deque<Admitted> admitted_;    // inputs not yet below the minimal time
+  std::size_t admitted_bytes_ = 0;   // their length
   std::vector<bool> refused_;        // by front node: its instance here refused a line (bound fronts)
   std::vector<Value> payloads_;      // admit_lines: a batch's parsed lines (kept for capacity)
   std::vector<Timestamp> stamps_;    // admit_lines: their timestamps

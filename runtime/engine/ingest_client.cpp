@@ -59,12 +59,15 @@ std::uint64_t IngestClient::stream(Source& source, const std::function<bool()>& 
     // memory and latency with every worker added.
     round.clear();
     const std::size_t round_lines = std::max(options_.batch_lines, channels_.size());
-    while (round.size() < round_lines && (round.empty() || source.ready())) {
+    std::size_t round_bytes = 0;
+    while (round.size() < round_lines && round_bytes < options_.batch_bytes &&
+           (round.empty() || source.ready())) {
       std::optional<Line> line = next_line();
       if (!line) {
         more = false;
         break;
       }
+      round_bytes += line->text.size();
       round.push_back(std::move(*line));
     }
     if (round.empty()) break;
@@ -196,7 +199,7 @@ void IngestClient::await_one(const std::function<bool()>& keep_going) {
 void IngestClient::take_reply(Channel& channel) {
   zmq::message_t reply;
   if (!channel.socket.recv(reply, zmq::recv_flags::dontwait)) return;
-  wire::Message m = wire::decode(reply.to_string_view(), wire::Limits{0, 1 << 20});
+  wire::Message m = wire::decode(reply.to_string_view(), wire::sized_for({0, 1 << 20}, reply.size()));
   const auto* ack = std::get_if<wire::IngestAck>(&m.body);
   if (!ack) throw std::runtime_error("front '" + front_ + "' sent something other than an ack");
   if (ack->retry) return send_again(channel, channel.endpoint);

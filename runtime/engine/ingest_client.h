@@ -48,6 +48,10 @@ class IngestClient {
     // wait (Source::ready).
     std::size_t batch_lines = 1024;
     const ClusterKey* key = nullptr;  // the cluster's key (CURVE), if it has one; must outlive the client
+    // A round also leaves once its lines hold this many bytes: a line's state on the workers is
+    // a multiple of its length, so a round of long lines would multiply that again (a round
+    // holds at most one line more than this).
+    std::size_t batch_bytes = std::size_t{1} << 20;
     std::size_t window = 16;         // per instance
     std::chrono::milliseconds reply_timeout{30'000};  // no reply for this long: the worker is gone
     std::uint64_t tick = 0;                            // the deployment the front belongs to

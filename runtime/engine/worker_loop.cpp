@@ -96,8 +96,8 @@ void WorkerLoop::handle_bytes(Transport::Incoming& in) {
     // this worker may have no part in the later tick, and its new workers wait for the answer.
     if (wire::peek_tick(in.bytes) > config_.tick && !wire::peek_state_request(in.bytes))
       return keep_for_later_tick(in);
-    message = wire::decode(in.bytes, wire::Limits{job_.graph.nodes().size(),
-                                                  placement_.mapping.workers()});
+    message = wire::decode(in.bytes, wire::sized_for({job_.graph.nodes().size(), placement_.mapping.workers()},
+                                                     in.bytes.size()));
   } catch (const wire::WireError& e) {
     // From a peer of this run, it carried items or acker deltas the run needs; from anyone else
     // it was never part of the job.

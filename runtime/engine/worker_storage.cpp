@@ -7,9 +7,7 @@ namespace flamestream {
 namespace {
 
 wire::Limits snapshot_limits(const LogicalGraph& graph, std::size_t bytes) {
-  wire::Limits limits{graph.nodes().size(), 1};
-  limits.traversal_words = std::max<std::uint64_t>(limits.traversal_words, bytes / 2);
-  return limits;
+  return wire::sized_for({graph.nodes().size(), 1}, bytes);
 }
 
 }  // namespace

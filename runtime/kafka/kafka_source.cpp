@@ -5,12 +5,14 @@
 #include <iostream>
 #include <memory>
 
+#include "model/errors.h"
 #include "runtime/kafka/kafka_config.h"
 
 namespace flamestream {
 
-KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, bool until_end)
-    : topic_(topic), until_end_(until_end) {
+KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, bool until_end,
+                         std::size_t max_line_bytes)
+    : topic_(topic), until_end_(until_end), max_line_(max_line_bytes) {
   rd_kafka_conf_t* conf = kafka_config(brokers, {{"group.id", "flamestream-ingest"},
                                                  {"enable.auto.commit", "false"},
                                                  {"enable.partition.eof", "true"},
@@ -90,6 +92,8 @@ std::optional<Line> KafkaSource::next() {
     if (ended()) return std::nullopt;
     poll(100);
   }
+  // Refused once every line before it was yielded, and again if asked again (as a file's).
+  if (lines_.front().size() > max_line_) throw InputError(line_too_long(number_ + 1, max_line_));
   Line line{++number_, std::move(lines_.front())};
   lines_.pop_front();
   return line;

@@ -28,7 +28,9 @@ class KafkaError : public std::runtime_error {
 
 class KafkaSource : public Source {
  public:
-  KafkaSource(const std::string& brokers, const std::string& topic, bool until_end);
+  // A line longer than `max_line_bytes` throws InputError naming it, as DescriptorSource does.
+  KafkaSource(const std::string& brokers, const std::string& topic, bool until_end,
+              std::size_t max_line_bytes = kDefaultMaxLineBytes);
   ~KafkaSource() override;
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -47,6 +49,7 @@ class KafkaSource : public Source {
   rd_kafka_s* consumer_ = nullptr;
   std::string topic_;
   bool until_end_;
+  std::size_t max_line_;
   std::map<std::int32_t, std::int64_t> end_;       // partition -> its end when the source started
   std::map<std::int32_t, std::int64_t> position_;  // partition -> the next offset to read
   std::deque<std::string> lines_;                  // taken from records, not yet yielded

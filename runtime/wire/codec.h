@@ -8,6 +8,7 @@
 // returned yields a message that decodes to the same value again.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -151,6 +152,14 @@ struct Limits {
   // above them, a worker of whichever tick stamped it).
   bool valid_front(std::uint64_t id) const { return id <= 0xFFFFFFFFu && (id & 0xFFFF) < node_count; }
 };
+
+// `limits` with the Cap'n Proto traversal limit raised, where need be, to cover a message of
+// `bytes`: no message is refused for its size alone (a page or an ingest batch holding a 64 MiB
+// line outgrows the default), while decoding still reads at most four times the words received.
+inline Limits sized_for(Limits limits, std::size_t bytes) {
+  limits.traversal_words = std::max<std::uint64_t>(limits.traversal_words, bytes / 2);
+  return limits;
+}
 
 // Serializes `message` as one Cap'n Proto message in flat (segment table + segments) form; items
 // go as a flat page.

@@ -4,16 +4,7 @@
 set -uo pipefail
 fs="$1"
 src_root="$2"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-passes=0
-
-pass() { passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect_same() {  # name file-a file-b
-  if cmp -s "$2" "$3"; then pass; else fail "$1: $2 and $3 differ"; diff "$2" "$3" | head -5; fi
-}
+source "$(dirname "$0")/checks.sh"
 
 # A text with repeated words and punctuation: the README and design sources of this repository.
 cat "$src_root"/README.md "$src_root"/model/*.h > "$tmp/text.txt"
@@ -115,5 +106,4 @@ for cmd in worker submit ingest tail status rescale; do
 done
 grep -q "keys FILE" <("$fs" --help) && pass || fail "'flamestream --help' does not list keys"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -15,7 +15,8 @@
 
 namespace flamestream::test_support {
 
-inline std::unique_ptr<DescriptorSource> text_source(const std::string& text) {
+inline std::unique_ptr<DescriptorSource> text_source(const std::string& text,
+                                                     std::size_t max_line_bytes = kDefaultMaxLineBytes) {
   const int fd = ::memfd_create("flamestream-test-input", MFD_CLOEXEC);
   if (fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
   for (std::size_t written = 0; written < text.size();) {
@@ -31,7 +32,7 @@ inline std::unique_ptr<DescriptorSource> text_source(const std::string& text) {
     ::close(fd);
     throw std::runtime_error("rewinding a test input failed");
   }
-  return std::make_unique<DescriptorSource>(fd, "test input", true);
+  return std::make_unique<DescriptorSource>(fd, "test input", true, max_line_bytes);
 }
 
 }  // namespace flamestream::test_support

@@ -210,6 +210,29 @@ TEST(DescriptorSource, ReadyTellsWhetherTheNextLineIsThereYet) {
   EXPECT_FALSE(source.next().has_value());
 }
 
+void expect_refused(Source& source, const std::string& why) {
+  try {
+    source.next();
+    FAIL() << "a line over the limit must throw: " << why;
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(why));
+  }
+}
+
+TEST(DescriptorSource, ALineOverTheLimitIsRefusedByNumberAfterTheLinesBeforeIt) {
+  const std::size_t max = 100000;  // more than one read, so the limit is met across reads
+  auto source = test_support::text_source(
+      "a\n" + std::string(max, 'b') + "\n" + std::string(max + 1, 'c') + "\nd\n", max);
+  EXPECT_EQ(source->next()->text, "a");
+  EXPECT_EQ(source->next()->text.size(), max) << "a line of exactly the limit is taken";
+  expect_refused(*source, "input line 3 is longer than the limit of 100000 bytes");
+  expect_refused(*source, "input line 3 is longer");  // asked again, it refuses again
+  // A final line without a newline counts too; a limit in whole MiB is said in MiB.
+  auto last = test_support::text_source("x\n" + std::string((1 << 20) + 5, 'y'), 1 << 20);
+  EXPECT_EQ(last->next()->text, "x");
+  expect_refused(*last, "input line 2 is longer than the limit of 1 MiB (--max-line-mib)");
+}
+
 TEST(DescriptorSource, AFailedReadNamesTheInputAndTheLine) {
   const int fd = ::open(::testing::TempDir().c_str(), O_RDONLY | O_DIRECTORY);
   ASSERT_GE(fd, 0);

@@ -187,6 +187,27 @@ TEST(WireValidation, TraversalLimit) {
   expect_rejected(encode(sample_messages()[0]), "traversal limit", limits);
 }
 
+// A page of one item, and an ingest batch of one line, each of 65 MiB: past the default traversal
+// limit (64 MiB) by their size alone. Sized for the bytes received, the limits take them whole.
+TEST(WireValidation, AMessageLargerThanTheDefaultTraversalLimitDecodesWithLimitsSizedForIt) {
+  const std::string line(std::size_t{65} << 20, 'w');
+  IngestLines lines;
+  lines.front = "in";
+  lines.lines = {line};
+  for (const std::string& bytes :
+       {encode({0, 0, ItemBatch{{envelope(1, Value(line))}}}), encode({0, 0, std::move(lines)})}) {
+    expect_rejected(bytes, "traversal limit");
+    const Message m = decode(bytes, sized_for(default_limits(), bytes.size()));
+    if (const auto* batch = std::get_if<ItemBatch>(&m.body)) {
+      EXPECT_EQ(batch->envelopes.at(0).item.payload.as_string().size(), line.size());
+    } else {
+      EXPECT_EQ(std::get<IngestLines>(m.body).lines.at(0).size(), line.size());
+    }
+  }
+  EXPECT_EQ(sized_for(default_limits(), 100).traversal_words, default_limits().traversal_words)
+      << "small messages keep the default";
+}
+
 TEST(WireValidation, NodeAndFrontIds) {
   expect_rejected(encode({0, 0, ItemBatch{{envelope(1, Value()), envelope(kNodes, Value())}}}),
                   "node id 10 out of range");
