@@ -178,7 +178,7 @@ WorkerGraph::Ahead WorkerGraph::ahead_of(GroupingState& grouping, const Value& p
 void WorkerGraph::park(NodeId id, Item& item, const std::uint64_t* key_hash) {
   GroupingState& g = *groupings_[id];
   ahead_.push_back(key_hash ? Ahead{&g, *key_hash} : ahead_of(g, item.payload));
-  parked_.push_back(Envelope{id, std::move(item), 0});
+  parked_.emplace_back(id, std::move(item), 0);  // no temporary: an Item is ~200 bytes
 }
 
 bool WorkerGraph::holds(const Item& item) const {
@@ -191,7 +191,7 @@ bool WorkerGraph::holds(const Item& item) const {
 void WorkerGraph::hold(NodeId grouping, Item& item) {
   const std::uint64_t id = ids_();
   acks_.add(item.meta.time.ts, id);  // in flight until it goes in: the minimal time waits for it
-  held_.push_back(Envelope{grouping, std::move(item), id});
+  held_.emplace_back(grouping, std::move(item), id);
 }
 
 void WorkerGraph::release_held(Timestamp frontier, Outbox& out) {
@@ -303,7 +303,7 @@ void WorkerGraph::send(NodeId next, WorkerId dst, Item&& item, Outbox& out) {
   // only the ones that leave through the outbox get one.
   const std::uint64_t id = ids_();
   acks_.add(item.meta.time.ts, id);
-  out[dst].push_back(Envelope{next, std::move(item), id});
+  out[dst].emplace_back(next, std::move(item), id);
 }
 
 WorkerGraph::Level& WorkerGraph::open_level(NodeId node) {
