@@ -11,11 +11,12 @@ struct Overloaded : F... { using F::operator()...; };
 
 // Appends the output on `port` that `in` gives as child `child` with `payload`, built in place in
 // `out`: an item built apart and pushed cost a move of the whole item.
-void emit_derived(std::vector<Output>& out, std::size_t port, const Item& in, Value payload,
+template <class V>  // Value or const Value&: moved or copied once, straight into place
+void emit_derived(std::vector<Output>& out, std::size_t port, const Item& in, V&& payload,
                   std::uint32_t child) {
   Output& o = out.emplace_back();
   o.port = port;
-  o.item.payload = std::move(payload);
+  o.item.payload = std::forward<V>(payload);
   o.item.meta.time = in.meta.time;
   o.item.meta.trace = in.meta.trace;
   o.item.meta.trace.push_back({0, child});
@@ -23,7 +24,7 @@ void emit_derived(std::vector<Output>& out, std::size_t port, const Item& in, Va
 }
 
 // The same for the last of several outputs, which takes the input's meta instead of copying it.
-void emit_derived_last(std::vector<Output>& out, std::size_t port, Item& in, Value payload,
+void emit_derived_last(std::vector<Output>& out, std::size_t port, Item& in, Value&& payload,
                        std::uint32_t child) {
   Output& o = out.emplace_back();
   o.port = port;
