@@ -25,16 +25,21 @@ const Value& key_of(const Value& item) { return item.as_tuple()[1]; }
 
 LogicalGraph graph(const Steps& steps) {
   GraphBuilder b;
-  b.front("in")
-      .flat_map("split", steps.split)
-      .map("to-mapped", to_mapped)
-      .merge("cycle")
+  b.front("in").flat_map("split", steps.split);
+  // Declared in this order, node ids stay those of the graph before split_maps existed.
+  if (!steps.split_maps) b.map("to-mapped", to_mapped);
+  b.merge("cycle")
       .grouping("group", 2, key_of)
       .filter("valid", valid_window)
       .map("reduce", steps.reduce)
       .broadcast("fanout")
-      .sink("out")
-      .chain({"in", "split", "to-mapped", "cycle", "group", "valid", "reduce", "fanout", "cycle"});
+      .sink("out");
+  if (steps.split_maps) {
+    b.chain({"in", "split", "cycle"});
+  } else {
+    b.chain({"in", "split", "to-mapped", "cycle"});
+  }
+  b.chain({"cycle", "group", "valid", "reduce", "fanout", "cycle"});
   if (steps.release) {
     b.map("release", steps.release).chain({"fanout", "release", "out"});
   } else {

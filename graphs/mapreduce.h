@@ -3,6 +3,13 @@
 //   in -> split -> to-mapped -> cycle(merge) -> group(w=2, by key) -> valid(filter)
 //      -> reduce(map) -> fanout(broadcast) -> {cycle, [release(map) ->] out}
 //
+// A job whose split emits mapped items itself (Steps::split_maps) has no to-mapped node: the split
+// goes straight into the cycle. That saves a tuple, a copy of the key and an operation a record. The
+// traces lose the to-mapped entry, which was (0, 0) right after the split's on every item of the
+// graph: dropping one constant entry at one position from every trace keeps the order of any two
+// traces and whether they first differ in logical time or in child id, so the invalidation relation
+// and every released item stay as they were.
+//
 // A mapped item is (0|key|...), a reduced item (1|key|...). The filter keeps (mapped), the key's
 // first occurrence, and (reduced|mapped), a new mapped item after the key's current reduction;
 // every other window is a transient of out-of-order arrival or the echo of the cycle. Jobs give the
@@ -25,6 +32,8 @@ struct Steps {
   FlatMapFn split;   // one input to the (key|value...) records it maps to
   MapFn reduce;      // a valid window, (mapped) or (reduced|mapped), to the new reduced item
   MapFn release;     // optional: a reduced item to what the sink receives
+  // The split emits mapped items (kMapped|key|value...), what to-mapped would make of its records.
+  bool split_maps = false;
 };
 
 // The graph above, with front "in" and sink "out".

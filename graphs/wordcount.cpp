@@ -1,6 +1,6 @@
 // Word count as MapReduce on a stream (paper §2.3, Fig. 2; the cycle is graphs/mapreduce.h).
-// The split emits (word|1) per word of a line; a mapped item is (0|word|1), a reduced item
-// (1|word|count), and the sink prints word<TAB>count for every word, in input order.
+// The split emits the mapped item (0|word|1) per word of a line, a reduced item is (1|word|count),
+// and the sink prints word<TAB>count for every word, in input order.
 #include <charconv>
 
 #include "graphs/catalog.h"
@@ -14,8 +14,8 @@ using namespace mapreduce;
 
 void split_words(const Value& line, std::vector<Value>& records) {
   for_each_word(line.as_string(), [&](std::string word) {
-    Value::TupleBuilder record(2);  // not an initializer list: its elements could only be copied
-    record.add(std::move(word)).add(1);
+    Value::TupleBuilder record(3);  // not an initializer list: its elements could only be copied
+    record.add(kMapped).add(std::move(word)).add(1);
     records.push_back(record.build());
   });
 }
@@ -46,7 +46,7 @@ GraphSpec wordcount_spec() {
           "text: prints word<TAB>count for every word, in input order (MapReduce as a cycle)",
           {},
           [](const Params&) {
-            return Job{mapreduce::graph({split_words, reduce, {}}),
+            return Job{mapreduce::graph({split_words, reduce, {}, true}),
                        [](std::string_view line) { return Value(line); }, format_count};
           }};
 }

@@ -87,7 +87,7 @@ void GroupingState::insert(Bucket& bucket, Item&& in, std::vector<Output>& out) 
   } else {
     bucket.insert(bucket.begin() + static_cast<std::ptrdiff_t>(p), Entry{std::move(in), 1});
   }
-  out.push_back({0, window(bucket, p, false)});
+  emit_window(bucket, p, false, out);
   ++stats_.windows;
   replay(bucket, p + 1, shifted_end + 1, out);
 }
@@ -109,7 +109,7 @@ void GroupingState::cancel(Bucket& bucket, const Item& tombstone, std::vector<Ou
 void GroupingState::cancel_windows(const Bucket& bucket, std::size_t from, std::size_t to,
                                    std::vector<Output>& out) {
   for (std::size_t j = from; j < to; ++j) {
-    out.push_back({0, window(bucket, j, true)});
+    emit_window(bucket, j, true, out);
     ++stats_.tombstones;
   }
 }
@@ -118,18 +118,24 @@ void GroupingState::replay(Bucket& bucket, std::size_t from, std::size_t to,
                            std::vector<Output>& out) {
   for (std::size_t j = from; j < to; ++j) {
     ++bucket[j].version;
-    out.push_back({0, window(bucket, j, false)});
+    emit_window(bucket, j, false, out);
     ++stats_.windows;
     ++stats_.replays;
   }
 }
 
-Item GroupingState::window(const Bucket& bucket, std::size_t end, bool tombstone) const {
+void GroupingState::emit_window(const Bucket& bucket, std::size_t end, bool tombstone,
+                                std::vector<Output>& out) const {
   const std::size_t begin = end + 1 >= op_->window ? end + 1 - op_->window : 0;
   Value::TupleBuilder tuple(end + 1 - begin);
   for (std::size_t i = begin; i <= end; ++i) tuple.add(bucket[i].item.payload);
   const Entry& last = bucket[end];
-  return Item{tuple.build(), last.item.meta.extended({last.version, 0}), tombstone};
+  Item& window = out.emplace_back().item;  // port 0
+  window.payload = tuple.build();
+  window.meta.time = last.item.meta.time;
+  window.meta.trace = last.item.meta.trace;
+  window.meta.trace.push_back({last.version, 0});
+  window.tombstone = tombstone;
 }
 
 void GroupingState::on_min_time(Timestamp min_ts) {

@@ -99,7 +99,9 @@ class GroupingState {
   Slot& new_slot(Key key);
   void insert(Bucket& bucket, Item&& in, std::vector<Output>& out);
   void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);
-  Item window(const Bucket& bucket, std::size_t end, bool tombstone) const;
+  // Appends the window of the last ≤ w entries ending at `end`, built in place in `out`: a
+  // window built apart and pushed cost a move of the whole item.
+  void emit_window(const Bucket& bucket, std::size_t end, bool tombstone, std::vector<Output>& out) const;
   // Re-emits the windows of entries [from, to) under new versions.
   void replay(Bucket& bucket, std::size_t from, std::size_t to, std::vector<Output>& out);
   void cancel_windows(const Bucket& bucket, std::size_t from, std::size_t to,

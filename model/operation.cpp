@@ -10,15 +10,29 @@ namespace {
 template <class... F>
 struct Overloaded : F... { using F::operator()...; };
 
-Item derived(const Item& in, Value payload, std::uint32_t child) {
-  return Item{std::move(payload), in.meta.extended({0, child}), in.tombstone};
+// Appends the output on `port` that `in` gives as child `child` with `payload`, built in place in
+// `out`: an item built apart and pushed cost a move of the whole item.
+template <class V>  // Value or const Value&: moved or copied once, straight into place
+void emit_derived(std::vector<Output>& out, std::size_t port, const Item& in, V&& payload,
+                  std::uint32_t child) {
+  Output& o = out.emplace_back();
+  o.port = port;
+  o.item.payload = std::forward<V>(payload);
+  o.item.meta.time = in.meta.time;
+  o.item.meta.trace = in.meta.trace;
+  o.item.meta.trace.push_back({0, child});
+  o.item.tombstone = in.tombstone;
 }
 
-// The last of several outputs takes the input's meta instead of copying it.
-Item derived_last(Item& in, Value payload, std::uint32_t child) {
-  Item item{std::move(payload), std::move(in.meta), in.tombstone};
-  item.meta.trace.push_back({0, child});
-  return item;
+// The same for the last of several outputs, which takes the input's meta instead of copying it.
+void emit_derived_last(std::vector<Output>& out, std::size_t port, Item& in, Value&& payload,
+                       std::uint32_t child) {
+  Output& o = out.emplace_back();
+  o.port = port;
+  o.item.payload = std::move(payload);
+  o.item.meta = std::move(in.meta);
+  o.item.meta.trace.push_back({0, child});
+  o.item.tombstone = in.tombstone;
 }
 
 }  // namespace
@@ -77,11 +91,10 @@ void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::ve
                    // twice their room, holding the old one during each move.
                    if (out.empty()) out.reserve(produced.size());
                    for (std::size_t i = 0; i + 1 < produced.size(); ++i)
-                     out.push_back({0, derived(in, std::move(produced[i]),
-                                               static_cast<std::uint32_t>(i))});
+                     emit_derived(out, 0, in, std::move(produced[i]), static_cast<std::uint32_t>(i));
                    if (!produced.empty())
-                     out.push_back({0, derived_last(in, std::move(produced.back()),
-                                                    static_cast<std::uint32_t>(produced.size() - 1))});
+                     emit_derived_last(out, 0, in, std::move(produced.back()),
+                                       static_cast<std::uint32_t>(produced.size() - 1));
                    clear_burst(produced);
                  },
                  [&](const FilterOp& f) {
@@ -89,10 +102,10 @@ void apply_stateless(const Operation& op, std::size_t fanout, Item&& in, std::ve
                  },
                  [&](const BroadcastOp&) {
                    for (std::size_t i = 0; i + 1 < fanout; ++i)
-                     out.push_back({i, derived(in, in.payload, static_cast<std::uint32_t>(i))});
+                     emit_derived(out, i, in, in.payload, static_cast<std::uint32_t>(i));
                    if (fanout > 0)
-                     out.push_back({fanout - 1, derived_last(in, std::move(in.payload),
-                                                             static_cast<std::uint32_t>(fanout - 1))});
+                     emit_derived_last(out, fanout - 1, in, std::move(in.payload),
+                                       static_cast<std::uint32_t>(fanout - 1));
                  },
                  [&](const MergeOp&) { pass_on(std::move(in.payload)); },
                  [&](const auto&) {

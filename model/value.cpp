@@ -254,6 +254,9 @@ std::uint64_t Value::hash() const {
 
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
+  // Strings first, without the variant's visit: a grouping compares its key with the one in the
+  // bucket at every item, and word count's keys are words.
+  if (a.kind() == Value::Kind::string) return a.as_string() == b.as_string();
   if (a.kind() == Value::Kind::tuple) return a.as_tuple() == b.as_tuple();
   if (a.kind() == Value::Kind::real) return compare_doubles(a.as_double(), b.as_double()) == 0;
   return a.v_ == b.v_;

@@ -24,7 +24,33 @@ WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, 
     if (n.is_sink() && placement.hosts_instance(n.id, self)) sinks_[n.id] = std::make_unique<SinkBarrier>();
     if (n.is_front() && placement.hosts_instance(n.id, self))
       fronts_[n.id] = std::make_unique<Front>(front_instance(n.id, self));
+    plan_.push_back(plan_of(n, placement, self, groupings_[n.id] != nullptr));
   }
+}
+
+WorkerGraph::NodePlan WorkerGraph::plan_of(const Node& node, const Placement& placement, WorkerId self,
+                                           bool grouping) {
+  NodePlan plan{StepKind::fan_out, false, 0};
+  if (node.is_sink()) {
+    plan.kind = StepKind::sink;
+  } else if (grouping) {
+    plan.kind = StepKind::grouping;
+  } else if (is_one_to_one(node.op)) {
+    plan.kind = StepKind::one_to_one;
+  }
+  // The cases of Placement::route_hashed whose answer does not depend on the payload.
+  switch (node.partitioning) {
+    case Partitioning::pinned:
+      return {plan.kind, true, placement.sink_instance(node.id, self)};
+    case Partitioning::forward:
+      if (!placement.scatter_forward) return {plan.kind, true, self};
+      [[fallthrough]];
+    case Partitioning::by_payload:
+    case Partitioning::by_key:
+      if (placement.mapping.ranges().size() == 1)
+        return {plan.kind, true, placement.mapping.ranges().front().worker};
+  }
+  return plan;
 }
 
 void WorkerGraph::ingest(NodeId front, Value payload, Timestamp now, Outbox& out) {
@@ -153,7 +179,7 @@ WorkerGraph::Ahead WorkerGraph::ahead_of(GroupingState& grouping, const Value& p
 void WorkerGraph::park(NodeId id, Item& item, const std::uint64_t* key_hash) {
   GroupingState& g = *groupings_[id];
   ahead_.push_back(key_hash ? Ahead{&g, *key_hash} : ahead_of(g, item.payload));
-  parked_.push_back(Envelope{id, std::move(item), 0});
+  parked_.emplace_back(id, std::move(item), 0);  // no temporary: an Item is ~200 bytes
 }
 
 bool WorkerGraph::holds(const Item& item) const {
@@ -166,7 +192,7 @@ bool WorkerGraph::holds(const Item& item) const {
 void WorkerGraph::hold(NodeId grouping, Item& item) {
   const std::uint64_t id = ids_();
   acks_.add(item.meta.time.ts, id);  // in flight until it goes in: the minimal time waits for it
-  held_.push_back(Envelope{grouping, std::move(item), id});
+  held_.emplace_back(grouping, std::move(item), id);
 }
 
 void WorkerGraph::release_held(Timestamp frontier, Outbox& out) {
@@ -232,15 +258,15 @@ void WorkerGraph::arrive(NodeId id, Item& item, const std::uint64_t* key_hash, O
 void WorkerGraph::arrive_steps(NodeId& id, Item& item, const std::uint64_t* key_hash, Outbox& out) {
   std::uint64_t routed_hash = 0;
   for (;;) {
-    const Node& node = graph_.node(id);
-    if (node.is_sink()) {
+    const StepKind kind = plan_[id].kind;
+    if (kind == StepKind::sink) {
       check_invariant(sinks_[id] != nullptr, "an item reached a sink on a worker not hosting it");
       sinks_[id]->on_item(std::move(item));
       return;
     }
-    if (groupings_[id] && park_at_groupings_) return park(id, item, key_hash);
-    if (groupings_[id] && holds(item)) return hold(id, item);
-    if (groupings_[id]) {
+    if (kind == StepKind::grouping) {
+      if (park_at_groupings_) return park(id, item, key_hash);
+      if (holds(item)) return hold(id, item);
       // `item` may lie in a level's buffer: opening a level can move the Level objects, never
       // their buffers, so the reference stays valid.
       Level& level = open_level(id);
@@ -251,14 +277,15 @@ void WorkerGraph::arrive_steps(NodeId& id, Item& item, const std::uint64_t* key_
       }
       return dispatch(level, out);
     }
-    if (!is_one_to_one(node.op)) {
+    const Node& node = graph_.node(id);
+    if (kind == StepKind::fan_out) {
       Level& level = open_level(id);
       apply_stateless(node.op, node.outputs.size(), std::move(item), level.outputs);
       return dispatch(level, out);
     }
     if (!apply_in_place(node.op, item)) return;
     const NodeId next = node.outputs[0];
-    const Placement::Route r = placement_.route_hashed(graph_, self_, next, item.payload);
+    const Placement::Route r = route_to(next, item.payload);
     if (r.worker != self_ || !depth_first_) return send(next, r.worker, std::move(item), out);
     id = next;
     key_hash = r.hashed ? &(routed_hash = r.hash) : nullptr;
@@ -267,7 +294,7 @@ void WorkerGraph::arrive_steps(NodeId& id, Item& item, const std::uint64_t* key_
 
 void WorkerGraph::forward(NodeId from, std::size_t port, Item& item, Outbox& out) {
   const NodeId next = graph_.node(from).outputs[port];
-  const Placement::Route r = placement_.route_hashed(graph_, self_, next, item.payload);
+  const Placement::Route r = route_to(next, item.payload);
   if (r.worker != self_ || !depth_first_) return send(next, r.worker, std::move(item), out);
   arrive(next, item, r.hashed ? &r.hash : nullptr, out);
 }
@@ -277,7 +304,7 @@ void WorkerGraph::send(NodeId next, WorkerId dst, Item&& item, Outbox& out) {
   // only the ones that leave through the outbox get one.
   const std::uint64_t id = ids_();
   acks_.add(item.meta.time.ts, id);
-  out[dst].push_back(Envelope{next, std::move(item), id});
+  out[dst].emplace_back(next, std::move(item), id);
 }
 
 WorkerGraph::Level& WorkerGraph::open_level(NodeId node) {
@@ -295,7 +322,7 @@ void WorkerGraph::dispatch(Level& level, Outbox& out) {
   for (std::size_t i = 0; i < level.outputs.size(); ++i) {
     Output& o = level.outputs[i];
     const NodeId next = node.outputs[o.port];
-    const Placement::Route r = placement_.route_hashed(graph_, self_, next, o.item.payload);
+    const Placement::Route r = route_to(next, o.item.payload);
     if (r.worker == self_ && depth_first_) {
       level.local.push_back({static_cast<std::uint32_t>(i), r.hashed, r.hash});
     } else {

@@ -152,6 +152,24 @@ class WorkerGraph {
     std::size_t next = 0;         // into `local`
   };
 
+  // What arrive_steps does with an item entering a node, and where routing sends an item
+  // entering it, worked out once from the graph and the placement (neither changes under a
+  // WorkerGraph): a variant check per operation kind and the routing switch at every hop cost
+  // word count more than its user functions.
+  enum class StepKind : std::uint8_t { sink, grouping, one_to_one, fan_out };
+  struct NodePlan {
+    StepKind kind;
+    bool fixed_worker;  // every item entering the node goes to `worker`, whatever its payload
+    WorkerId worker;
+  };
+  static NodePlan plan_of(const Node& node, const Placement& placement, WorkerId self, bool grouping);
+  // Placement::route_hashed for an item entering `next` from here.
+  Placement::Route route_to(NodeId next, const Value& payload) const {
+    const NodePlan& p = plan_[next];
+    if (p.fixed_worker) return {p.worker};
+    return placement_.route_hashed(graph_, self_, next, payload);
+  }
+
   // For each item of a page or of a parked batch: the grouping it enters and its key hash,
   // computed once for the lookahead and for on_item (null grouping: it enters something else, or
   // its key function rejects it and on_item throws when it is reached).
@@ -197,6 +215,7 @@ class WorkerGraph {
   std::vector<Level> levels_;
   std::size_t depth_ = 0;
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
+  std::vector<NodePlan> plan_;                             // by node id
   NodeId snapshot_node_ = 0;  // the grouping a snapshot under way reads now
   std::vector<const Item*> snapshot_part_;
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
