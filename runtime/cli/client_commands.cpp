@@ -231,7 +231,8 @@ std::string ingest_usage() {
          "own time axis (several such clients, one an instance, may run at once). A line counts\n"
          "as ingested once its instance acknowledged it. Exits 2 if a front refuses a line or the\n"
          "input cannot be read (the message names the line); every line before it stays\n"
-         "ingested, and the instances are closed.\n"
+         "ingested, and the instances are closed. Exits 2 naming the failure if the tick fails\n"
+         "for good (a job function threw) while lines wait for their acknowledgement.\n"
          "\n"
          "  --batch-lines N   lines a round at most, dealt out over the front's instances\n"
          "                    (default 1024, or about 10 ms of input with --rate); a round\n"
@@ -284,7 +285,10 @@ int ingest_command(const std::vector<std::string>& args) {
   options.key = key ? &*key : nullptr;
   // A recovery can take a while (a dead worker must come back); the front's worker answers then.
   options.reply_timeout = std::chrono::minutes(5);
-  options.relocate = [&](std::size_t i) { return replaced(*zk, hosts[i].first, hosts[i].second); };
+  options.relocate = [&](std::size_t i) {
+    throw_if_failed(*zk, tick);  // its fronts stopped for good: no ack will come
+    return replaced(*zk, hosts[i].first, hosts[i].second);
+  };
   const std::size_t paced_batch = std::clamp<std::size_t>(rate / 100, 1, options.batch_lines);
   options.batch_lines = opts.unsigned_value("batch-lines", rate > 0 ? paced_batch : options.batch_lines);
   if (options.batch_lines == 0) throw UsageError("--batch-lines must be at least 1");
@@ -305,7 +309,8 @@ std::string tail_usage() {
          "sink would have released; NAME@WORKER (or --instance WORKER) reads that worker's\n"
          "instance alone. Lines a worker's output log no longer keeps (its retention,\n"
          "flamestream worker --output-retention-mib) are skipped, said on stderr, and the exit\n"
-         "status is then 1.\n"
+         "status is then 1. A tick that failed for good (a job function threw) ends tail within\n"
+         "about a second, after the lines released before the failure: exit 2 naming it.\n"
          "\n"
          "  --to-kafka BROKERS  write the lines to partition 0 of Kafka topic --topic instead of\n"
          "                      stdout, exactly once: in transactions of --commit-ms (default\n"
@@ -345,6 +350,7 @@ int tail_command(const std::vector<std::string>& args) {
                       return now;
                     },
                     key ? &*key : nullptr);
+  client.watch([&] { throw_if_failed(*zk, tick); });
   if (kafka.empty()) {
     client.run(std::cout);
   } else {

@@ -11,6 +11,7 @@
 #include "runtime/cli/key_options.h"
 #include "runtime/cli/rescale.h"
 #include "runtime/cli/worker_command.h"
+#include "runtime/cluster/cluster_state.h"
 #include "runtime/kafka/kafka_source.h"
 
 namespace {
@@ -55,10 +56,12 @@ int main(int argc, char** argv) {
     std::cerr << "flamestream: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
   } catch (const std::exception& e) {
-    // The user's to fix (usage, graph, input, an unreachable ZooKeeper): 2. Ours: 1.
+    // The user's to fix (usage, graph, input, an unreachable ZooKeeper, a job function that threw):
+    // 2. Ours: 1.
     const bool users = dynamic_cast<const UsageError*>(&e) || dynamic_cast<const GraphError*>(&e) ||
                        dynamic_cast<const InputError*>(&e) || dynamic_cast<const ZkError*>(&e) ||
-                       dynamic_cast<const KafkaError*>(&e) || dynamic_cast<const KeyError*>(&e);
+                       dynamic_cast<const KafkaError*>(&e) || dynamic_cast<const KeyError*>(&e) ||
+                       dynamic_cast<const TickFailedError*>(&e);
     std::cerr << "flamestream " << command << ": " << e.what() << "\n";
     if (const auto* zk = dynamic_cast<const ZkError*>(&e); zk && zk->code() == ZkError::kNoAuth)
       std::cerr << "flamestream " << command << ": the cluster's ZooKeeper nodes belong to the holders of its key: "

@@ -79,6 +79,7 @@ void TailClient::run(const LineFn& on_line, const std::function<void()>& on_idle
       merge_.drain(print);
     }
     check_silent();
+    check_watch();
     if (idle) {
       on_idle();
       std::this_thread::sleep_for(idle_pause);  // a poll costs the workers little
@@ -113,6 +114,13 @@ void TailClient::check_silent() {
       throw std::runtime_error("the worker '" + c.instance.worker + "' hosting sink '" + sink_ +
                                "' did not answer for 5 minutes");
   }
+}
+
+void TailClient::check_watch() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!watch_ || now - last_watch_ < kRecheck) return;
+  last_watch_ = now;
+  watch_();
 }
 
 void TailClient::take(std::size_t i, const wire::TailReply& reply) {

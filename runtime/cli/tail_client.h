@@ -45,6 +45,9 @@ class TailClient {
   using LineFn = std::function<void(std::string_view line)>;
   void run(const LineFn& on_line, const std::function<void()>& on_idle,
            std::chrono::microseconds idle_pause = std::chrono::milliseconds(1));
+  // Called about once a second while the client runs; what it throws ends run() (e.g. the tick
+  // failed for good, and nothing more will come).
+  void watch(std::function<void()> each_second) { watch_ = std::move(each_second); }
   // How often lines asked for had been removed by an output log's retention (each said on stderr).
   std::size_t removed_reports() const { return removed_reports_; }
 
@@ -77,11 +80,15 @@ class TailClient {
   // A channel silent for a while: its worker may have been replaced (asked of ZooKeeper once a
   // second); silent for 5 minutes, an error.
   void check_silent();
+  // Calls watch_ if a second has passed since the last call.
+  void check_watch();
 
   zmq::context_t context_;
   std::uint64_t tick_;
   std::string sink_;
   Replaced replaced_;
+  std::function<void()> watch_;
+  std::chrono::steady_clock::time_point last_watch_ = std::chrono::steady_clock::now();
   const ClusterKey* key_;
   std::vector<Channel> channels_;
   ReleaseMerge<Line, KeyOrder> merge_;

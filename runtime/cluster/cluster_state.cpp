@@ -132,6 +132,16 @@ std::optional<std::string> read_failure(ZkClient& zk, const DeployedTick& tick) 
   return zk.get(std::string(kFailuresPath) + "/" + tick.node);
 }
 
+void throw_if_failed(ZkClient& zk, const DeployedTick& tick) {
+  std::optional<std::string> failure;
+  try {
+    failure = read_failure(zk, tick);
+  } catch (const ZkError&) {
+    return;
+  }
+  if (failure) throw TickFailedError(tick.node + " failed: " + *failure);
+}
+
 std::unique_ptr<ZkClient> connect_zk(const std::string& hosts, const ClusterKey* key,
                                      std::chrono::milliseconds session_timeout) {
   if (hosts.empty()) throw ZkError("--zk HOST:PORT is required");

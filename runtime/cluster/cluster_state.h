@@ -10,6 +10,7 @@
 
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "runtime/cluster/tick.h"
@@ -68,6 +69,15 @@ std::optional<TickProgress> read_progress(ZkClient& zk, const DeployedTick& tick
 // Records that `tick` failed (the first message stays); every worker of it then stops it.
 void write_failure(ZkClient& zk, const DeployedTick& tick, const std::string& message);
 std::optional<std::string> read_failure(ZkClient& zk, const DeployedTick& tick);
+
+// A client (ingest, tail) of a tick that stopped for good: nothing more will be taken or released.
+class TickFailedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// Throws TickFailedError naming the failure if `tick` failed; ZooKeeper away answers "not failed"
+// (the caller asks again later).
+void throw_if_failed(ZkClient& zk, const DeployedTick& tick);
 
 // Connects with a bounded wait; the error names the address. Used by every command. With `key`
 // the session authenticates with its ZooKeeper password and the nodes it creates are the key

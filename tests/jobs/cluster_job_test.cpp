@@ -158,7 +158,9 @@ TEST_F(JobClusterTest, AJobFunctionThatThrowsStopsTheTickNamingJobGraphAndOperat
   std::string logs;
   for (const Worker& w : workers) logs += w.process->read_stderr();
   EXPECT_NE(logs.find(node + " failed: job 'throwing-job'"), std::string::npos) << logs;
-  std::this_thread::sleep_for(1s);
+  // The tail does not wait for lines that will never come: it ends, naming the failure.
+  EXPECT_EQ(tail.wait_for(10s), std::optional<int>(2)) << tail.read_stderr();
+  EXPECT_NE(tail.read_stderr().find(node + " failed: job 'throwing-job'"), std::string::npos) << tail.read_stderr();
   const std::string released = tail.read_stdout();
   EXPECT_EQ(released.find('c'), std::string::npos) << "released after the failing item:\n" << released;
   EXPECT_EQ(released.find("boom"), std::string::npos) << released;
