@@ -31,11 +31,11 @@ void WorkerLoop::publish_metrics() {
   // Fronts stamp wall-clock nanoseconds here (an idle front's heartbeat is the clock itself): the
   // newest front time is now.
   const Timestamp now = static_cast<Timestamp>(wall_ns());
-  s.min_time_lag_ms = (min_ts_ == 0 || min_ts_ == kInfinity || min_ts_ >= now)
-                          ? 0.0
-                          : static_cast<double>(now - min_ts_) / 1e6;
+  s.min_time_lag_seconds = (min_ts_ == 0 || min_ts_ == kInfinity || min_ts_ >= now)
+                               ? 0.0
+                               : static_cast<double>(now - min_ts_) / 1e9;
   const Timestamp durable = durable_.load();
-  s.last_committed_end_ns = durable == kInfinity ? 0 : durable;
+  s.last_committed_end_seconds = durable == kInfinity ? 0.0 : static_cast<double>(durable) / 1e9;
   s.sink_buffered = graph_.sink_buffered();
   for (const auto& page : outbox_) s.outbox_items += page.size();
   s.local_messages = local_.size();

@@ -21,7 +21,7 @@ inline constexpr const char* kRecoveries = "flamestream_recoveries_total";
 inline constexpr const char* kCommitSeconds = "flamestream_commit_seconds_total";
 inline constexpr const char* kFsyncSeconds = "flamestream_fsync_seconds_total";
 inline constexpr const char* kSinkBuffered = "flamestream_sink_buffered_items";
-inline constexpr const char* kLastCommittedEnd = "flamestream_last_committed_end_ns";
+inline constexpr const char* kLastCommittedEnd = "flamestream_last_committed_end_seconds";
 inline constexpr const char* kOutboxItems = "flamestream_queue_outbox_items";
 inline constexpr const char* kLocalMessages = "flamestream_queue_local_messages";
 inline constexpr const char* kHeldAcks = "flamestream_queue_held_acks";
@@ -30,7 +30,7 @@ inline constexpr const char* kLaterTickBytes = "flamestream_queue_later_tick_byt
 inline constexpr const char* kGroupingEntries = "flamestream_grouping_entries";
 inline constexpr const char* kTick = "flamestream_tick";
 inline constexpr const char* kEpoch = "flamestream_epoch";
-inline constexpr const char* kMinTimeLag = "flamestream_min_time_lag_ms";
+inline constexpr const char* kMinTimeLag = "flamestream_min_time_lag_seconds";
 inline constexpr const char* kLastCommitSeconds = "flamestream_last_commit_seconds";
 
 }  // namespace flamestream::metrics

@@ -37,7 +37,6 @@ struct GaugeDef {
 
 constexpr GaugeDef kGauges[] = {
     {kSinkBuffered, "Items the sink barriers here hold, waiting for the minimal time.", &WorkerSample::sink_buffered},
-    {kLastCommittedEnd, "End (front time, ns) of the last commit recorded durable; 0: none yet.", &WorkerSample::last_committed_end_ns},
     {kOutboxItems, "Queue: items waiting in outgoing pages.", &WorkerSample::outbox_items},
     {kLocalMessages, "Queue: messages this worker sent itself, not yet handled.", &WorkerSample::local_messages},
     {kHeldAcks, "Queue: acker deltas waiting for the ingestion log's sync.", &WorkerSample::held_acks},
@@ -120,8 +119,11 @@ std::string WorkerMetrics::exposition() const {
     e.sample(worker, s.*d.field);
   }
   e.family(kMinTimeLag, "gauge",
-           "Milliseconds the minimal time here trails the newest front time (the fronts' clock); 0 when everything is released.");
-  e.sample(worker, s.min_time_lag_ms);
+           "Seconds the minimal time here trails the newest front time (the fronts' clock: the wall clock); 0 when everything is released.");
+  e.sample(worker, s.min_time_lag_seconds);
+  e.family(kLastCommittedEnd, "gauge",
+           "End of the last commit recorded durable, in front time (Unix seconds); 0: none yet.");
+  e.sample(worker, s.last_committed_end_seconds);
   e.family(kLastCommitSeconds, "gauge", "Duration of the last commit here, from the Commit to the acknowledgment sent.");
   e.sample(worker, s.last_commit_seconds);
   return e.text();

@@ -34,9 +34,9 @@ struct WorkerSample {
   std::uint64_t commits = 0, fsyncs = 0;
   double commit_seconds = 0, fsync_seconds = 0;
   // gauges
-  double min_time_lag_ms = 0;
+  double min_time_lag_seconds = 0;
   double last_commit_seconds = 0;
-  std::uint64_t last_committed_end_ns = 0;
+  double last_committed_end_seconds = 0;  // front time (wall clock, Unix seconds)
   std::uint64_t sink_buffered = 0, outbox_items = 0, local_messages = 0, held_acks = 0;
   std::uint64_t held_front_items = 0, later_tick_bytes = 0, grouping_entries = 0;
   std::vector<NodeSample> nodes;
