@@ -130,6 +130,58 @@ TEST_F(MetricsTest, PrometheusScrapesThreeWorkersRunningWordCount) {
   EXPECT_EQ(metrics::http_get(targets[0], "/other").status, 404);
 }
 
+// `flamestream top` under tmux: it draws the running tick's three workers from their endpoints,
+// the front's line count among them once word count ran, and exits on q.
+TEST_F(MetricsTest, TopDrawsTheWorkersAndQuitsOnQ) {
+  const fs::path input = write_text(5, 10000, 1000);
+  const std::size_t lines = count_lines(test_support::read_file(input));
+  std::vector<Worker> workers;
+  start_metric_workers(workers);
+  const std::string node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
+  wait_until_running(workers, node);
+
+  const std::string socket = "flamestream-top-" + std::to_string(::getpid());
+  const auto tmux = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/tmux", "-L", socket});
+    return test_support::run(args);
+  };
+  const std::string command = bin_ + " top --zk " + zk_ + " --key-file " + key_file_.string() + " 2>" +
+                              (dir_ / "top.err").string();
+  ASSERT_EQ(tmux({"new-session", "-d", "-s", "top", "-x", "200", "-y", "40", command}).status, 0);
+  struct KillServer {
+    std::function<void()> f;
+    ~KillServer() { f(); }
+  } kill_server{[&] { tmux({"kill-server"}); }};
+
+  ingest_and_tail(input, node, lines);
+  // The front's worker shows every line ingested, each worker has its row, the tick is named.
+  std::string pane;
+  const auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline) {
+    pane = tmux({"capture-pane", "-p", "-t", "top"}).out;
+    if (pane.find(" " + std::to_string(lines) + " ") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  std::printf("top drew:\n%s\n", pane.c_str());
+  EXPECT_NE(pane.find(node + "  graph wordcount"), std::string::npos) << pane;
+  EXPECT_NE(pane.find("LINES/s"), std::string::npos) << pane;
+  for (const char* name : {"w1", "w2", "w3"}) {
+    const auto row = pane.find(std::string("\n") + name + " ");
+    ASSERT_NE(row, std::string::npos) << "no row for " << name << ":\n" << pane;
+    EXPECT_EQ(pane.find("unreachable", row), std::string::npos) << pane;
+  }
+  EXPECT_NE(pane.find(" " + std::to_string(lines) + " "), std::string::npos)
+      << "no worker shows the " << lines << " lines ingested:\n" << pane;
+
+  ASSERT_EQ(tmux({"send-keys", "-t", "top", "q"}).status, 0);
+  bool gone = false;
+  for (const auto until = Clock::now() + 5s; Clock::now() < until && !gone;) {
+    gone = tmux({"has-session", "-t", "top"}).status != 0;
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(gone) << "top did not exit on q:\n" << tmux({"capture-pane", "-p", "-t", "top"}).out;
+}
+
 TEST_F(MetricsTest, ATakenMetricsPortStopsTheWorkerAtStart) {
   // Hold a loopback port, as another program would.
   const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
