@@ -95,8 +95,16 @@ TEST_F(MetricsTest, PrometheusScrapesThreeWorkersRunningWordCount) {
   const std::string prometheus = start_prometheus(targets);
   const std::string node = submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json");
   wait_until_running(workers, node);
-  const std::string output = ingest_and_tail(input, node, lines);
+  // ingest with --progress: its last report sums the whole file on stderr.
+  Process& tail = spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--progress", input.string()});
+  ASSERT_EQ(ingest.wait_for(60s), std::optional<int>(0)) << ingest.read_stderr();
+  ASSERT_EQ(tail.wait_for(60s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string output = tail.read_stdout();
   EXPECT_GT(count_lines(output), 0u);
+  EXPECT_NE(ingest.read_stderr().find("flamestream ingest: read " + std::to_string(lines) + " lines, "),
+            std::string::npos) << ingest.read_stderr();
+  EXPECT_NE(ingest.read_stderr().find("100 % of "), std::string::npos) << ingest.read_stderr();
 
   // The scrapes after the job (each target's first comes within a second of Prometheus's start,
   // at its own offset): the front's counter reaches the lines ingested, the sinks' releases what
