@@ -47,6 +47,7 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
                    [this](const wire::Body& body) { broadcast(body); }, hooks_.commit_ready);
   durable_ = durability.committed;
   if (hooks_.metrics) hooks_.metrics->begin_run(config_.tick, config_.epoch);
+  bytes_at_start_ = transport_.bytes_sent();
   if (storage_) {
     if (durability.handed_over) {
       graph_.restore_state(*durability.handed_over, durability.committed);

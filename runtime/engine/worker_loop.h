@@ -169,6 +169,7 @@ class WorkerLoop {
   Counters counters_;
   Clock::time_point next_publish_;
   Clock::time_point commit_started_;  // when the Commit under way came
+  std::uint64_t bytes_at_start_ = 0;  // the transport's count when this run began (it outlives runs)
 };
 
 }  // namespace flamestream

@@ -9,10 +9,10 @@ namespace flamestream {
 
 void WorkerLoop::publish_metrics() {
   metrics::WorkerSample s;
-  s.tick = config_.tick;
-  s.epoch = config_.epoch;
   const Counters c = counters();
+  s.lines_in = c.inputs;
   s.pages_in = c.pages_in;
+  s.bytes_sent = bytes_sent() - bytes_at_start_;
   s.dropped_messages = c.dropped_messages;
   s.acker_deltas_applied = c.acker_deltas;
   s.acker_deltas_sent = c.acker_deltas_sent;
@@ -28,6 +28,7 @@ void WorkerLoop::publish_metrics() {
   s.barrier_arrived = stats.reached_barrier;
   s.barrier_cancelled = stats.reached_barrier - stats.valid_at_barrier;
   s.barrier_released = stats.items_released;
+  s.peak_sink_buffered = stats.peak_sink_buffer;
   // Fronts stamp wall-clock nanoseconds here (an idle front's heartbeat is the clock itself): the
   // newest front time is now.
   const Timestamp now = static_cast<Timestamp>(wall_ns());

@@ -4,6 +4,7 @@
 
 namespace flamestream::metrics {
 
+inline constexpr const char* kLinesIn = "flamestream_lines_in_total";
 inline constexpr const char* kItemsIn = "flamestream_items_in_total";
 inline constexpr const char* kItemsOut = "flamestream_items_out_total";
 inline constexpr const char* kPagesIn = "flamestream_pages_in_total";
@@ -21,6 +22,12 @@ inline constexpr const char* kRecoveries = "flamestream_recoveries_total";
 inline constexpr const char* kCommitSeconds = "flamestream_commit_seconds_total";
 inline constexpr const char* kFsyncSeconds = "flamestream_fsync_seconds_total";
 inline constexpr const char* kSinkBuffered = "flamestream_sink_buffered_items";
+inline constexpr const char* kSinkBufferedPeak = "flamestream_sink_buffered_items_peak";
+inline constexpr const char* kBytesSent = "flamestream_bytes_sent_total";
+// `run --stats` only: what a run leaves behind, and the simulator's own figures.
+inline constexpr const char* kGroupingKeys = "flamestream_grouping_keys";
+inline constexpr const char* kSimMessages = "flamestream_sim_messages_total";
+inline constexpr const char* kSimVirtualSeconds = "flamestream_sim_virtual_seconds";
 inline constexpr const char* kLastCommittedEnd = "flamestream_last_committed_end_seconds";
 inline constexpr const char* kOutboxItems = "flamestream_queue_outbox_items";
 inline constexpr const char* kLocalMessages = "flamestream_queue_local_messages";

@@ -16,7 +16,9 @@ struct CounterDef {
 };
 
 constexpr CounterDef kCounters[] = {
+    {kLinesIn, "Input lines the fronts on this worker admitted (replays after a recovery included).", &WorkerSample::lines_in},
     {kPagesIn, "Item pages this worker received and processed.", &WorkerSample::pages_in},
+    {kBytesSent, "Encoded bytes this worker sent to other workers.", &WorkerSample::bytes_sent},
     {kDroppedMessages, "Messages dropped because they failed validation.", &WorkerSample::dropped_messages},
     {kReplays, "Windows re-emitted by the groupings here (out-of-order arrivals).", &WorkerSample::replays},
     {kTombstones, "Windows cancelled by the groupings here.", &WorkerSample::tombstones},
@@ -37,6 +39,7 @@ struct GaugeDef {
 
 constexpr GaugeDef kGauges[] = {
     {kSinkBuffered, "Items the sink barriers here hold, waiting for the minimal time.", &WorkerSample::sink_buffered},
+    {kSinkBufferedPeak, "Most items one sink barrier here held at once, this run.", &WorkerSample::peak_sink_buffered},
     {kOutboxItems, "Queue: items waiting in outgoing pages.", &WorkerSample::outbox_items},
     {kLocalMessages, "Queue: messages this worker sent itself, not yet handled.", &WorkerSample::local_messages},
     {kHeldAcks, "Queue: acker deltas waiting for the ingestion log's sync.", &WorkerSample::held_acks},
@@ -65,7 +68,10 @@ void WorkerMetrics::begin_run(std::uint64_t tick, std::uint64_t epoch) {
 
 void WorkerMetrics::publish(WorkerSample sample) {
   std::lock_guard lock(mutex_);
+  const std::uint64_t tick = last_.tick, epoch = last_.epoch;  // the run's, from begin_run
   last_ = std::move(sample);
+  last_.tick = tick;
+  last_.epoch = epoch;
 }
 
 WorkerSample WorkerMetrics::cumulative_locked() const {

@@ -27,7 +27,7 @@ struct NodeSample {
 struct WorkerSample {
   std::uint64_t tick = 0, epoch = 0;
   // counters
-  std::uint64_t pages_in = 0, dropped_messages = 0;
+  std::uint64_t lines_in = 0, pages_in = 0, dropped_messages = 0, bytes_sent = 0;
   std::uint64_t replays = 0, tombstones = 0;
   std::uint64_t barrier_arrived = 0, barrier_cancelled = 0, barrier_released = 0;
   std::uint64_t acker_deltas_sent = 0, acker_deltas_applied = 0;
@@ -37,7 +37,7 @@ struct WorkerSample {
   double min_time_lag_seconds = 0;
   double last_commit_seconds = 0;
   double last_committed_end_seconds = 0;  // front time (wall clock, Unix seconds)
-  std::uint64_t sink_buffered = 0, outbox_items = 0, local_messages = 0, held_acks = 0;
+  std::uint64_t sink_buffered = 0, peak_sink_buffered = 0, outbox_items = 0, local_messages = 0, held_acks = 0;
   std::uint64_t held_front_items = 0, later_tick_bytes = 0, grouping_entries = 0;
   std::vector<NodeSample> nodes;
 };
@@ -48,7 +48,7 @@ class WorkerMetrics {
 
   // A new run of the event loop starts (its counters from zero); epoch > 0 is a recovery.
   void begin_run(std::uint64_t tick, std::uint64_t epoch);
-  // The event loop's current values (its thread).
+  // The event loop's current values (its thread); the tick and epoch stay begin_run's.
   void publish(WorkerSample sample);
   // Everything, in the Prometheus text format (any thread).
   std::string exposition() const;
