@@ -2,30 +2,38 @@
 
 #include <cstdio>
 
+#include "runtime/metrics/metric_names.h"
+
 namespace flamestream {
 
 std::string RunStats::to_json() const {
-  char buf[896];
-  std::snprintf(buf, sizeof buf,
-                "{\n  \"items_in\": %llu,\n  \"items_released\": %llu,\n"
-                "  \"reached_barrier\": %llu,\n  \"valid_at_barrier\": %llu,\n"
-                "  \"replays\": %llu,\n  \"tombstones\": %llu,\n  \"acker_deltas\": %llu,\n"
-                "  \"peak_sink_buffer\": %llu,\n  \"messages\": %llu,\n  \"bytes_sent\": %llu,\n"
-                "  \"grouping_keys\": %llu,\n  \"grouping_entries\": %llu,\n"
-                "  \"virtual_ms\": %.3f\n}\n",
-                static_cast<unsigned long long>(items_in),
-                static_cast<unsigned long long>(items_released),
-                static_cast<unsigned long long>(reached_barrier),
-                static_cast<unsigned long long>(valid_at_barrier),
-                static_cast<unsigned long long>(replays),
-                static_cast<unsigned long long>(tombstones),
-                static_cast<unsigned long long>(acker_deltas),
-                static_cast<unsigned long long>(peak_sink_buffer),
-                static_cast<unsigned long long>(messages),
-                static_cast<unsigned long long>(bytes_sent),
-                static_cast<unsigned long long>(grouping_keys),
-                static_cast<unsigned long long>(grouping_entries), virtual_ms);
-  return buf;
+  using namespace metrics;
+  const bool sim = virtual_ms > 0;
+  struct Field {
+    const char* name;
+    std::uint64_t value;
+  };
+  // The workers' endpoints name these figures the same (summed over workers and nodes there).
+  const Field fields[] = {
+      {kLinesIn, items_in},
+      {kBarrierReleased, items_released},
+      {kBarrierArrived, reached_barrier},
+      {kBarrierCancelled, reached_barrier - valid_at_barrier},
+      {kReplays, replays},
+      {kTombstones, tombstones},
+      {kAckerDeltasApplied, acker_deltas},
+      {kSinkBufferedPeak, peak_sink_buffer},
+      {sim ? kSimMessages : kPagesIn, messages},
+      {kBytesSent, bytes_sent},
+      {kGroupingKeys, grouping_keys},
+      {kGroupingEntries, grouping_entries},
+  };
+  std::string json = "{\n";
+  for (const Field& f : fields)
+    json += std::string("  \"") + f.name + "\": " + std::to_string(f.value) + ",\n";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "  \"%s\": %.6f\n}\n", kSimVirtualSeconds, virtual_ms / 1e3);
+  return json + buf;
 }
 
 }  // namespace flamestream

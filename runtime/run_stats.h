@@ -1,4 +1,5 @@
-// Counters of one run, written as JSON by `flamestream run --stats`.
+// Counters of one run, written as JSON by `flamestream run --stats`, each under the name the
+// workers' metrics endpoints give the same figure (runtime/metrics/metric_names.h).
 #pragma once
 
 #include <cstdint>

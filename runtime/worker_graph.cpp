@@ -16,6 +16,7 @@ WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, 
       ids_(config.seed * 0x9E3779B97F4A7C15ULL + self),
       depth_first_(config.depth_first_local),
       groupings_(graph.nodes().size()),
+      tally_(graph.nodes().size()),
       sinks_(graph.nodes().size()),
       fronts_(graph.nodes().size()),
       hold_front_items_(config.hold_front_items) {
@@ -64,6 +65,8 @@ void WorkerGraph::ingest_logged(NodeId front, Value payload, Timestamp ts, Outbo
 }
 
 void WorkerGraph::ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out) {
+  ++tally_[front].in;
+  ++tally_[front].out;
   forward(front, 0, item, out);
   drain(out);
   acks_.end_delta();
@@ -135,6 +138,8 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
   } unpark{*this};
   ahead_.clear();
   park_at_groupings_ = true;
+  tally_[front].in += payloads.size();
+  tally_[front].out += payloads.size();
   Timestamp at = now;
   for (Value& payload : payloads) {
     Item item{std::move(payload), Meta{f.stamp(at), {}}, false};
@@ -261,6 +266,7 @@ void WorkerGraph::arrive_steps(NodeId& id, Item& item, const std::uint64_t* key_
     const StepKind kind = plan_[id].kind;
     if (kind == StepKind::sink) {
       check_invariant(sinks_[id] != nullptr, "an item reached a sink on a worker not hosting it");
+      ++tally_[id].in;
       sinks_[id]->on_item(std::move(item));
       return;
     }
@@ -275,15 +281,21 @@ void WorkerGraph::arrive_steps(NodeId& id, Item& item, const std::uint64_t* key_
       } else {
         groupings_[id]->on_item(std::move(item), level.outputs);
       }
+      ++tally_[id].in;
+      tally_[id].out += level.outputs.size();
       return dispatch(level, out);
     }
     const Node& node = graph_.node(id);
     if (kind == StepKind::fan_out) {
       Level& level = open_level(id);
       apply_stateless(node.op, node.outputs.size(), std::move(item), level.outputs);
+      ++tally_[id].in;
+      tally_[id].out += level.outputs.size();
       return dispatch(level, out);
     }
+    ++tally_[id].in;
     if (!apply_in_place(node.op, item)) return;
+    ++tally_[id].out;
     const NodeId next = node.outputs[0];
     const Placement::Route r = route_to(next, item.payload);
     if (r.worker != self_ || !depth_first_) return send(next, r.worker, std::move(item), out);
@@ -350,7 +362,11 @@ void WorkerGraph::on_min_time(Timestamp min_ts, const ReleaseFn& release) {
   for (auto& g : groupings_)
     if (g) g->on_min_time(min_ts);
   for (NodeId id = 0; id < sinks_.size(); ++id)
-    if (sinks_[id]) sinks_[id]->release(min_ts, [&](const Item& item) { release(id, item); });
+    if (sinks_[id])
+      sinks_[id]->release(min_ts, [&](const Item& item) {
+        ++tally_[id].out;
+        release(id, item);
+      });
 }
 
 std::vector<std::pair<NodeId, const Item*>> WorkerGraph::committed_state(Timestamp end) const {
@@ -399,12 +415,19 @@ void WorkerGraph::restore_state(const std::vector<Envelope>& state, Timestamp en
 }
 
 void WorkerGraph::add_state_counters(RunStats& stats) const {
+  add_event_counters(stats);
+  for (const auto& g : groupings_) {
+    if (!g) continue;
+    stats.grouping_keys += g->key_count();
+    stats.grouping_entries += g->entry_count();
+  }
+}
+
+void WorkerGraph::add_event_counters(RunStats& stats) const {
   for (const auto& g : groupings_) {
     if (!g) continue;
     stats.replays += g->stats().replays;
     stats.tombstones += g->stats().tombstones;
-    stats.grouping_keys += g->key_count();
-    stats.grouping_entries += g->entry_count();
   }
   for (const auto& s : sinks_) {
     if (!s) continue;

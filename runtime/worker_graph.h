@@ -135,7 +135,17 @@ class WorkerGraph {
   // Adds this worker's grouping and sink counters (replays, tombstones, barrier arrivals,
   // releases, peak buffer, held keys and entries) to `stats`.
   void add_state_counters(RunStats& stats) const;
+  // The same without the held keys and entries (which take a walk over every bucket): cheap.
+  void add_event_counters(RunStats& stats) const;
   std::size_t sink_buffered() const;
+
+  // Items in and out of each node on this worker, by node id (a front's in: its lines; a sink's
+  // out is its barrier's releases, in its stats): plain counts, read by the metrics publisher on
+  // the same thread.
+  struct NodeTally {
+    std::uint64_t in = 0, out = 0;
+  };
+  const std::vector<NodeTally>& node_tallies() const { return tally_; }
 
  private:
   // The local outputs of one operation step that fans out (flat map, broadcast, grouping), in
@@ -216,6 +226,7 @@ class WorkerGraph {
   std::size_t depth_ = 0;
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
   std::vector<NodePlan> plan_;                             // by node id
+  std::vector<NodeTally> tally_;                           // by node id
   NodeId snapshot_node_ = 0;  // the grouping a snapshot under way reads now
   std::vector<const Item*> snapshot_part_;
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here

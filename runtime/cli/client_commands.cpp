@@ -11,6 +11,7 @@
 #include "model/errors.h"
 #include "runtime/cli/key_options.h"
 #include "runtime/cli/options.h"
+#include "runtime/cli/progress.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/commit_record.h"
 #include "runtime/cluster/job_store.h"
@@ -249,13 +250,19 @@ std::string ingest_usage() {
          "  --max-line-mib N  the longest line sent, in MiB (default 64, at most 1024); a\n"
          "                    longer one (or one over the workers' own --max-line-mib) ends\n"
          "                    the input: exit 2 naming its number, once every line before\n"
-         "                    it is acknowledged\n" +
+         "                    it is acknowledged\n"
+         "  --progress        a progress line on stderr once a second (lines read, words,\n"
+         "                    their rates, time elapsed; for a file the share read and the\n"
+         "                    time left), also when stderr is no terminal (then a line a\n"
+         "                    report and a last one for the whole input). The default: on\n"
+         "                    when stderr is a terminal\n"
+         "  --quiet           no progress line\n" +
          key_usage();
 }
 
 int ingest_command(const std::vector<std::string>& args) {
   const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic", "max-line-mib", kKeyFileOption},
-                     {"help", "follow", kInsecureFlag});
+                     {"help", "follow", "progress", "quiet", kInsecureFlag});
   if (opts.flag("help")) return std::cout << ingest_usage(), 0;
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
   const std::string kafka = opts.value("kafka", "");
@@ -279,6 +286,10 @@ int ingest_command(const std::vector<std::string>& args) {
       kafka.empty() ? open_source(opts.positional().empty() ? "-" : opts.positional()[0], max_line)
                     : std::make_unique<KafkaSource>(kafka, topic, !opts.flag("follow"), max_line);
   if (rate > 0) source = std::make_unique<PacedSource>(std::move(source), static_cast<double>(rate));
+  source = std::make_unique<ProgressSource>(std::move(source), progress_mode(opts),
+                                            kafka.empty() ? input_size(opts.positional().empty() ? "-" : opts.positional()[0])
+                                                          : std::nullopt,
+                                            "flamestream ingest");
   zmq::context_t context;
   IngestClient::Options options;
   options.tick = tick.id;

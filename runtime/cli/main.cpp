@@ -10,6 +10,7 @@
 #include "runtime/cli/client_commands.h"
 #include "runtime/cli/key_options.h"
 #include "runtime/cli/rescale.h"
+#include "runtime/cli/top_command.h"
 #include "runtime/cli/worker_command.h"
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/kafka/kafka_source.h"
@@ -29,6 +30,7 @@ const char* kUsage =
     "  tail          print what a sink of the running tick releases\n"
     "  rescale       move the running job onto other workers, live\n"
     "  status        workers, ticks, commits and recoveries of a cluster\n"
+    "  top           a live view of the running tick's workers (their metrics)\n"
     "  keys FILE     make a cluster key (every cluster command needs one, or --insecure)\n"
     "\n"
     "flamestream COMMAND --help shows the options of a command.\n";
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     if (command == "ingest") return ingest_command(args);
     if (command == "tail") return tail_command(args);
     if (command == "status") return status_command(args);
+    if (command == "top") return top_command(args);
     if (command == "keys") return keys_command(args);
     std::cerr << "flamestream: unknown command '" << command << "'\n\n" << kUsage;
     return 2;

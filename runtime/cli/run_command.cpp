@@ -14,6 +14,7 @@
 #include "model/reference_executor.h"
 #include "runtime/cli/options.h"
 #include "runtime/cli/output_file.h"
+#include "runtime/cli/progress.h"
 #include "runtime/engine/embedded_engine.h"
 #include "runtime/jobs/job_library.h"
 #include "runtime/simulator.h"
@@ -110,6 +111,12 @@ std::string run_usage() {
       "  --job LIB.so        load a job library first (repeatable); GRAPH may be one of its\n"
       "                      graphs. With --help: list the library's graphs and params\n"
       "  --stats PATH        write run counters as JSON\n"
+      "  --progress          a progress line on stderr once a second (lines, words, their\n"
+      "                      rates, time elapsed; for a file the share read and the time\n"
+      "                      left), also when stderr is no terminal (then a line a report\n"
+      "                      and a last one for the whole input). The default: on when\n"
+      "                      stderr is a terminal. stdout is the same either way\n"
+      "  --quiet             no progress line\n"
       "  --help              this text\n"
       "\n"
       "graphs:\n";
@@ -127,7 +134,7 @@ int run_command(const std::vector<std::string>& args) {
   const Options opts(args,
                      {"input", "output", "workers", "engine", "seed", "jitter-us", "ack-flush-us",
                       "batch-us", "param", "stats", "fronts", "job", "max-line-mib"},
-                     {"help"});
+                     {"help", "progress", "quiet"});
   std::vector<LoadedJob> libraries;
   for (const std::string& path : opts.all("job")) libraries.push_back(load_job_library(path));
   if (opts.flag("help") && !libraries.empty()) {
@@ -148,7 +155,9 @@ int run_command(const std::vector<std::string>& args) {
   if (workers == 0 || workers > 1024) throw UsageError("--workers must be between 1 and 1024");
 
   const std::size_t max_line = opts.max_line_bytes();
-  std::unique_ptr<Source> source = open_source(opts.value("input", "-"), max_line);
+  const std::string input = opts.value("input", "-");
+  std::unique_ptr<Source> source = std::make_unique<ProgressSource>(open_source(input, max_line), progress_mode(opts),
+                                                                    input_size(input), "flamestream run");
   OutputFile output(opts.value("output", "-"));
   InputFeed feed(*source, job);
   std::string line;
@@ -164,7 +173,6 @@ int run_command(const std::vector<std::string>& args) {
     EmbeddedOptions embedded;
     embedded.workers = workers;
     embedded.front_instances = opts.unsigned_value("fronts", 1);
-    embedded.progress = isatty(STDERR_FILENO) == 1;
     embedded.engine.batch_timeout = std::chrono::microseconds(opts.unsigned_value("batch-us", 100));
     embedded.engine.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
     embedded.engine.max_line_bytes = max_line;

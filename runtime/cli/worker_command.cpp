@@ -13,6 +13,7 @@
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/deployment_runner.h"
 #include "runtime/cluster/state_transfer.h"
+#include "runtime/metrics/metrics_server.h"
 
 namespace flamestream {
 
@@ -99,6 +100,15 @@ std::string worker_usage() {
          "  --max-line-mib N    its fronts refuse an input line longer than N MiB (default 64,\n"
          "                      at most 1024): the client gets an error naming the line's\n"
          "                      number, and the lines before it stay taken\n"
+         "  --metrics ADDRESS   serve metrics in the Prometheus text format at\n"
+         "                      http://ADDRESS/metrics; ADDRESS is HOST:PORT or a bare PORT\n"
+         "                      (then 127.0.0.1: loopback unless a host is named). Off by\n"
+         "                      default. Items in and out per operation, replays, tombstones,\n"
+         "                      sink barrier arrivals, releases and depth, acker deltas, the\n"
+         "                      minimal time's lag, commits and their durations, fsync time,\n"
+         "                      queue depths and recoveries, labelled worker=NAME. The\n"
+         "                      address is registered in ZooKeeper (`flamestream top` reads\n"
+         "                      it). A port already taken stops the worker at start.\n"
          "  --help              this text\n" +
          key_usage();
 }
@@ -113,6 +123,8 @@ struct WorkerSettings {
   EngineConfig config;
   std::uint64_t output_retention_bytes;
   std::optional<ClusterKey> key;  // none: --insecure
+  std::string metrics_address;     // empty: no metrics endpoint
+  metrics::WorkerMetrics* metrics = nullptr;
 };
 
 // Runs the worker for one ZooKeeper session: registers, runs the ticks that name it, and returns
@@ -141,7 +153,7 @@ bool run_one_session(const WorkerSettings& w) {
   WorkerState state;
   state.name = w.name;
   state.incarnation = random_id();
-  register_worker(*zk, w.name, registration_data({endpoint, state.incarnation}));
+  register_worker(*zk, w.name, registration_data({endpoint, state.incarnation, w.metrics_address}));
   std::cerr << "flamestream worker " << w.name << ": listening on " << endpoint << "\n";
 
   std::jthread supervisor([&](std::stop_token quit) { supervise(quit, *zk, context, state); });
@@ -150,7 +162,8 @@ bool run_one_session(const WorkerSettings& w) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     state.terminate = true;
   });
-  DeploymentContext deployment{*zk, context, *transport, state, w.config, w.data_dir, w.output_retention_bytes};
+  DeploymentContext deployment{*zk, context, *transport, state, w.config, w.data_dir, w.output_retention_bytes,
+                               w.metrics};
   std::vector<Transport::Incoming> backlog;
   std::uint64_t deployed = 0;
   while (auto tick = next_tick(deployment, deployed, backlog)) {
@@ -167,7 +180,7 @@ bool run_one_session(const WorkerSettings& w) {
 
 int worker_command(const std::vector<std::string>& args) {
   const Options opts(args, {"zk", "name", "listen", "data-dir", "batch-us", "ack-flush-us", "output-retention-mib",
-                            "max-line-mib", kKeyFileOption},
+                            "max-line-mib", "metrics", kKeyFileOption},
                      {"help", kInsecureFlag});
   if (opts.flag("help")) {
     std::cout << worker_usage();
@@ -188,6 +201,19 @@ int worker_command(const std::vector<std::string>& args) {
   w.config.ack_flush = std::chrono::microseconds(opts.unsigned_value("ack-flush-us", 1000));
   w.output_retention_bytes = opts.unsigned_value("output-retention-mib", 1024) << 20;
   w.config.max_line_bytes = opts.max_line_bytes();
+  // Listening before anything else: a taken port stops the worker before it registers.
+  metrics::WorkerMetrics worker_metrics(w.name);
+  std::optional<metrics::MetricsServer> metrics_server;
+  if (opts.has("metrics")) {
+    try {
+      w.metrics_address = metrics::parse_metrics_address(opts.value("metrics", ""));
+      metrics_server.emplace(w.metrics_address, [&] { return worker_metrics.exposition(); });
+    } catch (const metrics::MetricsServerError& e) {
+      throw UsageError(e.what());
+    }
+    w.metrics = &worker_metrics;
+    std::cerr << "flamestream worker " << w.name << ": metrics at http://" << w.metrics_address << "/metrics\n";
+  }
   std::signal(SIGTERM, on_terminate_signal);
   std::signal(SIGINT, on_terminate_signal);
   // A session that expired (a stall longer than its timeout: SIGSTOP, swapping, a paused VM) took

@@ -43,16 +43,24 @@ std::string random_id() {
   return hex;
 }
 
-std::string registration_data(const Registration& r) { return r.endpoint + "\n" + r.incarnation; }
+std::string registration_data(const Registration& r) {
+  return r.endpoint + "\n" + r.incarnation + (r.metrics.empty() ? "" : "\n" + r.metrics);
+}
 
 std::map<std::string, Registration> registered_workers(ZkClient& zk) {
   std::map<std::string, Registration> workers;
   for (const std::string& name : zk.children(kWorkersPath)) {
     const auto data = zk.get(std::string(kWorkersPath) + "/" + name);
     if (!data) continue;  // gone between the two reads
-    const auto newline = data->find('\n');
-    workers[name] = Registration{data->substr(0, newline),
-                                 newline == std::string::npos ? "" : data->substr(newline + 1)};
+    // Lines: endpoint, incarnation, metrics address (optional).
+    std::vector<std::string> lines;
+    for (std::size_t at = 0; at <= data->size();) {
+      const auto end = std::min(data->find('\n', at), data->size());
+      lines.push_back(data->substr(at, end - at));
+      at = end + 1;
+    }
+    lines.resize(std::max<std::size_t>(lines.size(), 3));
+    workers[name] = Registration{lines[0], lines[1], lines[2]};
   }
   return workers;
 }

@@ -1,6 +1,7 @@
 // The cluster's shared state in ZooKeeper, and the one place that knows its layout:
 //
-//   /flamestream/workers/NAME          ephemeral; data: the worker's endpoint, newline, incarnation
+//   /flamestream/workers/NAME          ephemeral; data: the worker's endpoint, newline, incarnation,
+//                                      and, when it serves metrics, newline, metrics HOST:PORT
 //   /flamestream/commits/tick-NNN...   a deployment's last commit and recovery epoch (commit_record.h)
 //   /flamestream/ticks/tick-NNNNNNNNNN  sequential; data: the resolved tick JSON (tick.h)
 //   /flamestream/progress/tick-NNN...   written by the tick's acker host: minimal time, done
@@ -43,6 +44,7 @@ void ensure_layout(ZkClient& zk);
 struct Registration {
   std::string endpoint;
   std::string incarnation;
+  std::string metrics;  // HOST:PORT of its metrics endpoint; empty: none
 };
 std::string registration_data(const Registration& r);
 // 16 random hex digits: incarnations, deployment ids.

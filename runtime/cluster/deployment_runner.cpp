@@ -141,6 +141,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     };
     hooks.commit_ready = [&](const ReadyCommit& c) { state.on_commit_ready(c); };
     hooks.on_peer_message_lost = [&](const std::string& why) { state.request_recovery(why); };
+    hooks.metrics = context.metrics;
     hooks.serve_state = [&](const wire::StateRequest& r) { return serve_state_request(zk, context.data_dir, r); };
     // A tick that continues another takes the committed state of the keys it now owns from the
     // workers that wrote it; a tick's own commits are restored from this worker's snapshots.

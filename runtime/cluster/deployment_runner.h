@@ -24,6 +24,7 @@ struct DeploymentContext {
   EngineConfig config;
   std::filesystem::path data_dir;
   std::uint64_t output_retention_bytes = 0;  // of each sink's output log (0: everything)
+  metrics::WorkerMetrics* metrics = nullptr;  // where each run publishes its metrics (none: nowhere)
 };
 
 // Runs `tick` until this process terminates or a newer tick names it. Returns the messages that

@@ -25,31 +25,6 @@ std::string endpoint_of(std::size_t run, WorkerId w) {
   return "inproc://flamestream-" + std::to_string(run) + "-worker-" + std::to_string(w);
 }
 
-// Live throughput on stderr, at most once a second.
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
-  void update(std::uint64_t lines) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::seconds(1)) return;
-    const double secs = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr, "\r  %llu lines in, %.0f lines/s   ", static_cast<unsigned long long>(lines),
-                 static_cast<double>(lines) / secs);
-    last_ = now;
-    shown_ = true;
-  }
-  ~ProgressLine() {
-    if (shown_) std::fputs("\r\033[K", stderr);
-  }
-
- private:
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_ = start_;
-};
-
 // Every worker has a socket of its own and one to each worker, and the ingest client one to each
 // worker: n·(n+2) sockets, and ZeroMQ opens
 // a descriptor for each. Lets the context hold them all (ZeroMQ's default is 1,023: 31 workers),
@@ -147,13 +122,11 @@ RunStats run_embedded(const Job& job, const EmbeddedOptions& options, Source& so
     ingest.batch_lines = options.ingest_batch_lines;
     ingest.window = options.ingest_window;
     ingest.on_refused = [&](Timestamp ts) { collector.cut(ts); };
-    ProgressLine progress(options.progress);
     try {
       std::vector<std::string> instances;
       for (WorkerId w : placement.hosts[front]) instances.push_back(endpoints[w]);
       IngestClient client(context, instances, job.graph.node(front).name, ingest);
-      client.stream(source, [&] { return !failed.load(); },
-                    [&](std::uint64_t accepted) { progress.update(accepted); });
+      client.stream(source, [&] { return !failed.load(); });
     } catch (const InputError& e) {
       input_error = e;
     } catch (const std::exception&) {

@@ -17,7 +17,6 @@ namespace flamestream {
 struct EmbeddedOptions {
   std::size_t workers = 1;
   EngineConfig engine;
-  bool progress = false;  // live throughput on stderr
   // Lines per ingest batch: large for throughput; 1 lets a paced source offer each line on time.
   std::size_t ingest_batch_lines = 1024;
   std::size_t ingest_window = 4;  // unacknowledged ingest batches

@@ -62,6 +62,9 @@ class FrontHost {
   bool holds_replies() const { return !held_replies_.empty(); }
 
   std::uint64_t inputs() const { return inputs_; }  // lines admitted here
+  // Exactly-once: fdatasync rounds of the ingestion logs so far and their nanoseconds (0 without).
+  std::uint64_t syncs() const { return syncer_ ? syncer_->syncs() : 0; }
+  std::uint64_t sync_ns() const { return syncer_ ? syncer_->sync_ns() : 0; }
 
  private:
   void admit(const std::string& identity, wire::IngestLines& lines, NodeId front);

@@ -1,5 +1,7 @@
 #include "runtime/engine/log_syncer.h"
 
+#include <chrono>
+
 namespace flamestream {
 
 LogSyncer::LogSyncer(std::vector<IngestionLog*> logs)
@@ -44,11 +46,15 @@ void LogSyncer::run() {
     syncing_ = true;
     lock.unlock();
     std::exception_ptr failure;
+    const auto start = std::chrono::steady_clock::now();
     try {
       for (IngestionLog* log : logs_) log->sync();
     } catch (...) {
       failure = std::current_exception();
     }
+    sync_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count(),
+                       std::memory_order_relaxed);
+    syncs_.fetch_add(1, std::memory_order_relaxed);
     lock.lock();
     syncing_ = false;
     if (failure) failure_ = failure;

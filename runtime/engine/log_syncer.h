@@ -33,6 +33,9 @@ class LogSyncer {
   std::uint64_t synced() const;
   // Waits until every requested number is durable and no sync runs (before the loop stops).
   void wait_idle();
+  // fdatasync rounds so far, and the nanoseconds they took (any thread).
+  std::uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
+  std::uint64_t sync_ns() const { return sync_ns_.load(std::memory_order_relaxed); }
 
  private:
   void run();
@@ -42,6 +45,7 @@ class LogSyncer {
   std::condition_variable wake_;
   std::uint64_t requested_ = 0;
   std::atomic<std::uint64_t> synced_{0};
+  std::atomic<std::uint64_t> syncs_{0}, sync_ns_{0};
   bool syncing_ = false;
   bool quit_ = false;
   std::exception_ptr failure_;

@@ -46,6 +46,8 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
                    storage_ ? config.tick_length : 0, placement.mapping.workers(), durability.committed,
                    [this](const wire::Body& body) { broadcast(body); }, hooks_.commit_ready);
   durable_ = durability.committed;
+  if (hooks_.metrics) hooks_.metrics->begin_run(config_.tick, config_.epoch);
+  bytes_at_start_ = transport_.bytes_sent();
   if (storage_) {
     if (durability.handed_over) {
       graph_.restore_state(*durability.handed_over, durability.committed);
@@ -84,6 +86,7 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
     release_durable();
   }
   front_.refuse_pending();
+  if (hooks_.metrics) publish_metrics();
   return std::move(later_tick_);
 }
 
@@ -204,10 +207,12 @@ void WorkerLoop::on_commit(WorkerId from, const wire::Commit& commit) {
   if (commit.end != tick_snapshot_.end())
     return drop("a commit named a tick end other than the last one the minimal time passed");
   if (tick_snapshot_.under_way()) {
+    commit_started_ = Clock::now();
     waiting_commit_ = commit;  // goes on when the snapshot is taken (take_tick_snapshot)
     return;
   }
   if (!tick_snapshot_.ready()) return drop("a commit came for a tick end already committed");
+  commit_started_ = Clock::now();
   commit_tick(commit);
 }
 
@@ -230,6 +235,9 @@ void WorkerLoop::answer_commit() {
   commit_ack_->snapshot = std::move(done->snapshot);
   send(placement_.acker_host, std::move(*commit_ack_));
   commit_ack_.reset();
+  counters_.last_commit_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - commit_started_).count();
+  counters_.commit_ns += counters_.last_commit_ns;
+  ++counters_.commits;
 }
 
 void WorkerLoop::on_commit_ack(WorkerId from, wire::CommitAck& ack) {
@@ -321,6 +329,7 @@ void WorkerLoop::flush_acks() {
     announce_front_progress();
   }
   AckDelta delta = graph_.acks().take();
+  if (!delta.empty()) ++counters_.acker_deltas_sent;
   if (!front_.durable()) {
     if (!delta.empty()) send(placement_.acker_host, std::move(delta));
     return;
@@ -342,6 +351,10 @@ void WorkerLoop::on_timers() {
     next_ack_flush_ = now + config_.ack_flush;
     graph_.report_open_fronts(wall_ns());  // heartbeats: an idle front must not stall the rest
     flush_acks();
+  }
+  if (hooks_.metrics && now >= next_publish_) {
+    next_publish_ = now + std::chrono::milliseconds(100);
+    publish_metrics();
   }
 }
 

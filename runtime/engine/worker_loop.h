@@ -33,6 +33,7 @@
 #include "runtime/engine/worker_storage.h"
 #include "runtime/engine/transport.h"
 #include "runtime/engine/wall_clock.h"
+#include "runtime/metrics/worker_metrics.h"
 #include "runtime/wire/codec.h"
 #include "runtime/worker_graph.h"
 
@@ -59,6 +60,9 @@ class WorkerLoop {
     // A message of a peer of this run could not be decoded: what it carried is lost, so the run
     // cannot finish right. Told why; recovering (a new epoch from the last commit) is the caller's.
     std::function<void(const std::string& why)> on_peer_message_lost;
+    // Where the loop publishes its metrics, a few times a second and when it stops (none: it
+    // publishes nothing). Outlives the loop.
+    metrics::WorkerMetrics* metrics = nullptr;
   };
 
   struct Counters {
@@ -66,6 +70,10 @@ class WorkerLoop {
     std::uint64_t pages_in = 0;
     std::uint64_t dropped_messages = 0;  // failed validation
     std::uint64_t acker_deltas = 0;      // applied here, when this worker hosts the acker
+    std::uint64_t acker_deltas_sent = 0;
+    std::uint64_t commits = 0;           // commits acknowledged (exactly-once)
+    std::uint64_t commit_ns = 0;         // their time from the Commit to the acknowledgment
+    std::uint64_t last_commit_ns = 0;
   };
 
   // Restoring the committed state may throw SnapshotError (a missing or damaged snapshot).
@@ -119,6 +127,8 @@ class WorkerLoop {
   void take_tick_snapshot(std::size_t max_slots);
   void commit_tick(const wire::Commit& commit);
   std::chrono::microseconds until_next_timer() const;
+  // Copies the counters and gauges to hooks_.metrics (worker_loop_metrics.cpp).
+  void publish_metrics();
 
   // Declared first: the graph's config reads it. With several front instances the groupings hold
   // input straight from fronts until every front's worker has announced progress past it.
@@ -157,6 +167,9 @@ class WorkerLoop {
   std::vector<Transport::Incoming> later_tick_;  // messages for the next deployment, in order
   std::size_t later_tick_bytes_ = 0;
   Counters counters_;
+  Clock::time_point next_publish_;
+  Clock::time_point commit_started_;  // when the Commit under way came
+  std::uint64_t bytes_at_start_ = 0;  // the transport's count when this run began (it outlives runs)
 };
 
 }  // namespace flamestream
