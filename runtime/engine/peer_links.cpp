@@ -33,6 +33,9 @@ void set_link_options(zmq::socket_t& socket, bool connecting) {
   socket.set(zmq::sockopt::tcp_keepalive_idle, 2);
   socket.set(zmq::sockopt::tcp_keepalive_intvl, 1);
   socket.set(zmq::sockopt::tcp_keepalive_cnt, 3);
+  // Heartbeats cannot go out while a connection's send buffer is full (a partition with data in
+  // flight): the kernel then gives up on data unacknowledged this long (TCP_USER_TIMEOUT).
+  socket.set(zmq::sockopt::tcp_maxrt, static_cast<int>(t.heartbeat_timeout.count()));
   if (!connecting) return;
   socket.set(zmq::sockopt::reconnect_ivl, static_cast<int>(t.reconnect_interval.count()));
   socket.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(t.reconnect_interval_max.count()));
@@ -108,10 +111,9 @@ void PeerLinks::on_event(Watched& watched, std::uint16_t event, std::vector<std:
   if (event != ZMQ_EVENT_DISCONNECTED || !link.up) return;  // a connection that never got through
   watched.broke = true;
   link = Link{false, true, now, wall_ms(), true, true};
-  log("link to " + watched.peer + " lost: the connection closed, or nothing came back for " +
-      seconds(kLinkTiming.heartbeat_timeout) + "; reconnecting every " +
-      std::to_string(kLinkTiming.reconnect_interval.count()) + "-" +
-      std::to_string(kLinkTiming.reconnect_interval_max.count()) + " ms");
+  log("link to " + watched.peer + " lost: the connection closed (by the peer, or after " +
+      seconds(kLinkTiming.heartbeat_timeout) + " with no answer to heartbeats or to data sent); " +
+      "trying to reconnect every " + std::to_string(kLinkTiming.reconnect_interval.count()) + " ms");
 }
 
 std::vector<SilentLink> PeerLinks::silent() const {

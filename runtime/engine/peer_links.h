@@ -1,10 +1,11 @@
 // The health of one worker's links to its peers, as ZeroMQ itself sees them.
 //
 // Each peer DEALER (transport.h) gets a socket monitor. ZeroMQ heartbeats every connection
-// (kHeartbeat: a PING every interval, the connection closed when nothing at all came back for the
-// timeout), so a partition, a stalled peer or a dead one ends as a DISCONNECTED event within
-// seconds, and the DEALER reconnects every few hundred milliseconds until a handshake succeeds
-// again. Invariant: a link is reported silent only while no connection to that peer is up — lost
+// (kLinkTiming: a PING every interval, the connection closed when nothing at all came back for the
+// timeout), and the kernel closes one whose sent data stays unacknowledged that long (a full send
+// buffer holds the PINGs back), so a partition, a stalled peer or a dead one ends as a
+// DISCONNECTED event within seconds, and the DEALER tries to reconnect every 100 ms until a
+// handshake succeeds again. Invariant: a link is reported silent only while no connection to that peer is up — lost
 // (an established connection closed) or never up for kSilentAfter since it was first asked for —
 // and `since` is when that was first known; a link is "back" only once a handshake succeeded.
 // Links are kept by peer name across runs (a recovery makes new sockets to the same peers): a
@@ -26,7 +27,7 @@ struct LinkTiming {
   std::chrono::milliseconds heartbeat_interval{500};
   std::chrono::milliseconds heartbeat_timeout{3000};  // silence that closes a connection
   std::chrono::milliseconds reconnect_interval{100};
-  std::chrono::milliseconds reconnect_interval_max{250};
+  std::chrono::milliseconds reconnect_interval_max{0};  // 0: every reconnect_interval, no backoff
   std::chrono::milliseconds connect_timeout{1000};  // a SYN nobody answers is retried after this
 };
 inline constexpr LinkTiming kLinkTiming{};
