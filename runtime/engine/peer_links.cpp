@@ -43,6 +43,7 @@ void set_link_options(zmq::socket_t& socket, bool connecting) {
 }
 
 void PeerLinks::unwatch_all() {
+  for (auto& [w, watched] : watched_) zmq_socket_monitor(watched.socket, nullptr, 0);
   watched_.clear();
   std::lock_guard lock(mutex_);
   for (auto& [peer, link] : links_) link.watched = false;
@@ -53,10 +54,14 @@ void PeerLinks::watch(std::size_t w, zmq::socket_t& socket, const std::string& p
                                std::to_string(reinterpret_cast<std::uintptr_t>(this)) + "-" +
                                std::to_string(++monitors_);
   if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), kEvents) != 0) throw zmq::error_t();
-  Watched watched{peer, zmq::socket_t(context_, zmq::socket_type::pair)};
+  Watched watched{socket.handle(), peer, zmq::socket_t(context_, zmq::socket_type::pair)};
   watched.monitor.set(zmq::sockopt::linger, 0);
+  watched.monitor.set(zmq::sockopt::rcvhwm, 0);  // events queue, never block the sender
   watched.monitor.connect(endpoint);  // before the socket connects: no event is missed
-  watched_.erase(w);
+  if (auto it = watched_.find(w); it != watched_.end()) {
+    zmq_socket_monitor(it->second.socket, nullptr, 0);
+    watched_.erase(it);
+  }
   watched_.emplace(w, std::move(watched));
   std::lock_guard lock(mutex_);
   Link& link = links_[peer];

@@ -28,7 +28,10 @@ struct LinkTiming {
   std::chrono::milliseconds heartbeat_timeout{3000};  // silence that closes a connection
   std::chrono::milliseconds reconnect_interval{100};
   std::chrono::milliseconds reconnect_interval_max{0};  // 0: every reconnect_interval, no backoff
-  std::chrono::milliseconds connect_timeout{1000};  // a SYN nobody answers is retried after this
+  // A connection attempt whose SYN went unanswered is abandoned after this and made again: the
+  // kernel would resend the SYN only after a second, so a link healed just after a SYN was lost
+  // would wait that long. Workers are on one network (round trips well under this).
+  std::chrono::milliseconds connect_timeout{250};
 };
 inline constexpr LinkTiming kLinkTiming{};
 
@@ -47,7 +50,9 @@ class PeerLinks {
   // How the log names this process ("flamestream worker w1"); empty: nothing is logged.
   void set_log_name(std::string name) { log_name_ = std::move(name); }
 
-  // Forgets the sockets watched so far (they are about to close); the links' states stay.
+  // Stops watching the sockets watched so far; call it while they are still open (ZeroMQ's I/O
+  // thread sends monitor events blocking: a monitor whose reader is gone can hang it). The links'
+  // states stay.
   void unwatch_all();
   // Watches `socket`, the DEALER to peer `peer` (index `w` of the run), before it connects.
   void watch(std::size_t w, zmq::socket_t& socket, const std::string& peer);
@@ -70,6 +75,7 @@ class PeerLinks {
     bool watched = false;  // a socket of the current run goes to this peer
   };
   struct Watched {
+    void* socket;  // the DEALER watched
     std::string peer;
     zmq::socket_t monitor;
     bool broke = false;  // this socket's connection closed after a handshake succeeded

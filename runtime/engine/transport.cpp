@@ -33,9 +33,11 @@ Transport::Transport(zmq::context_t& context, const std::string& listen, const C
   endpoint_ = router_.get(zmq::sockopt::last_endpoint);
 }
 
+Transport::~Transport() { links_->unwatch_all(); }
+
 void Transport::connect_peers(const std::vector<std::string>& endpoints, WorkerId self,
                               const std::string& identity, const std::vector<std::string>& names) {
-  links_->unwatch_all();
+  links_->unwatch_all();  // stops the monitors while the sockets they watch are open
   peers_.clear();
   sent_.assign(endpoints.size(), 0);
   // "peer/TICK/EPOCH/": the prefix of every identity of this run.

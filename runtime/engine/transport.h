@@ -42,6 +42,9 @@ class Transport {
   // Binds `listen` only: for a worker whose peers are not known yet. With `key` (it must outlive
   // the transport), every connection in and out is CURVE; without, plain.
   Transport(zmq::context_t& context, const std::string& listen, const ClusterKey* key = nullptr);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
 
   // Binds the same socket to one more endpoint (e.g. an inproc:// control endpoint).
   void bind_also(const std::string& endpoint) { router_.bind(endpoint); }
@@ -98,9 +101,9 @@ class Transport {
   const ClusterKey* key_;
   zmq::socket_t router_;
   std::string endpoint_;
+  std::unique_ptr<PeerLinks> links_;  // monitors of peers_: stopped before those close
   std::vector<zmq::socket_t> peers_;  // by worker id; the own slot stays unconnected
   std::vector<std::uint64_t> sent_;    // by worker id: messages sent on its socket so far
-  std::unique_ptr<PeerLinks> links_;   // declared after peers_: its monitors close first
   ChannelOrder order_;
   std::string run_prefix_;  // of the identities of the run connect_peers joined
   std::function<void(const std::string&)> on_lost_;
