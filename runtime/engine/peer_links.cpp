@@ -86,7 +86,7 @@ std::vector<std::size_t> PeerLinks::poll() {
       if (event.size() < sizeof(std::uint16_t)) continue;
       std::uint16_t id = 0;
       std::memcpy(&id, event.data(), sizeof id);
-      on_event(watched, id, back);
+      on_event(watched, id);
       if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && watched.broke) {
         watched.broke = false;
         back.push_back(w);
@@ -103,7 +103,7 @@ std::vector<std::size_t> PeerLinks::poll() {
   return back;
 }
 
-void PeerLinks::on_event(Watched& watched, std::uint16_t event, std::vector<std::size_t>&) {
+void PeerLinks::on_event(Watched& watched, std::uint16_t event) {
   std::lock_guard lock(mutex_);
   Link& link = links_[watched.peer];
   const auto now = Clock::now();

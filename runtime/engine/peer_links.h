@@ -81,7 +81,7 @@ class PeerLinks {
     bool broke = false;  // this socket's connection closed after a handshake succeeded
   };
 
-  void on_event(Watched& watched, std::uint16_t event, std::vector<std::size_t>& back);
+  void on_event(Watched& watched, std::uint16_t event);
   void log(const std::string& line) const;
 
   zmq::context_t& context_;
