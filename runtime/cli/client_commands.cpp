@@ -4,6 +4,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -386,7 +387,9 @@ int status_command(const std::vector<std::string>& args) {
   const auto workers = registered_workers(*zk);
   std::cout << "workers: " << workers.size() << "\n";
   for (const auto& [name, r] : workers) std::cout << "  " << name << "  " << r.endpoint << "\n";
-  print_silent_links(std::cout, read_silent_links(*zk),
+  std::set<std::string> registered;
+  for (const auto& [name, r] : workers) registered.insert(name);
+  print_silent_links(std::cout, read_silent_links(*zk), registered,
                      std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count());

@@ -64,7 +64,7 @@ std::map<std::string, std::vector<SilentLink>> read_silent_links(ZkClient& zk) {
 }
 
 void print_silent_links(std::ostream& out, const std::map<std::string, std::vector<SilentLink>>& links,
-                        std::int64_t now_ms) {
+                        const std::set<std::string>& registered, std::int64_t now_ms) {
   std::size_t count = 0;
   for (const auto& [name, silent] : links) count += silent.size();
   if (count == 0) {
@@ -75,7 +75,8 @@ void print_silent_links(std::ostream& out, const std::map<std::string, std::vect
   for (const auto& [name, silent] : links)
     for (const SilentLink& s : silent)
       out << "  link " << name << " -> " << s.peer << " silent since " << clock_time(s.since_ms) << " ("
-          << std::max<std::int64_t>(0, (now_ms - s.since_ms) / 1000) << " s)\n";
+          << std::max<std::int64_t>(0, (now_ms - s.since_ms) / 1000) << " s"
+          << (registered.count(s.peer) ? "" : "; " + s.peer + " is not registered") << ")\n";
 }
 
 }  // namespace flamestream

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,9 @@ class LinkReport {
 // Every worker's silent links, by worker name.
 std::map<std::string, std::vector<SilentLink>> read_silent_links(ZkClient& zk);
 
-// `status`'s lines: "  link w1 -> w2 silent since 12:01:03 (14 s)", or that every link answers.
+// `status`'s lines: "  link w1 -> w2 silent since 12:01:03 (14 s)", with "; w2 is not registered"
+// for a peer that is gone (dead, or cut from ZooKeeper too), or that no link is silent.
 void print_silent_links(std::ostream& out, const std::map<std::string, std::vector<SilentLink>>& links,
-                        std::int64_t now_ms);
+                        const std::set<std::string>& registered, std::int64_t now_ms);
 
 }  // namespace flamestream

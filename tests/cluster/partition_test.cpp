@@ -3,7 +3,7 @@
 // w1 and w2 are cut off from each other for ten seconds (a blackhole route each way; both still
 // reach ZooKeeper and w3). `status` must name the silent links within seconds, the output must
 // stand still while the cut lasts (it is real), flow again within a second of the heal, and end
-// exactly as the reference says.
+// exactly as the reference says. A peer killed afterwards is shown silent and not registered.
 #include "tests/cluster/cluster_fixture.h"
 #include "tests/cluster/net_lab.h"
 
@@ -127,7 +127,19 @@ TEST_F(PartitionTest, TwoWorkersCutOffFromEachOtherAreReportedFlowAgainWithinASe
   EXPECT_NE(w1.find("link to w2 lost"), std::string::npos) << w1;
   EXPECT_NE(w1.find("link to w2 back after"), std::string::npos) << w1;
   EXPECT_EQ(w1.find("link to w3 lost"), std::string::npos) << w1;
-  for (const Worker& w : workers) ::kill(w.process->pid(), SIGTERM);
+
+  // A peer that dies: its links are silent at once (the connection closed), and once its
+  // registration is gone `status` says so — not a partition.
+  ::kill(workers[2].process->pid(), SIGKILL);
+  const std::string dead = poll_status([](const std::string& s) {
+    return s.find("link w1 -> w3 silent since ") != std::string::npos &&
+           s.find("link w2 -> w3 silent since ") != std::string::npos &&
+           s.find("w3 is not registered") != std::string::npos;
+  }, 15s);
+  EXPECT_NE(dead.find("link w1 -> w3 silent since "), std::string::npos) << dead;
+  EXPECT_NE(dead.find("link w2 -> w3 silent since "), std::string::npos) << dead;
+  EXPECT_NE(dead.find("; w3 is not registered)"), std::string::npos) << dead;
+  for (std::size_t i = 0; i < 2; ++i) ::kill(workers[i].process->pid(), SIGTERM);
 }
 
 }  // namespace
