@@ -4,6 +4,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "runtime/cluster/cluster_state.h"
 #include "runtime/cluster/commit_record.h"
 #include "runtime/cluster/job_store.h"
+#include "runtime/cluster/link_report.h"
 #include "runtime/cluster/strict_json.h"
 #include "runtime/cli/rescale.h"
 #include "runtime/cli/tail_client.h"
@@ -386,8 +388,9 @@ int tail_command(const std::vector<std::string>& args) {
 std::string status_usage() {
   return "usage: flamestream status --zk HOST:PORT [--key-file FILE | --insecure]\n"
          "\n"
-         "Shows the registered workers, the submitted ticks with their placement and minimal\n"
-         "time, and the committed ticks.\n"
+         "Shows the registered workers, the links between them that are silent (a worker found\n"
+         "no working connection to a peer: `link w1 -> w2 silent since 12:01:03 (14 s)`), the\n"
+         "submitted ticks with their placement and minimal time, and the committed ticks.\n"
          "\n" +
          key_usage();
 }
@@ -401,6 +404,12 @@ int status_command(const std::vector<std::string>& args) {
   const auto workers = registered_workers(*zk);
   std::cout << "workers: " << workers.size() << "\n";
   for (const auto& [name, r] : workers) std::cout << "  " << name << "  " << r.endpoint << "\n";
+  std::set<std::string> registered;
+  for (const auto& [name, r] : workers) registered.insert(name);
+  print_silent_links(std::cout, read_silent_links(*zk), registered,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
   const auto ticks = all_ticks(*zk);
   std::cout << "ticks: " << ticks.size() << "\n";
   for (const DeployedTick& t : ticks) {

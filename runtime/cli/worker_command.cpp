@@ -79,7 +79,9 @@ std::string worker_usage() {
          "Runs one cluster worker: registers NAME in ZooKeeper (an ephemeral node, gone when the\n"
          "process is), waits for ticks that name it, and runs them. Stops on SIGTERM or SIGINT.\n"
          "A process that stalled past its session (4 s) registers again when it resumes and\n"
-         "rejoins its ticks through their recovery.\n"
+         "rejoins its ticks through their recovery. Links to the other workers carry heartbeats:\n"
+         "one silent for 3 s is logged and shown by `flamestream status`, reconnected every\n"
+         "100 ms, and a connection that lost messages starts a recovery from the last commit.\n"
          "\n"
          "options:\n"
          "  --zk HOST:PORT      ZooKeeper connect string (required)\n"
@@ -128,8 +130,8 @@ struct WorkerSettings {
 };
 
 // Runs the worker for one ZooKeeper session: registers, runs the ticks that name it, and returns
-// once told to terminate (false) or once the session expired (true: its registration is gone, and
-// the cluster already recovers its deployments without it).
+// once told to terminate (false) or once the session expired (true: its registration is gone; the
+// other workers of its deployments hold their runs, waiting, until it registers again).
 bool run_one_session(const WorkerSettings& w) {
   // A short session: when this process dies, its registration goes within seconds, and that is
   // what starts the recovery of the deployments it ran.
@@ -153,6 +155,11 @@ bool run_one_session(const WorkerSettings& w) {
   WorkerState state;
   state.name = w.name;
   state.incarnation = random_id();
+  // Links: changes are logged, silence is written for `status` (the supervisor), and a peer's
+  // connection that lost messages starts a recovery of the run it belongs to.
+  transport->set_log_name("flamestream worker " + w.name);
+  transport->on_messages_lost([&state](const std::string& why) { state.request_recovery(why); });
+  state.silent_links = [&transport] { return transport->silent_links(); };
   register_worker(*zk, w.name, registration_data({endpoint, state.incarnation, w.metrics_address}));
   std::cerr << "flamestream worker " << w.name << ": listening on " << endpoint << "\n";
 
@@ -217,16 +224,18 @@ int worker_command(const std::vector<std::string>& args) {
   std::signal(SIGTERM, on_terminate_signal);
   std::signal(SIGINT, on_terminate_signal);
   // A session that expired (a stall longer than its timeout: SIGSTOP, swapping, a paused VM) took
-  // the registration with it, and the cluster recovers without this process. It rejoins as a
-  // restarted worker would: a new session, a new incarnation, the same name, endpoint and data;
-  // the recovery that follows brings it back into its deployments.
+  // the registration with it. Nothing recovers without this process: the other workers of its
+  // deployments wait for it. It rejoins as a restarted worker would: a new session, a new
+  // incarnation, the same name, endpoint and data; the recovery that its new registration starts
+  // brings it back into its deployments.
   // Process-wide, so it outlives each session: job libraries of the ticks are fetched here.
   set_job_cache_dir(w.data_dir / "jobs");
   while (run_one_session(w)) {
     g_session_expired = false;
     std::cerr << "flamestream worker " << w.name
-              << ": the ZooKeeper session expired (the process stalled longer than its timeout); "
-                 "rejoining with a new session\n";
+              << ": the ZooKeeper session expired (no word between this process and ZooKeeper for "
+                 "longer than its timeout: a stall, or a partition); rejoining with a new session — the "
+                 "other workers of its ticks waited for it and recover with it once it is registered\n";
   }
   std::cerr << "flamestream worker " << w.name << ": stopped\n";
   return 0;

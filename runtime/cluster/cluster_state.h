@@ -5,6 +5,7 @@
 //   /flamestream/commits/tick-NNN...   a deployment's last commit and recovery epoch (commit_record.h)
 //   /flamestream/ticks/tick-NNNNNNNNNN  sequential; data: the resolved tick JSON (tick.h)
 //   /flamestream/progress/tick-NNN...   written by the tick's acker host: minimal time, done
+//   /flamestream/links/NAME            ephemeral; a worker's silent peer links (link_report.h)
 //
 // Everything else reads and writes through these functions, so a newcomer finds the layout here.
 #pragma once

@@ -123,7 +123,8 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
       continue;
     }
     context.transport.connect_peers(endpoints, self,
-                                    Transport::peer_identity(tick.id, record ? record->epoch : 0, self));
+                                    Transport::peer_identity(tick.id, record ? record->epoch : 0, self),
+                                    tick.spec.workers);
     std::optional<WorkerStorage> storage;
     if (exactly_once)
       storage.emplace(context.data_dir / tick.spec.storage_name(tick.node), job.graph, placement, self,
@@ -167,6 +168,9 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
                     Durability{storage ? &*storage : nullptr, record ? record->committed : 0,
                                inherited ? &handed_over : nullptr});
     state.start_run({tick, record, &loop, placement.acker_host == self});
+    // A peer's connection that lost messages before the run began (while this worker restored its
+    // state) counts as much as one during it: the transport's hook found no run to tell then.
+    if (const auto& lost = context.transport.messages_lost()) state.request_recovery(*lost);
     std::cerr << "flamestream worker " << state.name << ": running " << tick.node << " epoch "
               << config.epoch << " (" << tick.spec.graph << ", worker " << self + 1 << " of "
               << tick.spec.workers.size() << ", committed up to " << (record ? record->committed : 0)

@@ -3,6 +3,8 @@
 #include <iostream>
 #include <thread>
 
+#include "runtime/cluster/link_report.h"
+
 namespace flamestream {
 
 namespace {
@@ -18,6 +20,8 @@ constexpr auto kRecheck = std::chrono::seconds(1);
 constexpr auto kPublishProgress = std::chrono::seconds(1);
 // After a failed call (ZooKeeper away), the next attempt waits this long.
 constexpr auto kRetry = std::chrono::milliseconds(100);
+// How often the worker's silent links are compared with what it last wrote (a write only on change).
+constexpr auto kLinkCheck = std::chrono::milliseconds(200);
 
 
 // Why the running loop must stop, or empty if it runs on.
@@ -144,8 +148,18 @@ void supervise(std::stop_token quit, ZkClient& zk, zmq::context_t& context, Work
   auto retry_at = std::chrono::steady_clock::time_point{};
   bool logged = false;
   bool told_unrecoverable = false;
+  LinkReport links(state.name);
+  auto links_checked = std::chrono::steady_clock::time_point{};
   while (!quit.stop_requested()) {
     std::this_thread::sleep_for(kPoll);
+    if (state.silent_links && std::chrono::steady_clock::now() - links_checked >= kLinkCheck) {
+      links_checked = std::chrono::steady_clock::now();
+      try {
+        links.publish(zk, state.silent_links());
+      } catch (const std::exception&) {
+        // ZooKeeper away: the next check writes it (the loop below says that ZooKeeper is away).
+      }
+    }
     // A copy of the run, so ZooKeeper calls (slow while it is away) never hold the loop up.
     WorkerState::Run run;
     std::optional<ReadyCommit> ready;

@@ -7,10 +7,13 @@
 // the loop lost a message of a peer (request_recovery), it moves the epoch on itself, so every
 // worker of the run rolls back to the last commit as after a death. On
 // the acker's host it records ready commits with a compare-and-set on the commit record and tells
-// the loop once one is durable, and publishes the minimal time as the tick's progress.
+// the loop once one is durable, and publishes the minimal time as the tick's progress. Whether a
+// run is under way or not, it writes the worker's silent peer links where `status` reads them
+// (link_report.h).
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -18,6 +21,7 @@
 #include <zmq.hpp>
 
 #include "runtime/cluster/commit_record.h"
+#include "runtime/engine/peer_links.h"
 #include "runtime/engine/worker_loop.h"
 
 namespace flamestream {
@@ -30,6 +34,9 @@ class WorkerState {
   std::string name;
   std::string incarnation;
   std::atomic<bool> terminate{false};
+  // The worker's peer links that are silent now (Transport::silent_links); thread-safe. Set
+  // before the supervisor starts.
+  std::function<std::vector<SilentLink>()> silent_links;
 
   // A run of a deployment: `record` is the commit record its epoch started from (or last wrote).
   struct Run {

@@ -20,7 +20,11 @@ class ClusterTest : public ::testing::Test {
     Process* process = nullptr;
   };
 
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { set_up_suite({}, {}); }
+
+  // The suite's ZooKeeper with `options`; the workers and commands reach it at `host` (default:
+  // where it listens).
+  static void set_up_suite(const ZkServer::Options& options, const std::string& host) {
     bin_ = env_or_empty("FLAMESTREAM_BIN");
     source_root_ = env_or_empty("FLAMESTREAM_SOURCE_ROOT");
     if (bin_.empty() || !fs::exists(bin_)) {
@@ -32,7 +36,8 @@ class ClusterTest : public ::testing::Test {
       return;
     }
     try {
-      server_ = new ZkServer();
+      server_ = new ZkServer(options);
+      zk_host_ = host.empty() ? server_->connect_string() : host + ":" + std::to_string(server_->port());
       std::printf("ZooKeeper at %s served after %lld ms\n", server_->connect_string().c_str(),
                   static_cast<long long>(server_->last_start_duration().count()));
       suite_dir_ = test_support::make_temp_dir("flamestream-cluster-test-");
@@ -63,7 +68,7 @@ class ClusterTest : public ::testing::Test {
             info->name();
     connect_admin();
     admin_->ensure_path(root_);
-    zk_ = server_->connect_string() + root_;
+    zk_ = zk_host_ + root_;
     dir_ = suite_dir_ / info->name();
     fs::create_directories(dir_);
   }
@@ -298,6 +303,7 @@ class ClusterTest : public ::testing::Test {
   inline static std::string bin_;
   inline static std::string source_root_;
   inline static ZkServer* server_ = nullptr;
+  inline static std::string zk_host_;  // HOST:PORT of the suite's ZooKeeper, for the workers
   inline static std::string setup_error_;
   inline static fs::path suite_dir_;
   inline static fs::path key_file_;

@@ -141,7 +141,7 @@ ZkServer::ZkServer(Options options) : options_(options) {
   cfg << "tickTime=" << options_.tick_time_ms << "\n"
       << "dataDir=" << (dir_ / "data").string() << "\n"
       << "clientPort=" << port_ << "\n"
-      << "clientPortAddress=127.0.0.1\n"
+      << "clientPortAddress=" << options_.client_address << "\n"
       << "admin.enableServer=false\n"
       << "4lw.commands.whitelist=ruok,srvr,stat,mntr\n";
   cfg.close();

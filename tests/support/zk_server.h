@@ -1,7 +1,7 @@
 #pragma once
 
 // A real ZooKeeper server (Java, standalone) for tests: fork/exec of ZooKeeperServerMain with a
-// config in a fresh temp dir, listening on 127.0.0.1 only, on a free port.
+// config in a fresh temp dir, listening on 127.0.0.1 only (Options::client_address), on a free port.
 //
 // * The constructor starts it and returns once it serves (a client session was established);
 //   throws std::runtime_error (with the tail of the server's output) if it does not.
@@ -30,6 +30,9 @@ class ZkServer {
   struct Options {
     int tick_time_ms = 2000;  // sessions may last 2..20 ticks
     std::chrono::milliseconds start_timeout{20000};
+    // Where it listens: 127.0.0.1, or 0.0.0.0 for clients in other network namespaces (the
+    // readiness probes still go to 127.0.0.1).
+    std::string client_address = "127.0.0.1";
   };
 
   ZkServer();
