@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Word count's memory per live key: peak RSS of `flamestream run wordcount` over K distinct words,
+minus the same run over 10 distinct words, divided by K (experiments/results/memory_per_key.md).
+
+    bytes_per_key.py [--flamestream build/flamestream] [--words N] [--keys 100000,1000000]
+                     [--workers W] [--runs R] [--dir DIR]
+
+Every input has the same N words, ten a line, so the runs differ only in how many keys they hold:
+the vocabulary of K words (lowercase, 4 to 8 letters) is dealt out in a seeded shuffled order, over
+and over, so every key stays in use to the end and the state at the end holds all K. Peak RSS is
+`/usr/bin/time -v`'s "Maximum resident set size"; each figure is the median of R runs. Only the
+standard library.
+"""
+
+import argparse
+import os
+import random
+import re
+import statistics
+import string
+import subprocess
+import sys
+
+
+def word_of(i):
+    letters = []
+    i += 26 * 26
+    while i:
+        i, r = divmod(i, 26)
+        letters.append(string.ascii_lowercase[r])
+    return "".join(reversed(letters))
+
+
+def write_input(path, keys, words, seed=20261205):
+    if os.path.exists(path):
+        return
+    vocab = [word_of(i) for i in range(keys)]
+    random.Random(seed).shuffle(vocab)
+    with open(path + ".tmp", "w") as f:
+        line = []
+        for n in range(words):
+            line.append(vocab[n % keys])
+            if len(line) == 10:
+                f.write(" ".join(line) + "\n")
+                line = []
+        if line:
+            f.write(" ".join(line) + "\n")
+    os.rename(path + ".tmp", path)
+
+
+def peak_rss_kib(flamestream, path, workers):
+    cmd = ["/usr/bin/time", "-v", flamestream, "run", "wordcount", "--workers", str(workers),
+           "--input", path, "--output", "/dev/null"]
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit("failed: " + " ".join(cmd) + "\n" + r.stderr)
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    return int(m.group(1))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--flamestream", default="build/flamestream")
+    p.add_argument("--words", type=int, default=2_000_000)
+    p.add_argument("--keys", default="100000,1000000")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--dir", default="/tmp/fs_bytes_per_key")
+    a = p.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    key_counts = [int(k) for k in a.keys.split(",")]
+
+    def median_rss(keys):
+        path = os.path.join(a.dir, f"words{a.words}_keys{keys}.txt")
+        write_input(path, keys, a.words)
+        return statistics.median(peak_rss_kib(a.flamestream, path, a.workers) for _ in range(a.runs))
+
+    base = median_rss(10)
+    print(f"words {a.words}, workers {a.workers}, median of {a.runs} runs")
+    print(f"keys 10: peak RSS {base / 1024:.1f} MiB (baseline)")
+    for keys in key_counts:
+        rss = median_rss(keys)
+        per_key = (rss - base) * 1024 / keys
+        print(f"keys {keys}: peak RSS {rss / 1024:.1f} MiB, bytes per key {per_key:.0f}")
+
+
+if __name__ == "__main__":
+    main()
