@@ -21,27 +21,18 @@ auto position(Bucket& bucket, const Meta& meta) {
 void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& out) {
   check_invariant(in.meta.time.ts >= min_ts_,
                   "an item below the minimal time reached a grouping: the acker released too early");
-  Slot* slot = nullptr;
-  if (op_->key_part) {
-    // The key is copied only for a new bucket.
-    const Value& key = op_->key_part(in.payload);
-    slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
-    if (!slot) slot = &new_slot(Key{key, hash});
-  } else {
-    Value key = op_->key(in.payload);
-    slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
-    if (!slot) slot = &new_slot(Key{std::move(key), hash});
-  }
+  Slot* slot = op_->key_part ? find_slot(op_->key_part(in.payload), hash) : find_slot(op_->key(in.payload), hash);
+  if (!slot) slot = &new_slot(hash);
   Bucket& bucket = slot->quiet() ? slot->wake(op_->window + 1) : slot->bucket();
   if (in.tombstone) {
     cancel(bucket, in, out);
-    if (bucket.empty() && !slot->queued) erase_slot(slot);
+    if (bucket.empty() && !slot->queued()) erase_slot(slot);
     return;
   }
   trim(bucket);  // the bucket is in the caches now: the cheapest moment to trim it
-  if (!slot->queued) {
+  if (!slot->queued()) {
     trim_queue_.emplace_back(in.meta.time.ts, slot);
-    slot->queued = true;
+    slot->set_queued(true);
   }
   insert(bucket, std::move(in), out);
 }
@@ -54,7 +45,7 @@ void GroupingState::prefetch(std::uint64_t key_hash, PrefetchStage stage) const 
   if (stage == PrefetchStage::slot) return __builtin_prefetch(slot);
   if (slot->quiet()) {
     // Its one item lies in the slot itself: only its payload is left to fetch.
-    if (stage == PrefetchStage::newest_entry) slot->final_item().payload.prefetch();
+    if (stage == PrefetchStage::newest_entry) slot->final_payload().prefetch();
     return;
   }
   if (slot->bucket().empty()) return;
@@ -67,9 +58,17 @@ void GroupingState::prefetch(std::uint64_t key_hash, PrefetchStage stage) const 
   newest.item.payload.prefetch();
 }
 
-GroupingState::Slot& GroupingState::new_slot(Key key) {
-  const std::uint64_t hash = key.hash;
-  auto slot = std::make_unique<Slot>(std::move(key));
+GroupingState::Slot* GroupingState::find_slot(const Value& key, std::uint64_t hash) const {
+  // A slot's key is its items': computed again only when the whole 64-bit hash matches. An empty
+  // slot holds no key (it waits to be freed), and a new bucket of its key goes elsewhere.
+  return slots_.find(hash, [&](const Slot& s) {
+    if (s.empty()) return false;
+    return op_->key_part ? op_->key_part(s.first_payload()) == key : op_->key(s.first_payload()) == key;
+  });
+}
+
+GroupingState::Slot& GroupingState::new_slot(std::uint64_t hash) {
+  auto slot = std::make_unique<Slot>(hash);
   // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word
   // count's steady state) without regrowth, and no more: memory is per live key.
   slot->bucket().reserve(op_->window + 1);
@@ -167,7 +166,7 @@ void GroupingState::on_min_time(Timestamp min_ts) {
     if (first_live != kInfinity) {
       trim_queue_.emplace_back(first_live, slot);  // to be trimmed again once those are final
     } else {
-      slot->queued = false;
+      slot->set_queued(false);
       // Every entry is final: the key went quiet, and keeps only its last w−1 items until its
       // next one comes. Most keys of a large vocabulary are in that state most of the time: one
       // item is kept in the slot itself, more in a bucket without spare room.
@@ -211,7 +210,7 @@ Timestamp GroupingState::trim(Bucket& bucket) const {
 
 void GroupingState::erase_slot(Slot* slot) {
   if (snapshot_.end != 0) return snapshot_.unerased.push_back(slot);  // the snapshot may visit it
-  slots_.erase(slot, slot->key.hash);
+  slots_.erase(slot, slot->hash);
 }
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {
@@ -246,8 +245,7 @@ std::vector<std::pair<std::uint64_t, const GroupingState::Slot*>> GroupingState:
 
 void GroupingState::append_committed(const Slot& slot, Timestamp end, std::vector<Item>& out) const {
   if (slot.quiet()) {
-    const FinalItem& item = slot.final_item();
-    if (item.time.ts < end) out.push_back(Item{item.payload, Meta{item.time, {}}, false});
+    if (slot.final_time().ts < end) out.push_back(Item{slot.final_payload(), Meta{slot.final_time(), {}}, false});
     return;
   }
   const Bucket& bucket = slot.bucket();
@@ -296,7 +294,7 @@ void GroupingState::end_snapshot() {
   std::sort(unerased.begin(), unerased.end());
   unerased.erase(std::unique(unerased.begin(), unerased.end()), unerased.end());
   for (Slot* slot : unerased)
-    if (slot->empty() && !slot->queued) slots_.erase(slot, slot->key.hash);
+    if (slot->empty() && !slot->queued()) slots_.erase(slot, slot->hash);
   unerased.clear();
 }
 
@@ -307,10 +305,10 @@ void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
   for (const Item& item : items) {
     check_invariant(item.meta.time.ts < end && !item.tombstone,
                     "a committed grouping state holds only live items below its tick end");
-    Value key = op_->key(item.payload);
+    const Value key = op_->key(item.payload);
     const std::uint64_t hash = key.hash();  // = op_->key_hash(item.payload)
-    Slot* slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
-    if (!slot) slot = &new_slot(Key{std::move(key), hash});
+    Slot* slot = find_slot(key, hash);
+    if (!slot) slot = &new_slot(hash);
     Bucket& bucket = slot->bucket();
     // Committed items carry no trace (committed()): items of one global time keep their order.
     check_invariant(bucket.empty() || bucket.back().item.meta.time <= item.meta.time,

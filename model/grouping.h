@@ -85,12 +85,13 @@ class GroupingState {
 
  private:
   using Entry = GroupingEntry;
-  using Key = GroupingKey;
   using Slot = GroupingSlot;
   using Bucket = GroupingSlot::Bucket;
 
-  // A new, empty bucket for `key`, stored in the table.
-  Slot& new_slot(Key key);
+  // The slot of the key `key` (whose hash is `hash`), or null.
+  Slot* find_slot(const Value& key, std::uint64_t hash) const;
+  // A new, empty bucket for a key of hash `hash`, stored in the table.
+  Slot& new_slot(std::uint64_t hash);
   void insert(Bucket& bucket, Item&& in, std::vector<Output>& out);
   void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);
   // Appends the window of the last ≤ w entries ending at `end`, built in place in `out`: a
@@ -124,7 +125,7 @@ class GroupingState {
   // visited a hot key at every item; a sweep over every key at every advance grew with the lag).
   // The order is loose: a re-queued slot and small disorder between channels wait behind the
   // records in front of them, which only delays a trim. Slots never move; a slot stays in the
-  // table while it is queued (Slot::queued).
+  // table while it is queued (Slot::queued()).
   std::deque<std::pair<Timestamp, Slot*>> trim_queue_;
   Timestamp min_ts_ = 0;
   struct Snapshot {

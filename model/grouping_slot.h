@@ -26,71 +26,74 @@ struct GroupingEntry {
   std::uint32_t version;  // version of the live window ending at this entry
 };
 
-// A key with its hash, computed once per item: the table compares hashes before values.
-struct GroupingKey {
-  Value value;
-  std::uint64_t hash;
-};
-
-// A final item of a quiet key: all that is left of it.
-struct FinalItem {
-  Value payload;
-  GlobalTime time;
-};
-
+// One key's slot. It does not keep the key: the key is that of its items' payloads (the grouping
+// computes it again when a lookup's hash matches), so an empty slot belongs to no key and is only
+// waiting to be freed. 64 bytes whatever its form.
 class GroupingSlot {
  public:
   using Bucket = ::flamestream::Bucket<GroupingEntry>;
 
-  explicit GroupingSlot(GroupingKey k) : key(std::move(k)) { new (&bucket_) Bucket(); }
+  explicit GroupingSlot(std::uint64_t key_hash) : hash(key_hash) { new (&bucket_) Bucket(); }
   GroupingSlot(const GroupingSlot&) = delete;
   GroupingSlot& operator=(const GroupingSlot&) = delete;
   ~GroupingSlot() {
     if (quiet_) {
-      final_.~FinalItem();
+      final_payload_.~Value();
     } else {
       bucket_.~Bucket();
     }
   }
 
-  GroupingKey key;
-  bool queued = false;  // named by a record of the grouping's trim queue (never while quiet)
+  const std::uint64_t hash;  // of the key
 
   bool quiet() const { return quiet_; }
+  bool queued() const { return queued_; }
+  void set_queued(bool queued) { queued_ = queued; }
   // The bucket of a slot that is not quiet.
   Bucket& bucket() { return bucket_; }
   const Bucket& bucket() const { return bucket_; }
   // The one item of a quiet slot.
-  const FinalItem& final_item() const { return final_; }
+  const Value& final_payload() const { return final_payload_; }
+  GlobalTime final_time() const { return {final_ts_, final_front_}; }
 
   std::size_t size() const { return quiet_ ? 1 : bucket_.size(); }
   bool empty() const { return size() == 0; }
-  GlobalTime first_time() const { return quiet_ ? final_.time : bucket_.front().item.meta.time; }
+  // The payload and global time of its first item (it must hold one).
+  const Value& first_payload() const { return quiet_ ? final_payload_ : bucket_.front().item.payload; }
+  GlobalTime first_time() const { return quiet_ ? final_time() : bucket_.front().item.meta.time; }
 
   // Keeps only the payload and time of the bucket's one entry, which must be final.
   void quiet_down() {
-    FinalItem last{std::move(bucket_.front().item.payload), bucket_.front().item.meta.time};
+    Item& last = bucket_.front().item;
+    Value payload = std::move(last.payload);
+    final_ts_ = last.meta.time.ts;
+    final_front_ = last.meta.time.front;
     bucket_.~Bucket();
-    new (&final_) FinalItem(std::move(last));
+    new (&final_payload_) Value(std::move(payload));
     quiet_ = true;
   }
   // Back to a bucket with room for `room` entries, the final item its first entry.
   Bucket& wake(std::size_t room) {
     Bucket woken;
     woken.reserve(room);
-    woken.push_back(GroupingEntry{Item{std::move(final_.payload), Meta{final_.time, {}}, false}, 1});
-    final_.~FinalItem();
+    woken.push_back(GroupingEntry{Item{std::move(final_payload_), Meta{final_time(), {}}, false}, 1});
+    final_payload_.~Value();
     new (&bucket_) Bucket(std::move(woken));
     quiet_ = false;
     return bucket_;
   }
 
  private:
+  Timestamp final_ts_ = 0;  // quiet: the final item's global time
+  FrontId final_front_ = 0;
+  bool queued_ = false;  // named by a record of the grouping's trim queue (never while quiet)
   bool quiet_ = false;
   union {
     Bucket bucket_;
-    FinalItem final_;
+    Value final_payload_;
   };
 };
+
+static_assert(sizeof(GroupingSlot) <= 64, "a slot fills one 64-byte block");
 
 }  // namespace flamestream
