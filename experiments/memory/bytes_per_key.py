@@ -22,20 +22,13 @@ import os
 import random
 import re
 import statistics
-import string
 import subprocess
 import sys
 import threading
 import time
 
-
-def word_of(i):
-    letters = []
-    i += 26 * 26
-    while i:
-        i, r = divmod(i, 26)
-        letters.append(string.ascii_lowercase[r])
-    return "".join(reversed(letters))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hot_path"))
+from zipf_text import word_of  # noqa: E402  the same synthetic words as the hot-path inputs
 
 
 def write_input(path, keys, words, seed=20261205):
