@@ -7,7 +7,8 @@
 // cancelled by a tombstone and re-emitted under a new version (replay). A tombstone removes its entry,
 // cancels that entry's window and replays the entries after it. Entries below the minimal time are
 // final (nothing can land before them or cancel them), so a bucket keeps only the last w−1 of them,
-// the context later windows need.
+// the context later windows need; a key left with one final item keeps only its payload and global
+// time (GroupingSlot), which is most keys of a large vocabulary.
 #pragma once
 
 #include <cstdint>
@@ -56,7 +57,8 @@ class GroupingState {
 
   // The part of the state a tick ending at `end` commits: per key, the last w−1 items with a
   // timestamp below `end` — all that any later window can need (paper §3.6.1). Valid once the
-  // minimal time has passed `end`. Ordered by key hash, then meta, so equal states serialize equal.
+  // minimal time has passed `end`. Ordered by key hash, then global time, so equal states
+  // serialize equal.
   // Each item is its payload and global time, with an empty trace: a final item's trace matters to
   // nothing (restored, it is only ever compared with later items), and a quiet key no longer
   // keeps it (GroupingSlot), so a commit's items are the same whatever the keys' forms were.
@@ -107,7 +109,8 @@ class GroupingState {
   Timestamp trim(Bucket& bucket) const;
   // Frees a slot left without entries, or, while a snapshot is under way, keeps it for later.
   void erase_slot(Slot* slot);
-  // Every slot with its hash, in the order committed_items lists them (by hash, then first meta).
+  // Every slot with its hash, in the order committed_items lists them (by hash, then the global
+  // time of its first item).
   std::vector<std::pair<std::uint64_t, const Slot*>> snapshot_order() const;
   // Appends the last w−1 items of `slot` below `end`, as committed: payload and global time.
   void append_committed(const Slot& slot, Timestamp end, std::vector<Item>& out) const;
