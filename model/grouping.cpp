@@ -231,8 +231,8 @@ std::vector<std::pair<std::uint64_t, const GroupingState::Slot*>> GroupingState:
   std::vector<std::pair<std::uint64_t, const Slot*>> order;
   order.reserve(slots_.size());
   slots_.for_each_pointer([&](std::uint64_t hash, const Slot* slot) { order.emplace_back(hash, slot); });
-  // Two keys share a hash almost never: only then are the slots read, and an empty bucket lists
-  // nothing, so its place among them does not matter.
+  // Two keys share a hash almost never: only then are the slots' items compared, and an empty
+  // bucket lists nothing, so its place among them does not matter.
   sort_by_hash(order, [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
     const Slot& x = *a.second;
