@@ -21,28 +21,20 @@ auto position(Bucket& bucket, const Meta& meta) {
 void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& out) {
   check_invariant(in.meta.time.ts >= min_ts_,
                   "an item below the minimal time reached a grouping: the acker released too early");
-  Slot* slot = nullptr;
-  if (op_->key_part) {
-    // The key is copied only for a new bucket.
-    const Value& key = op_->key_part(in.payload);
-    slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
-    if (!slot) slot = &new_slot(Key{key, hash});
-  } else {
-    Value key = op_->key(in.payload);
-    slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
-    if (!slot) slot = &new_slot(Key{std::move(key), hash});
-  }
+  Slot* slot = op_->key_part ? find_slot(op_->key_part(in.payload), hash) : find_slot(op_->key(in.payload), hash);
+  if (!slot) slot = &new_slot(hash);
+  Bucket& bucket = slot->quiet() ? slot->wake(op_->window + 1) : slot->bucket();
   if (in.tombstone) {
-    cancel(slot->entries, in, out);
-    if (slot->entries.empty() && !slot->queued) erase_slot(slot);
+    cancel(bucket, in, out);
+    if (bucket.empty() && !slot->queued()) erase_slot(slot);
     return;
   }
-  trim(slot->entries);  // the bucket is in the caches now: the cheapest moment to trim it
-  if (!slot->queued) {
+  trim(bucket);  // the bucket is in the caches now: the cheapest moment to trim it
+  if (!slot->queued()) {
     trim_queue_.emplace_back(in.meta.time.ts, slot);
-    slot->queued = true;
+    slot->set_queued(true);
   }
-  insert(slot->entries, std::move(in), out);
+  insert(bucket, std::move(in), out);
 }
 
 void GroupingState::prefetch(std::uint64_t key_hash, PrefetchStage stage) const {
@@ -51,8 +43,13 @@ void GroupingState::prefetch(std::uint64_t key_hash, PrefetchStage stage) const 
   const Slot* slot = slots_.find(key_hash, [](const Slot&) { return true; });
   if (slot == nullptr) return;
   if (stage == PrefetchStage::slot) return __builtin_prefetch(slot);
-  if (slot->entries.empty()) return;
-  const Entry& newest = slot->entries.back();
+  if (slot->quiet()) {
+    // Its one item lies in the slot itself: only its payload is left to fetch.
+    if (stage == PrefetchStage::newest_entry) slot->final_payload().prefetch();
+    return;
+  }
+  if (slot->bucket().empty()) return;
+  const Entry& newest = slot->bucket().back();
   if (stage == PrefetchStage::newest_entry) {
     __builtin_prefetch(&newest.item.payload);    // what its window copies
     __builtin_prefetch(&newest.item.meta.time);  // what the order check compares
@@ -61,13 +58,20 @@ void GroupingState::prefetch(std::uint64_t key_hash, PrefetchStage stage) const 
   newest.item.payload.prefetch();
 }
 
-GroupingState::Slot& GroupingState::new_slot(Key key) {
-  auto slot = std::make_unique<Slot>();
+GroupingState::Slot* GroupingState::find_slot(const Value& key, std::uint64_t hash) const {
+  // A slot's key is its items': computed again only when the whole 64-bit hash matches. An empty
+  // slot holds no key (it waits to be freed), and a new bucket of its key goes elsewhere.
+  return slots_.find(hash, [&](const Slot& s) {
+    if (s.empty()) return false;
+    return op_->key_part ? op_->key_part(s.first_payload()) == key : op_->key(s.first_payload()) == key;
+  });
+}
+
+GroupingState::Slot& GroupingState::new_slot(std::uint64_t hash) {
+  auto slot = std::make_unique<Slot>(hash);
   // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word
   // count's steady state) without regrowth, and no more: memory is per live key.
-  slot->entries.reserve(op_->window + 1);
-  const std::uint64_t hash = key.hash;
-  slot->key = std::move(key);
+  slot->bucket().reserve(op_->window + 1);
   return slots_.insert(hash, std::move(slot));
 }
 
@@ -152,21 +156,26 @@ void GroupingState::on_min_time(Timestamp min_ts) {
   for (std::size_t i = 0; i < kAhead && due(i); ++i) __builtin_prefetch(trim_queue_[i].second);
   while (due(0)) {
     if (due(kAhead)) __builtin_prefetch(trim_queue_[kAhead].second);
-    if (due(kAhead / 2)) __builtin_prefetch(trim_queue_[kAhead / 2].second->entries.data());
-    if (due(kAhead / 4)) prefetch_front_payloads(trim_queue_[kAhead / 4].second->entries);
+    // A queued slot is never quiet.
+    if (due(kAhead / 2)) __builtin_prefetch(trim_queue_[kAhead / 2].second->bucket().data());
+    if (due(kAhead / 4)) prefetch_front_payloads(trim_queue_[kAhead / 4].second->bucket());
     Slot* slot = trim_queue_.front().second;
     trim_queue_.pop_front();
-    const Timestamp first_live = trim(slot->entries);
+    Bucket& bucket = slot->bucket();
+    const Timestamp first_live = trim(bucket);
     if (first_live != kInfinity) {
       trim_queue_.emplace_back(first_live, slot);  // to be trimmed again once those are final
     } else {
-      slot->queued = false;
-      if (slot->entries.empty()) {
+      slot->set_queued(false);
+      // Every entry is final: the key went quiet, and keeps only its last w−1 items until its
+      // next one comes. Most keys of a large vocabulary are in that state most of the time: one
+      // item is kept in the slot itself, more in a bucket without spare room.
+      if (bucket.empty()) {
         erase_slot(slot);
+      } else if (bucket.size() == 1) {
+        slot->quiet_down();
       } else {
-        // Every entry is final: the key went quiet, and keeps only its last w−1 items until its
-        // next one comes. Most keys of a large vocabulary are in that state most of the time.
-        slot->entries.shrink_to_fit();
+        bucket.shrink_to_fit();
       }
     }
   }
@@ -201,20 +210,20 @@ Timestamp GroupingState::trim(Bucket& bucket) const {
 
 void GroupingState::erase_slot(Slot* slot) {
   if (snapshot_.end != 0) return snapshot_.unerased.push_back(slot);  // the snapshot may visit it
-  slots_.erase(slot, slot->key.hash);
+  slots_.erase(slot, slot->hash);
 }
 
 std::vector<Item> GroupingState::committed(Timestamp end) const {
   std::vector<Item> items;
-  const auto in_place = committed_items(end);
-  items.reserve(in_place.size());
-  for (const Item* item : in_place) items.push_back(*item);
+  for (const auto& [hash, slot] : snapshot_order()) append_committed(*slot, end, items);
   return items;
 }
 
 std::vector<const Item*> GroupingState::committed_items(Timestamp end) const {
+  committed_buffer_ = committed(end);
   std::vector<const Item*> items;
-  for (const auto& [hash, slot] : snapshot_order()) append_committed(*slot, end, items);
+  items.reserve(committed_buffer_.size());
+  for (const Item& item : committed_buffer_) items.push_back(&item);
   return items;
 }
 
@@ -222,24 +231,29 @@ std::vector<std::pair<std::uint64_t, const GroupingState::Slot*>> GroupingState:
   std::vector<std::pair<std::uint64_t, const Slot*>> order;
   order.reserve(slots_.size());
   slots_.for_each_pointer([&](std::uint64_t hash, const Slot* slot) { order.emplace_back(hash, slot); });
-  // Two keys share a hash almost never: only then are the slots read, and an empty bucket lists
-  // nothing, so its place among them does not matter.
+  // Two keys share a hash almost never: only then are the slots' items compared, and an empty
+  // bucket lists nothing, so its place among them does not matter.
   sort_by_hash(order, [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
-    const Bucket& x = a.second->entries;
-    const Bucket& y = b.second->entries;
+    const Slot& x = *a.second;
+    const Slot& y = *b.second;
     if (x.empty() || y.empty()) return x.empty() && !y.empty();
-    return x.front().item.meta < y.front().item.meta;
+    return x.first_time() < y.first_time();
   });
   return order;
 }
 
-void GroupingState::append_committed(const Slot& slot, Timestamp end, std::vector<const Item*>& out) const {
-  const Bucket& bucket = slot.entries;
+void GroupingState::append_committed(const Slot& slot, Timestamp end, std::vector<Item>& out) const {
+  if (slot.quiet()) {
+    if (slot.final_time().ts < end) out.push_back(Item{slot.final_payload(), Meta{slot.final_time(), {}}, false});
+    return;
+  }
+  const Bucket& bucket = slot.bucket();
   const auto below = static_cast<std::size_t>(
       std::find_if(bucket.begin(), bucket.end(), [&](const Entry& e) { return e.item.meta.time.ts >= end; }) -
       bucket.begin());
-  for (std::size_t i = below - std::min(below, op_->window - 1); i < below; ++i) out.push_back(&bucket[i].item);
+  for (std::size_t i = below - std::min(below, op_->window - 1); i < below; ++i)
+    out.push_back(Item{bucket[i].item.payload, Meta{bucket[i].item.meta.time, {}}, false});
 }
 
 void GroupingState::begin_snapshot(Timestamp end) {
@@ -256,12 +270,16 @@ bool GroupingState::snapshot_step(std::size_t max_slots, std::vector<const Item*
   const std::size_t stop = snapshot_.next + std::min(max_slots, order.size() - snapshot_.next);
   // The slots lie all over the heap, their entries elsewhere: fetch both a few slots ahead.
   constexpr std::size_t kAhead = 8;
+  snapshot_buffer_.clear();
   for (std::size_t i = snapshot_.next; i < stop; ++i) {
     if (i + kAhead < order.size()) __builtin_prefetch(order[i + kAhead].second);
-    if (i + kAhead / 2 < order.size() && !order[i + kAhead / 2].second->entries.empty())
-      __builtin_prefetch(order[i + kAhead / 2].second->entries.data());
-    append_committed(*order[i].second, snapshot_.end, out);
+    if (i + kAhead / 2 < order.size()) {
+      const Slot& ahead = *order[i + kAhead / 2].second;
+      if (!ahead.quiet() && !ahead.bucket().empty()) __builtin_prefetch(ahead.bucket().data());
+    }
+    append_committed(*order[i].second, snapshot_.end, snapshot_buffer_);
   }
+  for (const Item& item : snapshot_buffer_) out.push_back(&item);
   snapshot_.next = stop;
   if (stop < order.size()) return false;
   end_snapshot();
@@ -276,7 +294,7 @@ void GroupingState::end_snapshot() {
   std::sort(unerased.begin(), unerased.end());
   unerased.erase(std::unique(unerased.begin(), unerased.end()), unerased.end());
   for (Slot* slot : unerased)
-    if (slot->entries.empty() && !slot->queued) slots_.erase(slot, slot->key.hash);
+    if (slot->empty() && !slot->queued()) slots_.erase(slot, slot->hash);
   unerased.clear();
 }
 
@@ -287,27 +305,32 @@ void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
   for (const Item& item : items) {
     check_invariant(item.meta.time.ts < end && !item.tombstone,
                     "a committed grouping state holds only live items below its tick end");
-    Value key = op_->key(item.payload);
+    const Value key = op_->key(item.payload);
     const std::uint64_t hash = key.hash();  // = op_->key_hash(item.payload)
-    Slot* slot = slots_.find(hash, [&](const Slot& s) { return s.key.value == key; });
-    if (!slot) slot = &new_slot(Key{std::move(key), hash});
-    Bucket& bucket = slot->entries;
-    check_invariant(bucket.empty() || bucket.back().item.meta < item.meta,
+    Slot* slot = find_slot(key, hash);
+    if (!slot) slot = &new_slot(hash);
+    Bucket& bucket = slot->bucket();
+    // Committed items carry no trace (committed()): items of one global time keep their order.
+    check_invariant(bucket.empty() || bucket.back().item.meta.time <= item.meta.time,
                     "a committed grouping state lists each bucket in meta order");
     bucket.push_back(Entry{item, 1});
   }
+  // Every restored item is final: a key of one item is quiet from the start.
+  slots_.for_each([](std::uint64_t, Slot& slot) {
+    if (slot.size() == 1) slot.quiet_down();
+  });
   min_ts_ = end;
 }
 
 std::size_t GroupingState::key_count() const {
   std::size_t n = 0;
-  slots_.for_each([&](std::uint64_t, const Slot& slot) { n += !slot.entries.empty(); });
+  slots_.for_each([&](std::uint64_t, const Slot& slot) { n += !slot.empty(); });
   return n;
 }
 
 std::size_t GroupingState::entry_count() const {
   std::size_t n = 0;
-  slots_.for_each([&](std::uint64_t, const Slot& slot) { n += slot.entries.size(); });
+  slots_.for_each([&](std::uint64_t, const Slot& slot) { n += slot.size(); });
   return n;
 }
 

@@ -7,7 +7,8 @@
 // cancelled by a tombstone and re-emitted under a new version (replay). A tombstone removes its entry,
 // cancels that entry's window and replays the entries after it. Entries below the minimal time are
 // final (nothing can land before them or cancel them), so a bucket keeps only the last w−1 of them,
-// the context later windows need.
+// the context later windows need; a key left with one final item keeps only its payload and global
+// time (GroupingSlot), which is most keys of a large vocabulary.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "model/bucket.h"
+#include "model/grouping_slot.h"
 #include "model/operation.h"
 #include "model/slot_table.h"
 
@@ -55,10 +57,14 @@ class GroupingState {
 
   // The part of the state a tick ending at `end` commits: per key, the last w−1 items with a
   // timestamp below `end` — all that any later window can need (paper §3.6.1). Valid once the
-  // minimal time has passed `end`. Ordered by key hash, then meta, so equal states serialize equal.
+  // minimal time has passed `end`. Ordered by key hash, then global time, so equal states
+  // serialize equal.
+  // Each item is its payload and global time, with an empty trace: a final item's trace matters to
+  // nothing (restored, it is only ever compared with later items), and a quiet key no longer
+  // keeps it (GroupingSlot), so a commit's items are the same whatever the keys' forms were.
   std::vector<Item> committed(Timestamp end) const;
-  // The same items in place, not copied: valid until the state next changes. What a commit
-  // encodes straight from the state (copying 100 k items cost more than encoding them).
+  // The same items, valid until the state next changes or the next call: built in a buffer this
+  // state keeps and reuses.
   std::vector<const Item*> committed_items(Timestamp end) const;
   // The same items taken a part at a time while items go on arriving: a commit's walk over every
   // key at once stalled the worker 15-30 ms a tick. begin_snapshot(end), once the minimal time has
@@ -66,7 +72,9 @@ class GroupingState {
   // done, trims keep each bucket's last w−1 entries below `end` — nothing else can change them
   // once no item below `end` can arrive — and no slot is freed. Each snapshot_step appends the
   // items of up to `max_slots` more buckets, in committed_items' order, valid until the state next
-  // changes, and returns true once every bucket is done (the pin is released then).
+  // changes or the next call (built in a buffer of their own: a caller taking a large state in
+  // parts keeps max_slots small), and returns true once every bucket is done (the pin is released
+  // then).
   void begin_snapshot(Timestamp end);
   bool snapshot_step(std::size_t max_slots, std::vector<const Item*>& out);
   bool snapshot_under_way() const { return snapshot_.end != 0; }
@@ -78,25 +86,14 @@ class GroupingState {
   std::size_t entry_count() const;
 
  private:
-  struct Entry {
-    Item item;
-    std::uint32_t version;  // version of the live window ending at this entry
-  };
-  using Bucket = ::flamestream::Bucket<Entry>;
+  using Entry = GroupingEntry;
+  using Slot = GroupingSlot;
+  using Bucket = GroupingSlot::Bucket;
 
-  // A key with its hash, computed once per item: the table compares hashes before values.
-  struct Key {
-    Value value;
-    std::uint64_t hash;
-  };
-  struct Slot {
-    Key key;
-    Bucket entries;
-    bool queued = false;  // named by a record of trim_queue_
-  };
-
-  // A new, empty bucket for `key`, stored in the table.
-  Slot& new_slot(Key key);
+  // The slot of the key `key` (whose hash is `hash`), or null.
+  Slot* find_slot(const Value& key, std::uint64_t hash) const;
+  // A new, empty bucket for a key of hash `hash`, stored in the table.
+  Slot& new_slot(std::uint64_t hash);
   void insert(Bucket& bucket, Item&& in, std::vector<Output>& out);
   void cancel(Bucket& bucket, const Item& tombstone, std::vector<Output>& out);
   // Appends the window of the last ≤ w entries ending at `end`, built in place in `out`: a
@@ -112,10 +109,11 @@ class GroupingState {
   Timestamp trim(Bucket& bucket) const;
   // Frees a slot left without entries, or, while a snapshot is under way, keeps it for later.
   void erase_slot(Slot* slot);
-  // Every slot with its hash, in the order committed_items lists them (by hash, then first meta).
+  // Every slot with its hash, in the order committed_items lists them (by hash, then the global
+  // time of its first item).
   std::vector<std::pair<std::uint64_t, const Slot*>> snapshot_order() const;
-  // Appends the last w−1 items of `slot` below `end`.
-  void append_committed(const Slot& slot, Timestamp end, std::vector<const Item*>& out) const;
+  // Appends the last w−1 items of `slot` below `end`, as committed: payload and global time.
+  void append_committed(const Slot& slot, Timestamp end, std::vector<Item>& out) const;
   void end_snapshot();
   // Starts fetching the tuples of the entries a trim of `bucket` would drop first.
   static void prefetch_front_payloads(const Bucket& bucket);
@@ -130,7 +128,7 @@ class GroupingState {
   // visited a hot key at every item; a sweep over every key at every advance grew with the lag).
   // The order is loose: a re-queued slot and small disorder between channels wait behind the
   // records in front of them, which only delays a trim. Slots never move; a slot stays in the
-  // table while it is queued (Slot::queued).
+  // table while it is queued (Slot::queued()).
   std::deque<std::pair<Timestamp, Slot*>> trim_queue_;
   Timestamp min_ts_ = 0;
   struct Snapshot {
@@ -140,6 +138,8 @@ class GroupingState {
     std::vector<Slot*> unerased;  // left empty while pinned (may repeat): freed at the end
   };
   Snapshot snapshot_;
+  mutable std::vector<Item> committed_buffer_;  // what committed_items points into
+  std::vector<Item> snapshot_buffer_;           // what snapshot_step points into
   Stats stats_;
 };
 

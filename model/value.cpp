@@ -130,14 +130,12 @@ TupleBlock* TupleRef::allocate(std::size_t size) {
   auto* block = static_cast<TupleBlock*>(memory);
   new (&block->refs) std::atomic<std::uint32_t>(1);
   block->size = 0;
-  block->capacity = static_cast<std::uint32_t>(size);
   return block;
 }
 
-void TupleRef::destroy(TupleBlock* block) noexcept {
+void TupleRef::destroy(TupleBlock* block, std::size_t capacity) noexcept {
   Value* elements = block->elements();
   for (std::uint32_t i = 0; i < block->size; ++i) elements[i].~Value();
-  const std::uint32_t capacity = block->capacity;
   if (capacity <= kPooledSize && !pool.closed && pool.counts[capacity] < kPoolDepth) {
     if (!pool.open) open_pool();
     auto* b = reinterpret_cast<FreeBlock*>(block);
@@ -155,7 +153,7 @@ Value::TupleBuilder::TupleBuilder(std::size_t size)
     : block_(size ? detail::TupleRef::allocate(size) : nullptr), capacity_(size) {}
 
 Value::TupleBuilder::~TupleBuilder() {
-  if (block_) detail::TupleRef::destroy(block_);
+  if (block_) detail::TupleRef::destroy(block_, capacity_);
 }
 
 void Value::TupleBuilder::overflow() { on_internal_error("TupleBuilder: more elements than its size"); }

@@ -26,11 +26,12 @@ class Value;
 namespace detail {
 
 // The shared block of a tuple, with its elements right behind it.
+// Eight bytes, so that a tuple of three (word count's reduced items, which its grouping keeps for
+// every key) fits a 128-byte block. A built tuple's room is its size: the builder keeps the room
+// while it builds.
 struct TupleBlock {
   std::atomic<std::uint32_t> refs;
-  std::uint32_t size;      // elements constructed
-  std::uint32_t capacity;  // elements the block has room for
-  std::uint32_t unused;
+  std::uint32_t size;  // elements constructed
   Value* elements() { return reinterpret_cast<Value*>(this + 1); }
 };
 
@@ -63,8 +64,10 @@ class TupleRef {
   // A block for `size` elements, refs = 1, elements not constructed yet (size 0 until they are).
   // Small blocks come from a per-thread free list (see value.cpp).
   static TupleBlock* allocate(std::size_t size);
-  // Destroys the constructed elements and frees the block.
-  static void destroy(TupleBlock* block) noexcept;
+  // Destroys the constructed elements and frees the block, whose room is its size.
+  static void destroy(TupleBlock* block) noexcept { destroy(block, block->size); }
+  // The same for a block with room for `capacity` elements.
+  static void destroy(TupleBlock* block, std::size_t capacity) noexcept;
 
   // Compared as identities only by std::variant's defaulted machinery, which Value never uses.
   friend bool operator==(const TupleRef& a, const TupleRef& b) { return a.block_ == b.block_; }

@@ -121,8 +121,8 @@ class WorkerGraph {
   DeltaAggregator& acks() { return acks_; }
 
   // The grouping state that later windows need once everything before `end` is processed
-  // (GroupingState::committed_items): each item in place with the grouping it goes back into,
-  // valid until the state next changes; and its inverse, on a fresh graph.
+  // (GroupingState::committed_items): each item with the grouping it goes back into, valid until
+  // the state next changes; and its inverse, on a fresh graph.
   std::vector<std::pair<NodeId, const Item*>> committed_state(Timestamp end) const;
   void restore_state(const std::vector<Envelope>& state, Timestamp end);
   // The same state taken a part at a time while processing goes on (GroupingState::begin_snapshot):

@@ -1,5 +1,7 @@
 #include "runtime/engine/tick_snapshot.h"
 
+#include <algorithm>
+
 #include "model/errors.h"
 
 namespace flamestream {
@@ -14,10 +16,17 @@ void TickSnapshot::begin(WorkerGraph& graph, Timestamp end) {
 
 bool TickSnapshot::step(WorkerGraph& graph, std::size_t max_slots) {
   if (!under_way_) return true;
-  part_.clear();
-  const bool done = graph.snapshot_step(max_slots, part_);
-  encoder_.append(part_);  // now: the items stay valid only until the state next changes
-  if (!done) return false;
+  // At most kSlotsPerStep buckets at a time, however many are asked for: the groupings build the
+  // items of a part in buffers of their own, which would otherwise grow to the whole state.
+  for (std::size_t left = max_slots;;) {
+    const std::size_t slots = std::min(left, kSlotsPerStep);
+    part_.clear();
+    const bool done = graph.snapshot_step(slots, part_);
+    encoder_.append(part_);  // now: the items stay valid only until the state next changes
+    if (done) break;
+    left -= slots;
+    if (left == 0) return false;
+  }
   page_ = encoder_.finish();
   under_way_ = false;
   return true;

@@ -47,6 +47,28 @@ TEST(GroupingSnapshot, RestoredStateContinuesLikeTheOriginal) {
   EXPECT_EQ(payload_texts(restored.committed(12)), payload_texts(from_scratch.committed(12)));
 }
 
+// Brothers of one line share a global time and differ in their traces, which a commit leaves out:
+// they still restore, in their order, and the state goes on like the original.
+TEST(GroupingSnapshot, ItemsOfOneGlobalTimeRestoreInTheirOrder) {
+  const GroupingOp op = parity_grouping(3);
+  const auto brothers = [] {
+    std::vector<Item> items;
+    for (std::uint32_t child = 0; child < 3; ++child)
+      items.push_back(Item{Value(std::int64_t{2} * (child + 1)), Meta{{5, 0}, {{0, child}}}, false});
+    return items;
+  };
+  GroupingState original(op);
+  std::vector<Output> out;
+  for (Item& item : brothers()) original.on_item(std::move(item), out);
+  original.on_min_time(6);
+  const auto committed = original.committed(6);
+  ASSERT_EQ(payload_texts(committed), (std::vector<std::string>{"4", "6"}));
+
+  GroupingState restored(op);
+  restored.restore(committed, 6);
+  EXPECT_EQ(texts(feed(restored, {8, 10})), texts(feed(original, {8, 10})));
+}
+
 TEST(GroupingSnapshot, CommittedStateIsDeterministic) {
   const GroupingOp op = parity_grouping(2);
   GroupingState a(op), b(op);

@@ -133,6 +133,40 @@ TEST(Grouping, TombstoneOfTheLastEntryDropsTheKey) {
   EXPECT_EQ(texts(feed(state, {3})), (std::vector<std::string>{"(3)"}));
 }
 
+TEST(Grouping, AnEmptiedBucketGivesWayToANewOneOfItsKey) {
+  const GroupingOp op = parity_grouping(2);
+  GroupingState state(op);
+  feed(state, {2});
+  std::vector<Output> out;
+  // The tombstone empties the even key's bucket while the trim queue still names its slot, which
+  // stays until the minimal time passes it: the key's next item opens a bucket of its own.
+  state.on_item(Item{Value(2), int_item(2).meta, true}, out);
+  EXPECT_EQ(state.key_count(), 0u);
+  EXPECT_EQ(texts(feed(state, {4})), (std::vector<std::string>{"(4)"}));
+  state.on_min_time(5);  // frees the empty slot; the key of 4 goes quiet
+  EXPECT_EQ(state.key_count(), 1u);
+  EXPECT_EQ(state.entry_count(), 1u);
+  EXPECT_EQ(texts(feed(state, {6, 8})), (std::vector<std::string>{"(4|6)", "(6|8)"}));
+}
+
+TEST(Grouping, AQuietKeyWakesWithItsFinalItemAsContext) {
+  const GroupingOp op = parity_grouping(2);
+  GroupingState state(op);
+  feed(state, {1, 2, 3});
+  state.on_min_time(10);  // every entry final: each key keeps its last item only
+  EXPECT_EQ(state.key_count(), 2u);
+  EXPECT_EQ(state.entry_count(), 2u);
+  // Out of order after waking: 13 first, then 11 lands before it and replays its window.
+  EXPECT_EQ(texts(feed(state, {13, 11, 12})),
+            (std::vector<std::string>{"(3|13)", "-(3|13)", "(3|11)", "(11|13)", "(2|12)"}));
+  state.on_min_time(14);  // quiet again, at 13 and 12
+  EXPECT_EQ(state.entry_count(), 2u);
+  const auto committed = state.committed(14);
+  ASSERT_EQ(committed.size(), 2u);
+  for (const Item& item : committed) EXPECT_TRUE(item.meta.trace.empty());
+  EXPECT_EQ(texts(feed(state, {15, 16})), (std::vector<std::string>{"(13|15)", "(12|16)"}));
+}
+
 TEST(Grouping, LiveWindowsAfterOutOfOrderArrivalEqualInOrderWindows) {
   for (std::size_t w = 1; w <= 4; ++w) {
     const GroupingOp op = parity_grouping(w);

@@ -13,6 +13,7 @@ namespace {
 
 struct Slot {
   int key;
+  std::uint64_t hash;
 };
 
 std::uint64_t hash_of(int key, std::uint64_t spread) {
@@ -53,7 +54,7 @@ TEST(SlotTable, MatchesAMapUnderRandomInsertsAndErases) {
         table.erase(found, h);
         model.erase(k);
       } else {
-        model[k] = &table.insert(h, std::make_unique<Slot>(Slot{k}));
+        model[k] = &table.insert(h, std::make_unique<Slot>(Slot{k, h}));
       }
       if (step % 97 == 0) check_same(table, model, spread, kMaxKey);
     }
@@ -63,9 +64,29 @@ TEST(SlotTable, MatchesAMapUnderRandomInsertsAndErases) {
 
 TEST(SlotTable, SlotsKeepTheirAddressWhileTheTableGrows) {
   SlotTable<Slot> table;
-  const Slot* first = &table.insert(42, std::make_unique<Slot>(Slot{0}));
-  for (int k = 1; k < 1000; ++k) table.insert(static_cast<std::uint64_t>(k) * 7919, std::make_unique<Slot>(Slot{k}));
+  const Slot* first = &table.insert(42, std::make_unique<Slot>(Slot{0, 42}));
+  for (int k = 1; k < 100000; ++k) {
+    const auto h = static_cast<std::uint64_t>(k) * 7919;
+    table.insert(h, std::make_unique<Slot>(Slot{k, h}));
+  }
   EXPECT_EQ(table.find(42, [](const Slot& s) { return s.key == 0; }), first);
+  // Past 2^16 cells a cell's home comes from its slot's hash, not its tag: erase every other key
+  // and find the rest where they were.
+  for (int k = 1; k < 100000; k += 2) {
+    const auto h = static_cast<std::uint64_t>(k) * 7919;
+    table.erase(table.find(h, [&](const Slot& s) { return s.key == k; }), h);
+  }
+  EXPECT_EQ(table.size(), 50000u);
+  for (int k = 1; k < 100000; ++k) {
+    const auto h = static_cast<std::uint64_t>(k) * 7919;
+    const Slot* found = table.find(h, [&](const Slot& s) { return s.key == k; });
+    if (k % 2 == 1) {
+      EXPECT_EQ(found, nullptr) << k;
+    } else {
+      ASSERT_NE(found, nullptr) << k;
+      EXPECT_EQ(found->key, k);
+    }
+  }
   table.clear();
   EXPECT_EQ(table.size(), 0u);
   EXPECT_EQ(table.find(42, [](const Slot&) { return true; }), nullptr);
