@@ -9,13 +9,14 @@ namespace flamestream::metrics {
 
 namespace {
 
-struct CounterDef {
+// A per-worker figure: its metric name, its HELP text, and where a sample keeps it.
+struct SampleField {
   const char* name;
   const char* help;
   std::uint64_t WorkerSample::*field;
 };
 
-constexpr CounterDef kCounters[] = {
+constexpr SampleField kCounters[] = {
     {kLinesIn, "Input lines the fronts on this worker admitted (replays after a recovery included).", &WorkerSample::lines_in},
     {kPagesIn, "Item pages this worker received and processed.", &WorkerSample::pages_in},
     {kBytesSent, "Encoded bytes this worker sent to other workers.", &WorkerSample::bytes_sent},
@@ -31,13 +32,7 @@ constexpr CounterDef kCounters[] = {
     {kFsyncs, "fdatasync rounds of the ingestion logs here.", &WorkerSample::fsyncs},
 };
 
-struct GaugeDef {
-  const char* name;
-  const char* help;
-  std::uint64_t WorkerSample::*field;
-};
-
-constexpr GaugeDef kGauges[] = {
+constexpr SampleField kGauges[] = {
     {kSinkBuffered, "Items the sink barriers here hold, waiting for the minimal time.", &WorkerSample::sink_buffered},
     {kSinkBufferedPeak, "Most items one sink barrier here held at once, this run.", &WorkerSample::peak_sink_buffered},
     {kOutboxItems, "Queue: items waiting in outgoing pages.", &WorkerSample::outbox_items},
@@ -76,7 +71,7 @@ void WorkerMetrics::publish(WorkerSample sample) {
 
 WorkerSample WorkerMetrics::cumulative_locked() const {
   WorkerSample c = last_;
-  for (const CounterDef& d : kCounters) c.*d.field += base_.*d.field;
+  for (const SampleField& d : kCounters) c.*d.field += base_.*d.field;
   c.commit_seconds += base_.commit_seconds;
   c.fsync_seconds += base_.fsync_seconds;
   // Nodes: the base of a name not in this run's graph still counts.
@@ -110,7 +105,7 @@ std::string WorkerMetrics::exposition() const {
   for (const NodeSample& n : s.nodes) e.sample({{"worker", worker_}, {"node", n.name}, {"op", n.op}}, n.in);
   e.family(kItemsOut, "counter", "Items an operation on this worker emitted (for a sink: released).");
   for (const NodeSample& n : s.nodes) e.sample({{"worker", worker_}, {"node", n.name}, {"op", n.op}}, n.out);
-  for (const CounterDef& d : kCounters) {
+  for (const SampleField& d : kCounters) {
     e.family(d.name, "counter", d.help);
     e.sample(worker, s.*d.field);
   }
@@ -120,7 +115,7 @@ std::string WorkerMetrics::exposition() const {
   e.sample(worker, s.commit_seconds);
   e.family(kFsyncSeconds, "counter", "Seconds spent in fdatasync of the ingestion logs here.");
   e.sample(worker, s.fsync_seconds);
-  for (const GaugeDef& d : kGauges) {
+  for (const SampleField& d : kGauges) {
     e.family(d.name, "gauge", d.help);
     e.sample(worker, s.*d.field);
   }
