@@ -1,6 +1,7 @@
 #include "runtime/cli/client_commands.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -298,8 +299,13 @@ int ingest_command(const std::vector<std::string>& args) {
   options.key = key ? &*key : nullptr;
   // A recovery can take a while (a dead worker must come back); the front's worker answers then.
   options.reply_timeout = std::chrono::minutes(5);
+  auto failure_checked = std::chrono::steady_clock::now();
   options.relocate = [&](std::size_t i) {
-    throw_if_failed(*zk, tick);  // its fronts stopped for good: no ack will come
+    // Once a second, not once per waiting instance: a failed tick's fronts send no ack again.
+    if (const auto now = std::chrono::steady_clock::now(); now - failure_checked >= std::chrono::seconds(1)) {
+      failure_checked = now;
+      throw_if_failed(*zk, tick);
+    }
     return replaced(*zk, hosts[i].first, hosts[i].second);
   };
   const std::size_t paced_batch = std::clamp<std::size_t>(rate / 100, 1, options.batch_lines);
