@@ -71,6 +71,12 @@ class Bucket {
     }
     entries_.shrink_to_fit();
   }
+  // Drops every entry, keeping the capacity: a bucket emptied for reuse by another key.
+  void clear() {
+    entries_.clear();
+    head_ = 0;
+  }
+  std::size_t capacity() const { return entries_.capacity(); }
   // Drops the first n entries (n ≤ size()).
   void drop_front(std::size_t n) {
     head_ += n;
@@ -81,11 +87,6 @@ class Bucket {
   }
 
  private:
-  void clear() {
-    entries_.clear();  // keeps the capacity: a key that comes back reuses it
-    head_ = 0;
-  }
-
   std::vector<Entry> entries_;
   std::size_t head_ = 0;
 };

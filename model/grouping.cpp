@@ -23,7 +23,7 @@ void GroupingState::on_item(Item&& in, std::uint64_t hash, std::vector<Output>& 
                   "an item below the minimal time reached a grouping: the acker released too early");
   Slot* slot = op_->key_part ? find_slot(op_->key_part(in.payload), hash) : find_slot(op_->key(in.payload), hash);
   if (!slot) slot = &new_slot(hash);
-  Bucket& bucket = slot->quiet() ? slot->wake(op_->window + 1) : slot->bucket();
+  Bucket& bucket = slot->quiet() ? slot->wake(take_bucket()) : slot->bucket();
   if (in.tombstone) {
     cancel(bucket, in, out);
     if (bucket.empty() && !slot->queued()) erase_slot(slot);
@@ -68,11 +68,35 @@ GroupingState::Slot* GroupingState::find_slot(const Value& key, std::uint64_t ha
 }
 
 GroupingState::Slot& GroupingState::new_slot(std::uint64_t hash) {
-  auto slot = std::make_unique<Slot>(hash);
+  return slots_.insert(hash, std::make_unique<Slot>(hash, take_bucket()));
+}
+
+namespace {
+// Spare buckets a grouping keeps at most: enough for the keys that go quiet between two advances
+// of the minimal time to wake again without the allocator, at ~600 bytes each for window 2.
+constexpr std::size_t kMaxSpareBuckets = 1024;
+}  // namespace
+
+GroupingState::Bucket GroupingState::take_bucket() {
+  if (!spare_buckets_.empty()) {
+    Bucket bucket = std::move(spare_buckets_.back());
+    spare_buckets_.pop_back();
+    return bucket;
+  }
   // Room for the w−1 final entries a bucket keeps, an item and the echo a cycle brings back (word
   // count's steady state) without regrowth, and no more: memory is per live key.
-  slot->bucket().reserve(op_->window + 1);
-  return slots_.insert(hash, std::move(slot));
+  Bucket bucket;
+  bucket.reserve(op_->window + 1);
+  return bucket;
+}
+
+void GroupingState::quiet_down(Slot& slot) {
+  Bucket emptied = slot.quiet_down();
+  // Only a bucket of about a key's working set is kept: one grown by a hot key's backlog is given
+  // back, one shrunk while quiet would have to grow again.
+  const std::size_t room = op_->window + 1;
+  if (spare_buckets_.size() < kMaxSpareBuckets && emptied.capacity() >= room && emptied.capacity() <= 2 * room)
+    spare_buckets_.push_back(std::move(emptied));
 }
 
 void GroupingState::insert(Bucket& bucket, Item&& in, std::vector<Output>& out) {
@@ -173,7 +197,7 @@ void GroupingState::on_min_time(Timestamp min_ts) {
       if (bucket.empty()) {
         erase_slot(slot);
       } else if (bucket.size() == 1) {
-        slot->quiet_down();
+        quiet_down(*slot);
       } else {
         bucket.shrink_to_fit();
       }
@@ -316,8 +340,8 @@ void GroupingState::restore(const std::vector<Item>& items, Timestamp end) {
     bucket.push_back(Entry{item, 1});
   }
   // Every restored item is final: a key of one item is quiet from the start.
-  slots_.for_each([](std::uint64_t, Slot& slot) {
-    if (slot.size() == 1) slot.quiet_down();
+  slots_.for_each([this](std::uint64_t, Slot& slot) {
+    if (slot.size() == 1) quiet_down(slot);
   });
   min_ts_ = end;
 }

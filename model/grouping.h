@@ -107,6 +107,10 @@ class GroupingState {
   // last w−1 below its end); returns the timestamp of its first entry the minimal time has not
   // passed, kInfinity when there is none.
   Timestamp trim(Bucket& bucket) const;
+  // An empty bucket with room for a key's working set: a spare one if there is, else a new one.
+  Bucket take_bucket();
+  // Quiets `slot` down (its one entry is final) and keeps its emptied bucket as a spare.
+  void quiet_down(Slot& slot);
   // Frees a slot left without entries, or, while a snapshot is under way, keeps it for later.
   void erase_slot(Slot* slot);
   // Every slot with its hash, in the order committed_items lists them (by hash, then the global
@@ -130,6 +134,9 @@ class GroupingState {
   // records in front of them, which only delays a trim. Slots never move; a slot stays in the
   // table while it is queued (Slot::queued()).
   std::deque<std::pair<Timestamp, Slot*>> trim_queue_;
+  // Emptied buckets of keys that went quiet, for keys that wake or are new. Bounded (see
+  // quiet_down), so what it holds is a few hundred kilobytes whatever the vocabulary.
+  std::vector<Bucket> spare_buckets_;
   Timestamp min_ts_ = 0;
   struct Snapshot {
     Timestamp end = 0;  // 0: none under way

@@ -33,7 +33,8 @@ class GroupingSlot {
  public:
   using Bucket = ::flamestream::Bucket<GroupingEntry>;
 
-  explicit GroupingSlot(std::uint64_t key_hash) : hash(key_hash) { new (&bucket_) Bucket(); }
+  // A slot whose bucket is `bucket` (empty; a spare one keeps its room).
+  GroupingSlot(std::uint64_t key_hash, Bucket&& bucket) : hash(key_hash) { new (&bucket_) Bucket(std::move(bucket)); }
   GroupingSlot(const GroupingSlot&) = delete;
   GroupingSlot& operator=(const GroupingSlot&) = delete;
   ~GroupingSlot() {
@@ -62,20 +63,24 @@ class GroupingSlot {
   const Value& first_payload() const { return quiet_ ? final_payload_ : bucket_.front().item.payload; }
   GlobalTime first_time() const { return quiet_ ? final_time() : bucket_.front().item.meta.time; }
 
-  // Keeps only the payload and time of the bucket's one entry, which must be final.
-  void quiet_down() {
+  // Keeps only the payload and time of the bucket's one entry, which must be final; returns the
+  // bucket, emptied, with its room (for another key to reuse: a key wakes far more often than a
+  // block of its size is worth asking the allocator for).
+  Bucket quiet_down() {
     Item& last = bucket_.front().item;
     Value payload = std::move(last.payload);
     final_ts_ = last.meta.time.ts;
     final_front_ = last.meta.time.front;
+    Bucket emptied = std::move(bucket_);
+    emptied.clear();
     bucket_.~Bucket();
     new (&final_payload_) Value(std::move(payload));
     quiet_ = true;
+    return emptied;
   }
-  // Back to a bucket with room for `room` entries, the final item its first entry.
-  Bucket& wake(std::size_t room) {
-    Bucket woken;
-    woken.reserve(room);
+  // Back to a bucket, `spare` (empty), the final item its first entry.
+  Bucket& wake(Bucket&& spare) {
+    Bucket woken = std::move(spare);
     woken.push_back(GroupingEntry{Item{std::move(final_payload_), Meta{final_time(), {}}, false}, 1});
     final_payload_.~Value();
     new (&bucket_) Bucket(std::move(woken));
