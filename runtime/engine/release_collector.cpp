@@ -56,7 +56,8 @@ void ReleaseCollector::release(WorkerId w, NodeId sink, const Item& item) {
   }
   format_(item.payload, b.text);
   b.text += '\n';
-  b.traces.insert(b.traces.end(), item.meta.trace.begin(), item.meta.trace.end());
+  // A single instance's releases are the total order already: its traces are never compared.
+  if (local_.size() > 1) b.traces.insert(b.traces.end(), item.meta.trace.begin(), item.meta.trace.end());
   b.keys.push_back({item.meta.time, static_cast<std::uint32_t>(b.traces.size()),
                     static_cast<std::uint32_t>(b.text.size())});
 }
@@ -115,6 +116,20 @@ void ReleaseCollector::take(std::size_t w, Block&& block) {
   }
 }
 
+void ReleaseCollector::pass_on(Block&& block, std::optional<Timestamp> cut) {
+  std::size_t text_end = block.text.size();
+  if (cut) {
+    const auto at_cut = std::find_if(block.keys.begin(), block.keys.end(),
+                                     [&](const Block::Key& k) { return k.time.ts >= *cut; });
+    if (at_cut != block.keys.end()) text_end = at_cut == block.keys.begin() ? 0 : (at_cut - 1)->text_end;
+  }
+  if (text_end > 0) release_text_(std::string_view(block.text.data(), text_end));
+  for (const auto& [sink, item] : block.items)
+    if (!cut || item.meta.time.ts < *cut) release_(sink, item);
+  block.clear();
+  emptied_.push_back(std::move(block));
+}
+
 void ReleaseCollector::emit(const Entry& e, std::optional<Timestamp> cut) {
   ++front_released_[e.worker];
   if (cut && e.time.ts >= *cut) return;
@@ -148,6 +163,7 @@ void ReleaseCollector::recycle(std::size_t w) {
 void ReleaseCollector::merge_loop() {
   pthread_setname_np(pthread_self(), "fs-merge");
   std::vector<Handover> taken(handed_.size());
+  const bool single = handed_.size() == 1;
   for (;;) {
     std::optional<Timestamp> cut;
     {
@@ -169,7 +185,7 @@ void ReleaseCollector::merge_loop() {
     }
     try {
       for (std::size_t w = 0; w < taken.size(); ++w) {
-        for (Block& b : taken[w].blocks) take(w, std::move(b));
+        for (Block& b : taken[w].blocks) single ? pass_on(std::move(b), cut) : take(w, std::move(b));
         taken[w].blocks.clear();
         if (taken[w].min_ts > 0) {
           reached_[w] = std::max(reached_[w], taken[w].min_ts);

@@ -8,6 +8,8 @@
 // sink on every worker that thread is the one every line passes. Once handed over, a block is
 // not touched by its worker again until the merging thread gives it back empty for reuse.
 //
+// With a single instance there is nothing to merge: blocks are handed on whole as they come.
+//
 // The merging thread calls the caller's ReleaseFn for each item (or TextFn with runs of lines),
 // in order, and on_advance after each round with the time every worker has released to. cut()
 // drops every item at or after a time (a refused input line and what followed it); it must come
@@ -91,6 +93,9 @@ class ReleaseCollector {
 
   void merge_loop();
   void take(std::size_t w, Block&& block);
+  // With one sink instance: hands a block's lines and items on whole, in their order (nothing
+  // to merge them with), but those at or after `cut`.
+  void pass_on(Block&& block, std::optional<Timestamp> cut);
   void emit(const Entry& e, std::optional<Timestamp> cut);
   void flush_text();
   void recycle(std::size_t w);

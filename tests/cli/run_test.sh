@@ -50,13 +50,15 @@ expect_same "paper-grouping window=2" "$tmp/pg2-expected.txt" "$tmp/pg2.txt"
 
 # A malformed line: exit 2, the line number in the message, everything before it released.
 printf '(1)\n(2)\n(1|3)\n' > "$tmp/bad-expected.txt"
-for engine in embedded sim reference; do
-  printf '1\n2\n3\nfour\n5\n' | "$fs" run paper-grouping --engine $engine --workers 2 \
+# One embedded worker too: its single sink instance's lines skip the merge.
+for run in "embedded 1" "embedded 2" "sim 2" "reference 2"; do
+  read -r engine workers <<< "$run"
+  printf '1\n2\n3\nfour\n5\n' | "$fs" run paper-grouping --engine $engine --workers $workers \
     > "$tmp/bad.txt" 2> "$tmp/bad.err"
   code=$?
   [ "$code" -eq 2 ] && pass || fail "$engine, malformed line: exit $code, expected 2"
   grep -q 'line 4' "$tmp/bad.err" && pass || fail "$engine, malformed line: message lacks 'line 4': $(cat "$tmp/bad.err")"
-  expect_same "$engine, output before a malformed line" "$tmp/bad-expected.txt" "$tmp/bad.txt"
+  expect_same "$engine --workers $workers, output before a malformed line" "$tmp/bad-expected.txt" "$tmp/bad.txt"
 done
 
 # A live input (a pipe that stays open): the counts of the lines read so far come out before the
