@@ -195,6 +195,8 @@ class WorkerGraph {
   // Whether `item`, entering a grouping, waits for the fronts' progress (Config::hold_front_items).
   bool holds(const Item& item) const;
   void hold(NodeId grouping, Item& item);
+  // `indices` (into held_) in the meta order of their envelopes, into `out`.
+  void order_by_meta(const std::vector<std::uint32_t>& indices, std::vector<std::uint32_t>& out);
   // Runs each envelope of `batch` and its descendants, fetching grouping buckets ahead (ahead_
   // holds one entry per envelope); registers acks for them when they came from elsewhere (`acked`).
   void run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out);
@@ -242,6 +244,9 @@ class WorkerGraph {
   Timestamp frontier_ = 0;
   std::vector<Envelope> held_;
   std::vector<Envelope> releasing_batch_;
+  std::vector<std::uint32_t> held_below_;     // release_held: indices into held_, ascending
+  std::vector<std::uint32_t> release_order_;  // the same in meta order
+  std::vector<std::pair<FrontId, std::vector<std::uint32_t>>> front_runs_;  // order_by_meta's
 };
 
 }  // namespace flamestream
