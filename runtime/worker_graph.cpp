@@ -169,7 +169,9 @@ void WorkerGraph::look_ahead(const std::vector<Envelope>& batch) {
   ahead_.clear();
   for (const Envelope& env : batch) {
     GroupingState* g = env.node < groupings_.size() ? groupings_[env.node].get() : nullptr;
-    ahead_.push_back(g ? ahead_of(*g, env.item.payload) : Ahead{nullptr, 0});
+    // An item its grouping will hold goes in later, with a lookahead of its own then: hashing and
+    // fetching its bucket now would be wasted.
+    ahead_.push_back(g && !holds(env.item) ? ahead_of(*g, env.item.payload) : Ahead{nullptr, 0});
   }
 }
 
