@@ -11,9 +11,9 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <deque>
 #include <vector>
 
+#include "model/burst_buffer.h"
 #include "model/meta.h"
 
 namespace flamestream {
@@ -88,7 +88,32 @@ class ReleaseMerge {
 
  private:
   Order order_;
-  std::vector<std::deque<T>> queues_;
+  // One instance's items in order: a vector read from `head`, not a deque, whose pushes allocated
+  // a block every few items on the path every released line takes. The read prefix is dropped
+  // when the queue empties, or once it outweighs what is left (each item moved at most once more).
+  struct Queue {
+    std::vector<T> items;
+    std::size_t head = 0;
+    bool empty() const { return head == items.size(); }
+    std::size_t size() const { return items.size() - head; }
+    T& front() { return items[head]; }
+    const T& front() const { return items[head]; }
+    void push_back(T&& item) {
+      if (head > 0 && head >= items.size() / 2 && items.size() == items.capacity()) {
+        items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(head));
+        head = 0;
+      }
+      items.push_back(std::move(item));
+    }
+    void pop_front() {
+      if (++head == items.size()) {
+        clear_burst(items);  // a long line's burst does not keep its room
+        head = 0;
+      }
+    }
+  };
+
+  std::vector<Queue> queues_;
   std::vector<Timestamp> released_to_;
   std::vector<std::size_t> heap_;  // drain()'s: the instances holding items, by their next item
 };
