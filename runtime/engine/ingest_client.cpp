@@ -119,7 +119,7 @@ Timestamp IngestClient::slot_end(Timestamp ts) const {
 }
 
 void IngestClient::bind_all(const std::function<bool()>& keep_going) {
-  for (Channel& c : channels_) send(c, Batch{c.next_seq, {}, false, true});
+  for (Channel& c : channels_) send(c, Batch::binding(c.next_seq));
   for (const Channel& c : channels_)
     while (!c.unacked.empty()) await_one(keep_going);
   for (const Channel& c : channels_) {
@@ -133,11 +133,11 @@ void IngestClient::promise_all() {
   unpromised_ = false;
   next_ts_ = slot_end(std::max(wall_ns(), next_ts_));
   for (Channel& c : channels_)
-    if (c.promised < next_ts_) send(c, Batch{c.next_seq, {}, false, false, 0, next_ts_});
+    if (c.promised < next_ts_) send(c, Batch::promising(c.next_seq, next_ts_));
 }
 
 void IngestClient::close_all(const std::function<bool()>& keep_going) {
-  for (Channel& c : channels_) send(c, Batch{c.next_seq, {}, true});
+  for (Channel& c : channels_) send(c, Batch::closing(c.next_seq));
   for (const Channel& c : channels_)
     while (!c.unacked.empty()) await_one(keep_going);
 }

@@ -89,6 +89,26 @@ class IngestClient {
     std::uint64_t stride = 1;  // between the times, and the input's numbers, of two lines
     Timestamp promise = 0;
     std::uint64_t first_line = 0;
+    // The batches without lines, by name: built positionally, a promise once landed in `stride`
+    // when that field came in, and idle instances never heard a promise.
+    static Batch binding(std::uint64_t seq) {
+      Batch b;
+      b.seq = seq;
+      b.bind = true;
+      return b;
+    }
+    static Batch promising(std::uint64_t seq, Timestamp ts) {
+      Batch b;
+      b.seq = seq;
+      b.promise = ts;
+      return b;
+    }
+    static Batch closing(std::uint64_t seq) {
+      Batch b;
+      b.seq = seq;
+      b.close = true;
+      return b;
+    }
   };
   struct Channel {
     zmq::socket_t socket;

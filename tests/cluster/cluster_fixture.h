@@ -4,6 +4,12 @@
 // FLAMESTREAM_KEY_FILE, as a user would: the cluster runs authenticated, as by default.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "tests/cluster/test_data.h"
 
 namespace flamestream::cluster_test {
@@ -284,6 +290,48 @@ class ClusterTest : public ::testing::Test {
 
   // `status` lists exactly `workers` with their endpoints, and `node` running `graph` on them,
   // with its minimal time reaching infinity within 5 s.
+  // Word count's lines of an input that stays open are released while it is open, and all of
+  // them once it closes.
+  void expect_live_stream_flows(const std::vector<Worker>& workers, const std::string& node) {
+    // A pipe that stays open: the test holds it for reading and writing, so neither its open nor
+    // the ingest's blocks, and the ingest reads the end of its input only when the test closes it.
+    const fs::path fifo = dir_ / "live.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+    int writer = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(writer, 0) << std::strerror(errno);
+    struct Closer {
+      int& fd;
+      ~Closer() {
+        if (fd >= 0) ::close(fd);
+      }
+    } closer{writer};
+    auto write_line = [&](const std::string& line) {
+      const std::string text = line + "\n";
+      ASSERT_EQ(::write(writer, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    };
+    Process& tail = spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+    Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in"}, fifo);
+
+    // Two lines, far fewer than a batch (1024): both counts come out while the input is still open.
+    write_line("live words live");
+    write_line("more live");
+    const auto deadline = Clock::now() + 30s;
+    while (tail.read_stdout().find("live\t3") == std::string::npos && Clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    EXPECT_NE(tail.read_stdout().find("live\t3"), std::string::npos)
+        << "the lines of an open input were not released within 30 s; tail printed: "
+        << tail.read_stdout() << "\ningest: " << ingest.read_stderr();
+    EXPECT_TRUE(ingest.running()) << "the input is still open: " << ingest.read_stderr();
+
+    write_line("live");
+    ::close(writer);
+    writer = -1;
+    EXPECT_EQ(ingest.wait_for(30s), std::optional<int>(0)) << "ingest: " << ingest.read_stderr();
+    EXPECT_EQ(tail.wait_for(30s), std::optional<int>(0)) << "tail: " << tail.read_stderr();
+    EXPECT_EQ(tail.read_stdout(), "live\t1\nwords\t1\nlive\t2\nmore\t1\nlive\t3\nlive\t4\n");
+    expect_status_done(workers, node);
+  }
+
   void expect_status_done(const std::vector<Worker>& workers, const std::string& node) {
     const std::string out = poll_status([&](const std::string& s) {
       return s.find("minimal time: infinity") != std::string::npos;
