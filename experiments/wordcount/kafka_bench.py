@@ -153,8 +153,12 @@ def run_kafka(b, system, rate, count, args, tools, work, broker, tag, max_lag):
     try:
         if system.kind == "fs-kafka":
             fs = tools["flamestream"]
+            # One front instance (on w1) and the sink on w2: with a front on every worker, one
+            # `ingest` feeding both instances a sparse input (the probes, 4 lines/s) left the tick
+            # with its minimal time frozen and no output (6 of 6 tries with stdin, 1 of 5 with
+            # --kafka); with one instance, 6 of 6 ran.
             cluster = b.Cluster(fs, work, tag + "-cluster", exactly_once=True,
-                                tick_ms=args.kafka_commit_ms, count=workers)
+                                tick_ms=args.kafka_commit_ms, count=workers, pinned=True)
             zk = cluster.__enter__()
             wait_running(fs, zk)
             spawn("ingest", [fs, "ingest", "--zk", zk, "--insecure", "--front", "in", "--kafka",
