@@ -29,7 +29,7 @@ import subprocess
 import time
 
 KEYS = ("fs-kafka", "flink-kafka")
-DEFAULT_RATES = "5000,20000,50000"
+DEFAULT_RATES = "5000,20000,40000,80000"
 FIELDS = ["system", "label", "loop", "rate", "repeat", "workers", "status", "problems", "notes",
           "offered", "released", "achieved_rate", "latency_samples", "p50_ms", "p90_ms", "p99_ms",
           "p999_ms", "max_ms", "late_p99_ms", "ready_s", "produce_s", "drain_ms",
