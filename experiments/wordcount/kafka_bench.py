@@ -29,7 +29,7 @@ import subprocess
 import time
 
 KEYS = ("fs-kafka", "flink-kafka")
-DEFAULT_RATES = "5000,20000,40000,80000"
+DEFAULT_RATES = "5000,20000,40000,80000,120000,160000"
 FIELDS = ["system", "label", "loop", "rate", "repeat", "workers", "status", "problems", "notes",
           "offered", "released", "achieved_rate", "latency_samples", "p50_ms", "p90_ms", "p99_ms",
           "p999_ms", "max_ms", "late_p99_ms", "ready_s", "produce_s", "drain_ms",
@@ -319,8 +319,8 @@ def write_report(b, out, rows, systems, rates, args, info, started, elapsed):
         f"- **FlameStream** (`fs-kafka`): a cluster of {args.workers} `flamestream worker` processes "
         f"and ZooKeeper, exactly-once ticks committing every {C} ms (ingestion logs synced before "
         "acknowledgment, grouping snapshots, the ZooKeeper commit record); `flamestream ingest "
-        "--kafka --follow` reads every input partition (read_committed) into the front, spread over "
-        "a front on every worker; `flamestream tail --to-kafka --commit-ms "
+        "--kafka --follow` reads every input partition (read_committed) into the front, on w1 (one "
+        "instance: README.md beside the bench says why), the sink on w2; `flamestream tail --to-kafka --commit-ms "
         f"{C}` writes the sink's merged output in Kafka transactions that also commit the number of "
         "lines written. The output is released only once committed, in FlameStream's order "
         "(deterministic for the order ingest read the partitions in); a restarted tail resumes "
