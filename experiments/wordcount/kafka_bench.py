@@ -350,16 +350,22 @@ def write_report(b, out, rows, systems, rates, args, info, started, elapsed):
                          f"{status} | {spread([r['p50_ms'] for r in rs], 1)} | "
                          f"{spread([r['p99_ms'] for r in rs], 1)} | "
                          f"{spread([r['achieved_rate'] for r in rs], 0)} |")
-    lines += ["", "Highest open-loop rate sustained (OK in every repeat), and closed-loop throughput:", ""]
-    for s in systems:
+    lines += ["", "Highest open-loop rate sustained (OK in every repeat; in most repeats), and "
+              "closed-loop throughput:", ""]
+
+    def highest(key, enough):
         ok = [rate for rate in rates
-              if (rs := [r for r in rows if r["system"] == s.key and r["loop"] == "open"
-                         and r["rate"] == rate]) and all(r["status"] == "OK" for r in rs)]
+              if (rs := [r for r in rows if r["system"] == key and r["loop"] == "open"
+                         and r["rate"] == rate]) and enough(sum(r["status"] == "OK" for r in rs), len(rs))]
+        best = max(ok) if ok else None
+        return (("≥ " if best == max(rates) else "") + f"{best:,}") if best else "none"
+
+    for s in systems:
         closed = [r["achieved_rate"] for r in rows if r["system"] == s.key and r["loop"] == "closed"
                   and r["status"] == "OK"]
-        best = max(ok) if ok else None
-        lines.append(f"- `{s.key}`: sustained {('≥ ' if best == max(rates) else '') + f'{best:,}' if best else 'none'}"
-                     f" words/s of those tried; closed loop {spread(closed, 0)} words/s")
+        lines.append(f"- `{s.key}`: sustained {highest(s.key, lambda ok, n: ok == n)} words/s in every "
+                     f"repeat, {highest(s.key, lambda ok, n: 2 * ok > n)} in most, of the rates tried; "
+                     f"closed loop {spread(closed, 0)} words/s")
     lines += ["", "## Runs", "",
               "| system | loop | rate | repeat | status | p50 | p90 | p99 | max (ms) | achieved (words/s) "
               "| ready (s) | produce (s) | other load (cores) |",
