@@ -114,8 +114,9 @@ def watch(load_cmd, procs, logs, timeout):
 
 def wait_running(fs, zk, timeout=60):
     """Until `flamestream status` shows the tick's minimal time. An ingest started before that
-    (right after submit) left the tick without a single commit in 5 of 9 tries here: the minimal
-    time never reported, or frozen, while ingest went on sending; started after it, 5 of 5 ran."""
+    (right after submit) into a front on both workers left the tick without output in 5 of 9
+    tries here, the minimal time never reported or frozen while ingest went on sending; after it,
+    1 of 5 (and 0 of 6 with one front instance, as used now)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         r = subprocess.run([fs, "status", "--zk", zk, "--insecure"], capture_output=True,
@@ -155,7 +156,7 @@ def run_kafka(b, system, rate, count, args, tools, work, broker, tag, max_lag):
             fs = tools["flamestream"]
             # One front instance (on w1) and the sink on w2: with a front on every worker, one
             # `ingest` feeding both instances a sparse input (the probes, 4 lines/s) left the tick
-            # with its minimal time frozen and no output (6 of 6 tries with stdin, 1 of 5 with
+            # with its minimal time frozen and no output (6 of 6 tries with stdin, 6 of 14 with
             # --kafka); with one instance, 6 of 6 ran.
             cluster = b.Cluster(fs, work, tag + "-cluster", exactly_once=True,
                                 tick_ms=args.kafka_commit_ms, count=workers, pinned=True)
