@@ -39,12 +39,15 @@
 #include <unistd.h>
 
 #include "experiments/wordcount/cluster_client.h"
+#include "experiments/wordcount/percentiles.h"
 #include "experiments/wordcount/release_check.h"
 #include "graphs/catalog.h"
 #include "runtime/engine/embedded_engine.h"
 
 namespace fs = flamestream;
 using wordcount_bench::Input;
+using wordcount_bench::json;
+using wordcount_bench::percentiles;
 using wordcount_bench::ReleaseCheck;
 using wordcount_bench::run_cluster;
 
@@ -214,37 +217,6 @@ class RateSource : public fs::Source {
   bool truncated_ = false;
   std::int64_t max_lag_ns_seen_ = 0;
 };
-
-struct Percentiles {
-  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
-  std::size_t n = 0;
-};
-
-Percentiles percentiles(std::vector<std::int64_t> v) {
-  Percentiles p;
-  p.n = v.size();
-  if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())) - 1));
-    return static_cast<double>(v[k]) / 1e6;
-  };
-  p.p50 = at(0.5);
-  p.p90 = at(0.9);
-  p.p99 = at(0.99);
-  p.p999 = at(0.999);
-  p.max = static_cast<double>(v.back()) / 1e6;
-  return p;
-}
-
-std::string json(const Percentiles& p) {
-  if (p.n == 0) return "null";
-  char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "{\"n\": %zu, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}",
-                p.n, p.p50, p.p90, p.p99, p.p999, p.max);
-  return buf;
-}
 
 int run(const Options& o) {
   const Input words = wordcount_bench::load_words(o.words_path, o.count);
