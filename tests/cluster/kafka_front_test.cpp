@@ -1,0 +1,87 @@
+// The Kafka front inside the workers, end to end: a tick whose front reads a topic of three
+// partitions (one front instance a partition, spread over w1, w2, w3), word count, the output
+// through `tail --to-kafka`, read back by kcat with read_committed. Word count's output, as a
+// multiset, does not depend on the order the partitions' records were stamped in (each word's
+// counts 1..n), so the sorted output must equal the sorted reference, each line once.
+#include <nlohmann/json.hpp>
+
+#include "tests/cluster/kafka_fixture.h"
+
+namespace flamestream::cluster_test {
+namespace {
+
+class KafkaFrontTest : public KafkaTest {
+ protected:
+  // Word count over w1, w2, w3 reading `in` inside the workers; the sink on w2, the acker on w3.
+  std::string kafka_tick(const std::string& in, const std::string& extra = "") const {
+    return R"({"graph": "wordcount", "workers": ["w1", "w2", "w3"], "fronts": {"in": "*"},
+               "sinks": {"out": "w2"}, "acker": "w3", "tick_ms": 100,
+               "kafka": {"in": {"brokers": ")" + brokers_ + R"(", "topic": ")" + in + "\"" + extra + "}}}";
+  }
+};
+
+TEST_F(KafkaFrontTest, ATopicReadInsideTheWorkersGivesTheReferenceOutput) {
+  const fs::path input = write_text(81, 40'000, 4000);
+  const std::string expected = reference_wordcount(input);
+  const std::string in = topic("in", 3), out = topic("out", 1);
+  produce(in, input);
+  auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string node = submit_json(kafka_tick(in));
+  wait_until_running(workers, node);
+  Process& tail = tail_to("tail", out);
+  EXPECT_EQ(tail.wait_for(120s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string got = consume(out);
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic, sorted");
+  // The commit record keeps each partition's offset: the front's determinant.
+  const auto record = commit_record(node);
+  ASSERT_TRUE(record.contains("partitions")) << record.dump();
+  EXPECT_EQ(record["partitions"].size(), 3u) << record.dump();
+  for (const Worker& w : workers) EXPECT_TRUE(w.process->running()) << w.name << ": " << w.process->read_stderr();
+}
+
+TEST_F(KafkaFrontTest, KillNineOfAWorkerReadingPartitionsMidRunLeavesTheTopicExact) {
+  const fs::path input = write_text(82, 1'500'000, 50'000);
+  const std::string expected = reference_wordcount(input);
+  const std::string in = topic("in", 3), out = topic("out", 1);
+  produce(in, input);
+  auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string node = submit_json(kafka_tick(in));
+  wait_until_running(workers, node);
+  Process& tail = tail_to("tail", out);
+  // Mid-run: some output committed to the topic, far from all of it.
+  const auto deadline = Clock::now() + 60s;
+  std::size_t before = 0;
+  while ((before = committed_lines(out)) < 2000) {
+    ASSERT_LT(Clock::now(), deadline) << "no output in the topic within 60 s: " << tail.read_stderr();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(tail.running()) << "the job ended before the kill; the test would prove nothing";
+  kill_worker(workers[0]);  // w1: partition 0's front instance
+  restart_worker(workers[0]);
+  EXPECT_EQ(tail.wait_for(240s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string got = consume(out);
+  EXPECT_LT(before, count_lines(expected));
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after kill -9 of w1, sorted");
+  EXPECT_NE(workers[0].process->read_stderr().find("committed up to"), std::string::npos);
+}
+
+TEST_F(KafkaFrontTest, AMissingTopicFailsTheSubmitOrTheTickNamingIt) {
+  auto workers = start_workers({"w1", "w2", "w3"});
+  // Asked of the broker at submit: nothing is written.
+  RunResult r = flamestream({"submit", "--zk", zk_, "-"}, kafka_tick("no-such-topic"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("Kafka topic 'no-such-topic' does not exist"), std::string::npos) << r.err;
+  // A tick that says how many partitions it has is not asked about: the workers find the topic
+  // missing and fail the tick, which tail reports.
+  const std::string node = submit_json(kafka_tick("no-such-topic", R"(, "partitions": 3)"));
+  Process& tail = spawn("tail", {"tail", "--zk", zk_, "--sink", "out"});
+  EXPECT_EQ(tail.wait_for(60s), std::optional<int>(2)) << tail.read_stderr();
+  EXPECT_NE(tail.read_stderr().find("Kafka topic 'no-such-topic' does not exist"), std::string::npos)
+      << tail.read_stderr();
+  for (const Worker& w : workers) EXPECT_TRUE(w.process->running()) << w.name << ": " << w.process->read_stderr();
+}
+
+}  // namespace
+}  // namespace flamestream::cluster_test
