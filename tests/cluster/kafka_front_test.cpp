@@ -4,6 +4,7 @@
 // multiset, does not depend on the order the partitions' records were stamped in (each word's
 // counts 1..n), so the sorted output must equal the sorted reference, each line once.
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/cluster/kafka_fixture.h"
 
@@ -65,6 +66,48 @@ TEST_F(KafkaFrontTest, KillNineOfAWorkerReadingPartitionsMidRunLeavesTheTopicExa
   EXPECT_EQ(count_lines(got), count_lines(expected));
   EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after kill -9 of w1, sorted");
   EXPECT_NE(workers[0].process->read_stderr().find("committed up to"), std::string::npos);
+}
+
+TEST_F(KafkaFrontTest, AFollowingFrontWithIdlePartitionsSurvivesKillNineExactly) {
+  // The input arrives in 24 bursts 300 ms apart: between them every partition is idle longer
+  // than idle_ms, so the fronts promise the wall clock (logged), and the output still moves.
+  const fs::path input = write_text(83, 240'000, 20'000);
+  const std::string expected = reference_wordcount(input);
+  const std::string in = topic("in", 3), out = topic("out", 1);
+  auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string node = submit_json(kafka_tick(in, R"(, "follow": true, "idle_ms": 100)"));
+  wait_until_running(workers, node);
+  Process& tail = tail_to("tail", out);
+  std::thread producer([&] {
+    const RunResult r = shell("cd " + dir_.string() + " && split -n l/24 -d " + input.string() + " burst- && " +
+                              "for f in burst-*; do kcat -b " + brokers_ + " -P -t " + in + " < $f || exit 1; " +
+                              "sleep 0.3; done", 120s);
+    EXPECT_EQ(r.status, 0) << r.err;
+  });
+  const auto deadline = Clock::now() + 60s;
+  std::size_t before = 0;
+  while ((before = committed_lines(out)) < 2000 && Clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  EXPECT_GE(before, 2000u) << "no output in the topic within 60 s: " << tail.read_stderr();
+  kill_worker(workers[0]);  // w1: partition 0's front instance
+  restart_worker(workers[0]);
+  producer.join();
+  // A following front never ends: wait until the topic holds as many lines as the reference.
+  const std::size_t total = count_lines(expected);
+  const auto done_by = Clock::now() + 120s;
+  while (committed_lines(out) < total && Clock::now() < done_by) std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(2s);  // anything written twice would show by now
+  const std::string got = consume(out);
+  EXPECT_LT(before, total);
+  EXPECT_EQ(count_lines(got), total);
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic of a following front after kill -9, sorted");
+  // The idle partitions' promises were logged before the acker heard them.
+  bool logged = false;
+  for (const auto& e : fs::recursive_directory_iterator(dir_))
+    logged = logged || (e.path().filename().string().ends_with(".seg") &&
+                        e.path().parent_path().filename().string().ends_with(".promises") && fs::file_size(e.path()) > 0);
+  EXPECT_TRUE(logged) << "no idle promise was logged";
+  ::kill(tail.pid(), SIGTERM);
+  tail.wait_for(10s);
 }
 
 TEST_F(KafkaFrontTest, AMissingTopicFailsTheSubmitOrTheTickNamingIt) {
