@@ -110,6 +110,35 @@ TEST_F(KafkaFrontTest, AFollowingFrontWithIdlePartitionsSurvivesKillNineExactly)
   tail.wait_for(10s);
 }
 
+TEST_F(KafkaFrontTest, ABrokerDownWhenTheTickStartsIsWaitedFor) {
+  const fs::path input = write_text(84, 30'000, 3000);
+  const std::string expected = reference_wordcount(input);
+  const std::string in = topic("in", 3), out = topic("out", 1);
+  produce(in, input);
+  auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string port = brokers_.substr(brokers_.find(':') + 1);
+  RunResult r = script({"stop"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // The partition count given, submit does not ask the broker; the workers deploy without it.
+  const std::string node = submit_json(kafka_tick(in, R"(, "partitions": 3)"));
+  wait_until_running(workers, node);
+  std::this_thread::sleep_for(3s);
+  bool said = false;
+  for (const Worker& w : workers) {
+    EXPECT_TRUE(w.process->running()) << w.name << ": " << w.process->read_stderr();
+    said = said || w.process->read_stderr().find("cannot read where its partitions end") != std::string::npos;
+  }
+  EXPECT_TRUE(said) << "no worker said the broker was away: " << workers[0].process->read_stderr();
+  EXPECT_EQ(flamestream({"status", "--zk", zk_}).status, 0);  // the workers keep serving
+  r = script({"start", port}, 90s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  Process& tail = tail_to("tail", out);
+  EXPECT_EQ(tail.wait_for(120s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string got = consume(out);
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after the broker came up, sorted");
+}
+
 TEST_F(KafkaFrontTest, AMissingTopicFailsTheSubmitOrTheTickNamingIt) {
   auto workers = start_workers({"w1", "w2", "w3"});
   // Asked of the broker at submit: nothing is written.
