@@ -89,13 +89,42 @@ PartitionFrontHost::Part* PartitionFrontHost::part_of(const Reader& r, std::uint
   return nullptr;
 }
 
-bool PartitionFrontHost::admission_open() const {
-  return admitted_.size() < (dir_.empty() ? env_.config.max_inputs_in_flight
-                                          : env_.config.max_inputs_in_flight_exactly_once);
+bool PartitionFrontHost::admission_open(const Part& p) const {
+  return p.admitted.size() < (dir_.empty() ? env_.config.max_inputs_in_flight
+                                           : env_.config.max_inputs_in_flight_exactly_once);
+}
+
+void PartitionFrontHost::update_pause(Part& p) {
+  const bool pause = !p.closed && !admission_open(p);
+  if (pause == p.paused) return;
+  p.paused = pause;
+  readers_[p.reader].source->pause(p.partition, pause);
 }
 
 void PartitionFrontHost::on_min_time(Timestamp min_ts) {
-  while (!admitted_.empty() && admitted_.front() < min_ts) admitted_.pop_front();
+  for (Part& p : parts_) {
+    while (!p.admitted.empty() && p.admitted.front() < min_ts) p.admitted.pop_front();
+    update_pause(p);
+  }
+}
+
+bool PartitionFrontHost::take_backlog(Part& p) {
+  bool took = false;
+  while (!p.backlog.empty() && !p.closed && admission_open(p)) {
+    PartitionEvent& e = p.backlog.front();
+    if (e.kind == PartitionEvent::Kind::end) {
+      flush(p);
+      p.next_offset = std::max(p.next_offset, e.offset);
+      p.reached_end = true;
+    } else {
+      take(p, e);
+      took = true;
+      // Admission is counted in stamped lines: stamp what was gathered before looking again.
+      if (p.payloads.size() >= 256) flush(p);
+    }
+    p.backlog.pop_front();
+  }
+  return took;
 }
 
 void PartitionFrontHost::load_ends(Reader& r) {
@@ -123,28 +152,21 @@ void PartitionFrontHost::poll() {
       for (std::size_t i : r.parts) close_if_done(parts_[i]);
     }
     events_.clear();
-    if (admission_open()) r.source->poll(events_, kPollEvents);
+    r.source->poll(events_, kPollEvents);
     for (PartitionEvent& e : events_) {
       if (e.kind == PartitionEvent::Kind::fatal) throw InputSourceError(r.input.label + ": " + e.value);
       Part* p = part_of(r, e.partition);
-      if (!p || p->closed) continue;
-      if (e.kind == PartitionEvent::Kind::end) {
-        flush(*p);
-        p->next_offset = std::max(p->next_offset, e.offset);
-        p->reached_end = true;
-      } else {
-        take(*p, e);
-        took = true;
-      }
+      if (p && !p->closed) p->backlog.push_back(std::move(e));  // in order, behind what waits
     }
     for (std::size_t i : r.parts) {
       Part& p = parts_[i];
       if (p.closed) continue;
+      took = take_backlog(p) || took;
       flush(p);
       if (p.reached_end) apply_logged_promises(p, p.next_offset);
       close_if_done(p);
-      if (!p.closed && r.input.follow) idle(p, now);
-      if (!p.closed && !r.input.follow && p.reached_end) idle(p, now);
+      if (!p.closed && (r.input.follow || p.reached_end)) idle(p, now);
+      update_pause(p);
     }
   }
   if (took) env_.after_processing();
@@ -184,7 +206,7 @@ void PartitionFrontHost::flush(Part& p) {
   env_.graph.ingest_partition(p.slot, p.payloads, p.times, env_.outbox, stamps_);
   for (std::size_t k = 0; k < stamps_.size(); ++k) {
     if (p.promises) p.recent.push_back({stamps_[k], p.origins[k].first, p.origins[k].second});
-    admitted_.push_back(stamps_[k]);
+    p.admitted.push_back(stamps_[k]);
   }
   inputs_ += stamps_.size();
   p.payloads.clear();
@@ -203,7 +225,7 @@ void PartitionFrontHost::close_if_done(Part& p) {
   const Reader& r = readers_[p.reader];
   if (p.closed || r.input.follow || !r.ends) return;
   auto end = r.ends->find(p.partition);
-  if (p.next_offset < end->second || !p.payloads.empty()) return;
+  if (p.next_offset < end->second || !p.payloads.empty() || !p.backlog.empty()) return;
   p.closed = true;
   --open_;
   env_.graph.close_partition(p.slot);
@@ -211,7 +233,7 @@ void PartitionFrontHost::close_if_done(Part& p) {
 
 void PartitionFrontHost::idle(Part& p, Clock::time_point now) {
   const auto idle_for = std::chrono::milliseconds(readers_[p.reader].input.idle_ms);
-  if (!p.reached_end || !p.replay.empty() || now - p.last_input < idle_for || !admission_open()) return;
+  if (!p.reached_end || !p.replay.empty() || !p.backlog.empty() || now - p.last_input < idle_for) return;
   p.last_input = now;
   const Timestamp promise = wall_ns();
   const auto& front = env_.graph.partition_front(p.slot).front;

@@ -81,6 +81,9 @@ class PartitionFrontHost {
     std::deque<Stamped> recent;                              // exactly-once: for determinants
     std::unique_ptr<IngestionLog> promises;                  // exactly-once: idle promises
     std::deque<std::pair<std::int64_t, Timestamp>> replay;   // logged promises still to apply
+    std::deque<Timestamp> admitted;  // stamps of its lines not yet below the minimal time
+    bool paused = false;             // admission closed: its source stopped fetching it
+    std::deque<PartitionEvent> backlog;  // fetched while paused (or behind such), in order
     std::vector<Value> payloads;                             // a batch being gathered
     std::vector<Timestamp> times;
     std::vector<std::pair<std::int64_t, std::uint32_t>> origins;
@@ -92,7 +95,12 @@ class PartitionFrontHost {
     std::vector<std::size_t> parts;
   };
 
-  bool admission_open() const;
+  // Per partition: one that runs ahead must not hold back the one the minimal time waits for.
+  bool admission_open(const Part& p) const;
+  // Pauses or resumes the partition at its source as its admission closes or opens.
+  void update_pause(Part& p);
+  // Takes events of `p` (the backlog first) while its admission is open; true if it took a record.
+  bool take_backlog(Part& p);
   void load_ends(Reader& r);
   void take(Part& p, PartitionEvent& e);
   void flush(Part& p);
@@ -107,7 +115,6 @@ class PartitionFrontHost {
   std::vector<Reader> readers_;
   std::vector<Part> parts_;
   std::size_t open_ = 0;
-  std::deque<Timestamp> admitted_;  // stamps of lines not yet below the minimal time
   std::vector<PartitionEvent> events_;
   std::vector<Timestamp> stamps_;
   std::uint64_t inputs_ = 0;

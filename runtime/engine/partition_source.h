@@ -47,6 +47,10 @@ class PartitionSource {
   // Where each partition read ends now (its high watermark), once known; the implementation asks
   // the broker off the caller's thread and keeps asking while it is away.
   virtual std::optional<std::map<std::uint32_t, std::int64_t>> end_offsets() = 0;
+  // Stops (or starts again) fetching `partition`: the caller's back-pressure, one partition at a
+  // time, since partitions that run ahead must not stop the one the minimal time waits for.
+  // Events fetched before a pause may still come.
+  virtual void pause(std::uint32_t partition, bool paused) = 0;
 };
 
 // Where reading a partition starts: the offset of the first record to read.

@@ -97,6 +97,17 @@ std::optional<std::map<std::uint32_t, std::int64_t>> PartitionReader::end_offset
   return ends_;
 }
 
+void PartitionReader::pause(std::uint32_t partition, bool paused) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic_.c_str(), static_cast<std::int32_t>(partition));
+  if (paused) {
+    rd_kafka_pause_partitions(consumer_, list);
+  } else {
+    rd_kafka_resume_partitions(consumer_, list);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
 void PartitionReader::poll(std::vector<PartitionEvent>& out, std::size_t max) {
   for (std::size_t n = 0; n < max; ++n) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 0);

@@ -32,6 +32,7 @@ class PartitionReader : public PartitionSource {
 
   void poll(std::vector<PartitionEvent>& out, std::size_t max) override;
   std::optional<std::map<std::uint32_t, std::int64_t>> end_offsets() override;
+  void pause(std::uint32_t partition, bool paused) override;
 
  private:
   void ask_ends();

@@ -48,6 +48,7 @@ class MemorySource : public PartitionSource {
       if (any) ended_[p] = false;
     }
   }
+  void pause(std::uint32_t, bool) override {}
   std::optional<std::map<std::uint32_t, std::int64_t>> end_offsets() override {
     std::map<std::uint32_t, std::int64_t> ends;
     for (const auto& [p, rs] : records_) ends[p] = static_cast<std::int64_t>(rs.size());
