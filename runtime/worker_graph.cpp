@@ -113,12 +113,13 @@ Timestamp WorkerGraph::front_progress(Timestamp now) const {
 }
 
 void WorkerGraph::ingest_partition(std::size_t slot, std::vector<Value>& payloads,
-                                   const std::vector<Timestamp>& times, Outbox& out,
+                                   const std::vector<Timestamp>& times, Timestamp spacing, Outbox& out,
                                    std::vector<Timestamp>& stamps) {
   PartitionFront& p = partition_fronts_[slot];
+  const Front& f = *p.front;
   // Bound: the promise after the batch ignores the proposed time (k == payloads.size()).
-  ingest_into(*p.front, p.node, payloads, [&](std::size_t k) { return k < times.size() ? times[k] : 0; }, out,
-              stamps);
+  auto time_of = [&](std::size_t k) { return k < times.size() ? std::max(times[k], f.last_ts() + spacing) : 0; };
+  ingest_into(*p.front, p.node, payloads, time_of, out, stamps);
 }
 
 void WorkerGraph::raise_partition_promise(std::size_t slot, Timestamp ts) {

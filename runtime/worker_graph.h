@@ -113,9 +113,9 @@ class WorkerGraph {
   std::size_t partition_fronts() const { return partition_fronts_.size(); }
   const PartitionFront& partition_front(std::size_t slot) const { return partition_fronts_[slot]; }
   // As ingest_batch, payload k proposing time times[k]: it gets the first time at or above that,
-  // above the partition's last one and its promise (Front::stamp).
+  // at least `spacing` above the partition's last one, and at or above its promise (Front::stamp).
   void ingest_partition(std::size_t slot, std::vector<Value>& payloads, const std::vector<Timestamp>& times,
-                        Outbox& out, std::vector<Timestamp>& stamps);
+                        Timestamp spacing, Outbox& out, std::vector<Timestamp>& stamps);
   // No time below `ts` will be stamped at this partition (a recovery's floor, an idle promise).
   void raise_partition_promise(std::size_t slot, Timestamp ts);
   // The partition ended (its promise becomes infinity).

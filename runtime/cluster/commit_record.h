@@ -7,6 +7,7 @@
 // epoch restores exactly the commit the bump saw.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,8 +28,9 @@ struct CommitRecord {
   std::map<std::string, std::string> snapshots;  // worker -> snapshot file of `committed`
   std::map<std::string, std::uint64_t> fronts;   // front -> next input line at `committed`
   // Kafka front partition ("front/partition") -> its determinant at `committed`: [the offset of
-  // the first record with a line at or above it, how many of that record's lines lie below].
-  std::map<std::string, std::pair<std::uint64_t, std::uint32_t>> partitions;
+  // the first record with a line at or above it, how many of that record's lines lie below, the
+  // time that line is stamped at least].
+  std::map<std::string, std::array<std::uint64_t, 3>> partitions;
   // A tick that continues another starts from that one's commit: `state_tick` names the tick whose
   // workers hold the snapshots of `committed` (empty: this tick's own), `started` when it took over.
   std::string state_tick;

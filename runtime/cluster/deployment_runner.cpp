@@ -107,7 +107,8 @@ PartitionPositions partition_positions(const CommitRecord* record, const TickSpe
   for (const auto& [node, k] : spec.kafka)
     for (std::uint32_t p = 0; p < k.partitions; ++p)
       if (auto it = record->partitions.find(partition_key(node, p)); it != record->partitions.end())
-        out[{job.graph.find(node), p}] = {static_cast<std::int64_t>(it->second.first), it->second.second};
+        out[{job.graph.find(node), p}] = {static_cast<std::int64_t>(it->second[0]),
+                                          static_cast<std::uint32_t>(it->second[1]), it->second[2]};
   return out;
 }
 

@@ -83,7 +83,7 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
   for (const auto& [w, f] : ready.fronts) {
     const std::string& name = job.graph.node(f.front).name;
     if (f.partition > 0) {  // a Kafka front's partition: where a recovery seeks
-      next.partitions[partition_key(name, f.partition - 1)] = {f.next_seq, f.skip};
+      next.partitions[partition_key(name, f.partition - 1)] = {f.next_seq, f.skip, f.floor};
       continue;
     }
     next.fronts[name + "@" + run.tick.spec.workers[w]] = f.next_seq;

@@ -45,8 +45,11 @@ PartitionFrontHost::PartitionFrontHost(Env env, std::vector<PartitionInput> inpu
     if (auto it = positions.find({pf.node, pf.partition}); it != positions.end()) {
       p.next_offset = it->second.offset;
       p.skip = it->second.skip;
+      p.next_floor = it->second.floor;
     }
-    if (committed > 0) env_.graph.raise_partition_promise(slot, committed);  // replay's floor
+    // The replay's floor: every line it stamps lies at or above the commit, and above the line
+    // before it by the spacing, as the first run stamped it.
+    if (committed > 0) env_.graph.raise_partition_promise(slot, std::max(committed, p.next_floor));
     if (!dir_.empty()) {
       p.promises = std::make_unique<IngestionLog>(
           dir_ / ("kafka-" + env_.job.graph.node(pf.node).name + "-" + std::to_string(pf.partition) + ".promises"));
@@ -203,9 +206,10 @@ void PartitionFrontHost::take(Part& p, PartitionEvent& e) {
 void PartitionFrontHost::flush(Part& p) {
   if (p.payloads.empty()) return;
   stamps_.clear();
-  env_.graph.ingest_partition(p.slot, p.payloads, p.times, env_.outbox, stamps_);
+  env_.graph.ingest_partition(p.slot, p.payloads, p.times, kLineSpacing, env_.outbox, stamps_);
   for (std::size_t k = 0; k < stamps_.size(); ++k) {
-    if (p.promises) p.recent.push_back({stamps_[k], p.origins[k].first, p.origins[k].second});
+    if (p.promises) p.recent.push_back({stamps_[k], p.origins[k].first, p.origins[k].second, p.next_floor});
+    p.next_floor = stamps_[k] + kLineSpacing;
     p.admitted.push_back(stamps_[k]);
   }
   inputs_ += stamps_.size();
@@ -252,10 +256,11 @@ std::vector<wire::FrontDeterminant> PartitionFrontHost::determinants(Timestamp e
   for (Part& p : parts_) {
     while (!p.recent.empty() && p.recent.front().ts < end) p.recent.pop_front();
     wire::FrontDeterminant d{env_.graph.partition_front(p.slot).node, static_cast<std::uint64_t>(p.next_offset),
-                             p.partition + 1, p.skip};
+                             p.partition + 1, p.skip, p.next_floor};
     if (!p.recent.empty()) {
       d.next_seq = static_cast<std::uint64_t>(p.recent.front().offset);
       d.skip = p.recent.front().line;
+      d.floor = p.recent.front().floor;
     }
     out.push_back(d);
   }

@@ -73,10 +73,11 @@ struct PartitionInput {
 };
 
 // A partition's determinant in a commit: the first record with a line at or above the commit end,
-// and how many of its lines lie below it.
+// how many of its lines lie below it, and the time that line is stamped at least.
 struct PartitionPosition {
   std::int64_t offset = 0;
   std::uint32_t skip = 0;
+  Timestamp floor = 0;
 };
 
 // Exactly-once: where each partition front restarts, by (front, partition).

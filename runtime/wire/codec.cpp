@@ -132,6 +132,7 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
               fronts[i].setNextSeq(a.fronts[i].next_seq);
               fronts[i].setPartition(a.fronts[i].partition);
               fronts[i].setSkip(a.fronts[i].skip);
+              fronts[i].setFloor(a.fronts[i].floor);
             }
           },
       },
@@ -294,7 +295,7 @@ class Decoder {
     budget_.elements(fronts.size(), "front determinants");
     for (auto f : fronts) {
       check_node(f.getFront(), "front id");
-      a.fronts.push_back({f.getFront(), f.getNextSeq(), f.getPartition(), f.getSkip()});
+      a.fronts.push_back({f.getFront(), f.getNextSeq(), f.getPartition(), f.getSkip(), f.getFloor()});
     }
     return a;
   }

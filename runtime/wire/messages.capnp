@@ -96,6 +96,7 @@ struct FrontDeterminant {
   nextSeq @1 :UInt64;
   partition @2 :UInt32;  # the partition + 1; 0: an ordinary front
   skip @3 :UInt32;       # lines of the record at nextSeq below the commit end
+  floor @4 :UInt64;      # the time the line there is stamped at least (the line before + spacing)
 }
 
 # Worker -> acker: everything before `end` is durable here.

@@ -77,7 +77,7 @@ class PartitionReplay : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "partition-front-host-XXXXXX").string();
     return fs::path(mkdtemp(pattern.data()));
   }();
-  // Three lines a record, several records in one millisecond: stamps go up by 1 ns inside it.
+  // Three lines a record, several records in one millisecond: stamps go up by the spacing inside it.
   std::map<std::uint32_t, std::vector<Record>> records = {
       {0, {{0, 5'000'000, "a b\nc\nd e"}, {1, 5'000'000, "f\ng"}, {2, 3'000'000, "h"}, {3, 6'000'000, "i j"}}},
       {1, {{0, 4'000'000, "k"}, {1, 4'000'000, "l\nm\nn"}, {2, 1'000'000, "o p"}, {3, 2'000'000, "q"}}}};
@@ -127,12 +127,12 @@ class PartitionReplay : public ::testing::Test {
 };
 
 TEST_F(PartitionReplay, AReplayFromTheDeterminantStampsTheSameTimes) {
-  // Partition 0's first record has lines at 5 ms + 0, 1, 2: the end falls after its first line.
-  const Timestamp end = 5'000'001;
+  // Partition 0's first record has lines at 5 ms + 0, 100, 200 ns: the end falls after its first.
+  const Timestamp end = 5'000'050;
   const Run first = run(0, {}, end);
   ASSERT_EQ(first.determinants.size(), 2u);
   PartitionPositions positions;
-  for (const auto& d : first.determinants) positions[{d.front, d.partition - 1}] = {static_cast<std::int64_t>(d.next_seq), d.skip};
+  for (const auto& d : first.determinants) positions[{d.front, d.partition - 1}] = {static_cast<std::int64_t>(d.next_seq), d.skip, d.floor};
   EXPECT_EQ(positions.at({front, 0}).offset, 0);
   EXPECT_EQ(positions.at({front, 0}).skip, 1u);
   // The second burst was stamped above the idle promise (the wall clock), far above its records.
