@@ -111,6 +111,7 @@ class WorkerGraph {
     std::unique_ptr<Front> front;
   };
   std::size_t partition_fronts() const { return partition_fronts_.size(); }
+  bool front_partitioned(NodeId front) const { return placement_.partitions_of(front) > 0; }
   const PartitionFront& partition_front(std::size_t slot) const { return partition_fronts_[slot]; }
   // As ingest_batch, payload k proposing time times[k]: it gets the first time at or above that,
   // at least `spacing` above the partition's last one, and at or above its promise (Front::stamp).

@@ -32,6 +32,8 @@ struct KafkaFrontSpec {
   std::uint32_t partitions = 0;  // the topic's partition count; 0: submit asks the broker
   bool follow = false;           // false: ends where the partitions ended when it first started
   std::uint64_t idle_ms = 200;   // an idle partition promises the wall clock after this long
+
+  bool operator==(const KafkaFrontSpec&) const = default;
 };
 
 struct TickSpec {

@@ -130,6 +130,10 @@ TEST_F(KafkaFrontTest, ABrokerDownWhenTheTickStartsIsWaitedFor) {
   }
   EXPECT_TRUE(said) << "no worker said the broker was away: " << workers[0].process->read_stderr();
   EXPECT_EQ(flamestream({"status", "--zk", zk_}).status, 0);  // the workers keep serving
+  // A client's lines are refused, saying why.
+  const RunResult ingest = flamestream({"ingest", "--zk", zk_, "--front", "in"}, "some words\n");
+  EXPECT_EQ(ingest.status, 2) << ingest.err;
+  EXPECT_NE(ingest.err.find("reads a Kafka topic inside the workers"), std::string::npos) << ingest.err;
   r = script({"start", port}, 90s);
   ASSERT_EQ(r.status, 0) << r.err;
   Process& tail = tail_to("tail", out);
