@@ -68,6 +68,32 @@ TEST_F(KafkaFrontTest, KillNineOfAWorkerReadingPartitionsMidRunLeavesTheTopicExa
   EXPECT_NE(workers[0].process->read_stderr().find("committed up to"), std::string::npos);
 }
 
+TEST_F(KafkaFrontTest, ALiveRescaleKeepsTheFrontsPartitionsAndTheOutputExact) {
+  const fs::path input = write_text(85, 1'500'000, 50'000);
+  const std::string expected = reference_wordcount(input);
+  const std::string in = topic("in", 3), out = topic("out", 1);
+  produce(in, input);
+  auto workers = start_workers({"w1", "w2", "w3"});
+  const std::string node = submit_json(
+      R"({"graph": "wordcount", "workers": ["w1", "w2"], "fronts": {"in": "*"}, "sinks": {"out": "w2"},
+          "tick_ms": 100, "kafka": {"in": {"brokers": ")" + brokers_ + R"(", "topic": ")" + in + R"("}}})");
+  wait_until_running({workers[0], workers[1]}, node);
+  Process& tail = tail_to("tail", out);
+  const auto deadline = Clock::now() + 60s;
+  while (committed_lines(out) < 2000) {
+    ASSERT_LT(Clock::now(), deadline) << "no output in the topic within 60 s: " << tail.read_stderr();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(tail.running()) << "the job ended before the rescale; the test would prove nothing";
+  const RunResult r = flamestream({"rescale", "--zk", zk_, "--workers", "w1,w2,w3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  wait_until_running(workers, submitted_node(r));
+  EXPECT_EQ(tail.wait_for(240s), std::optional<int>(0)) << tail.read_stderr();
+  const std::string got = consume(out);
+  EXPECT_EQ(count_lines(got), count_lines(expected));
+  EXPECT_SAME_OUTPUT(sorted(got), sorted(expected), "the output topic after a live rescale, sorted");
+}
+
 TEST_F(KafkaFrontTest, AFollowingFrontWithIdlePartitionsSurvivesKillNineExactly) {
   // The input arrives in 24 bursts 300 ms apart: between them every partition is idle longer
   // than idle_ms, so the fronts promise the wall clock (logged), and the output still moves.
