@@ -42,7 +42,7 @@ Placement Placement::spread(const LogicalGraph& graph, std::size_t workers, bool
   std::vector<WorkerId> every(workers);
   for (WorkerId w = 0; w < workers; ++w) every[w] = w;
   Placement p{HashMapping::even(workers), std::vector<std::vector<WorkerId>>(graph.nodes().size()),
-              static_cast<WorkerId>(workers - 1), scatter_forward};
+              static_cast<WorkerId>(workers - 1), scatter_forward, {}};
   const std::size_t fronts = front_instances == 0 ? workers : std::min(front_instances, workers);
   for (NodeId f : graph.fronts()) p.hosts[f].assign(every.begin(), every.begin() + fronts);
   for (NodeId s : graph.sinks()) p.hosts[s] = every;
@@ -51,9 +51,22 @@ Placement Placement::spread(const LogicalGraph& graph, std::size_t workers, bool
 
 std::vector<FrontId> Placement::front_instances(const LogicalGraph& graph) const {
   std::vector<FrontId> ids;
-  for (NodeId f : graph.fronts())
+  for (NodeId f : graph.fronts()) {
+    if (const std::uint32_t n = partitions_of(f)) {
+      for (std::uint32_t p = 0; p < n; ++p) ids.push_back(partition_instance(f, p));
+      continue;
+    }
     for (WorkerId w : hosts[f]) ids.push_back(front_instance(f, w));
+  }
   return ids;
+}
+
+std::vector<std::uint32_t> Placement::partitions_on(NodeId front, WorkerId w) const {
+  std::vector<std::uint32_t> out;
+  const auto& h = hosts[front];
+  for (std::uint32_t p = 0; p < partitions_of(front); ++p)
+    if (h[p % h.size()] == w) out.push_back(p);
+  return out;
 }
 
 }  // namespace flamestream

@@ -50,6 +50,12 @@ inline FrontId front_instance(NodeId node, WorkerId worker) {
   return static_cast<FrontId>(worker) << 16 | static_cast<FrontId>(node);
 }
 
+// The front id of the instance of a partitioned front (a Kafka front) that reads partition
+// `partition`: bit 31 set, so it never equals an instance by worker (workers < 0x8000).
+inline FrontId partition_instance(NodeId node, std::uint32_t partition) {
+  return (static_cast<FrontId>(0x8000 | partition)) << 16 | static_cast<FrontId>(node);
+}
+
 struct Placement {
   HashMapping mapping;
   // By node id: the workers hosting an instance, ascending, non-empty for fronts and sinks.
@@ -58,6 +64,10 @@ struct Placement {
   // Research and testing: route forward-partitioned nodes by payload hash instead, so items of
   // one key cross more channels and arrive in more orders. The output must not change.
   bool scatter_forward = false;
+  // By node id: a partitioned front's partition count (0: an ordinary front, one instance per
+  // host). Partition p is read on hosts[node][p % hosts[node].size()], as front instance
+  // partition_instance(node, p); a host without a partition takes no input of that front.
+  std::vector<std::uint32_t> partitions;
 
   // An instance of every sink on every worker, of every front on the first `front_instances`
   // workers (0: every worker), the acker on the last worker.
@@ -70,6 +80,9 @@ struct Placement {
   }
   // Every front instance of the job: what the acker waits for before the minimal time can move.
   std::vector<FrontId> front_instances(const LogicalGraph& graph) const;
+  std::uint32_t partitions_of(NodeId front) const { return front < partitions.size() ? partitions[front] : 0; }
+  // The partitions of partitioned front `front` read on worker `w`, ascending.
+  std::vector<std::uint32_t> partitions_on(NodeId front, WorkerId w) const;
   // The sink instance that takes the items of `sink` produced on worker `here`.
   WorkerId sink_instance(NodeId sink, WorkerId here) const {
     const auto& h = hosts[sink];

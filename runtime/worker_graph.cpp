@@ -23,8 +23,15 @@ WorkerGraph::WorkerGraph(const LogicalGraph& graph, const Placement& placement, 
   for (const Node& n : graph.nodes()) {
     if (auto* g = std::get_if<GroupingOp>(&n.op)) groupings_[n.id] = std::make_unique<GroupingState>(*g);
     if (n.is_sink() && placement.hosts_instance(n.id, self)) sinks_[n.id] = std::make_unique<SinkBarrier>();
-    if (n.is_front() && placement.hosts_instance(n.id, self))
+    if (n.is_front() && placement.partitions_of(n.id) > 0) {
+      for (std::uint32_t p : placement.partitions_on(n.id, self)) {
+        auto f = std::make_unique<Front>(partition_instance(n.id, p));
+        f->bind();  // stamped from its records' times, never from the clock
+        partition_fronts_.push_back({n.id, p, std::move(f)});
+      }
+    } else if (n.is_front() && placement.hosts_instance(n.id, self)) {
       fronts_[n.id] = std::make_unique<Front>(front_instance(n.id, self));
+    }
     plan_.push_back(plan_of(n, placement, self, groupings_[n.id] != nullptr));
   }
 }
@@ -93,13 +100,38 @@ void WorkerGraph::raise_promise(NodeId front, Timestamp ts) {
 void WorkerGraph::report_open_fronts(Timestamp now) {
   for (const auto& f : fronts_)
     if (f && !f->closed()) acks_.report(f->id(), f->promise(now));
+  for (const auto& p : partition_fronts_)
+    if (!p.front->closed()) acks_.report(p.front->id(), p.front->promise(now));
 }
 
 Timestamp WorkerGraph::front_progress(Timestamp now) const {
   Timestamp lowest = kInfinity;
   for (const auto& f : fronts_)
     if (f) lowest = std::min(lowest, f->next_ts(now));
+  for (const auto& p : partition_fronts_) lowest = std::min(lowest, p.front->next_ts(now));
   return lowest;
+}
+
+void WorkerGraph::ingest_partition(std::size_t slot, std::vector<Value>& payloads,
+                                   const std::vector<Timestamp>& times, Timestamp spacing, Outbox& out,
+                                   std::vector<Timestamp>& stamps) {
+  PartitionFront& p = partition_fronts_[slot];
+  const Front& f = *p.front;
+  // Bound: the promise after the batch ignores the proposed time (k == payloads.size()).
+  auto time_of = [&](std::size_t k) { return k < times.size() ? std::max(times[k], f.last_ts() + spacing) : 0; };
+  ingest_into(*p.front, p.node, payloads, time_of, out, stamps);
+}
+
+void WorkerGraph::raise_partition_promise(std::size_t slot, Timestamp ts) {
+  Front& f = *partition_fronts_[slot].front;
+  f.raise_promise(ts);
+  acks_.report(f.id(), f.promise(0));
+}
+
+void WorkerGraph::close_partition(std::size_t slot) {
+  Front& f = *partition_fronts_[slot].front;
+  f.close();
+  acks_.report(f.id(), kInfinity);
 }
 
 void WorkerGraph::close_front(NodeId front) {
@@ -125,8 +157,13 @@ void WorkerGraph::process(std::vector<Envelope>& batch, Outbox& out) {
 
 void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Timestamp now,
                                Outbox& out, std::vector<Timestamp>& stamps, Timestamp stride) {
+  ingest_into(*fronts_[front], front, payloads, [&](std::size_t k) { return now + k * stride; }, out, stamps);
+}
+
+template <class TimeOf>
+void WorkerGraph::ingest_into(Front& f, NodeId front, std::vector<Value>& payloads, TimeOf time_of,
+                              Outbox& out, std::vector<Timestamp>& stamps) {
   if (payloads.empty()) return;
-  Front& f = *fronts_[front];
   check_invariant(!f.closed(), "input reached a closed front");
   struct Unpark {  // also when a function throws: the graph must not stay parking
     WorkerGraph& g;
@@ -140,10 +177,8 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
   park_at_groupings_ = true;
   tally_[front].in += payloads.size();
   tally_[front].out += payloads.size();
-  Timestamp at = now;
-  for (Value& payload : payloads) {
-    Item item{std::move(payload), Meta{f.stamp(at), {}}, false};
-    at += stride;
+  for (std::size_t k = 0; k < payloads.size(); ++k) {
+    Item item{std::move(payloads[k]), Meta{f.stamp(time_of(k)), {}}, false};
     stamps.push_back(item.meta.time.ts);
     forward(front, 0, item, out);
     drain(out);
@@ -151,7 +186,7 @@ void WorkerGraph::ingest_batch(NodeId front, std::vector<Value>& payloads, Times
   park_at_groupings_ = false;
   run_with_lookahead(parked_, false, out);
   acks_.end_delta();
-  acks_.report(f.id(), f.promise(at));
+  acks_.report(f.id(), f.promise(time_of(payloads.size())));
 }
 
 void WorkerGraph::run_with_lookahead(std::vector<Envelope>& batch, bool acked, Outbox& out) {

@@ -103,6 +103,25 @@ class WorkerGraph {
   Timestamp front_last_ts(NodeId front) const { return fronts_[front]->last_ts(); }
   Timestamp front_next_ts(NodeId front, Timestamp now) const { return fronts_[front]->next_ts(now); }
 
+  // Partitioned fronts (Placement::partitions, Kafka): one bound instance per partition read
+  // here, addressed by slot (0 .. partition_fronts()), in node then partition order.
+  struct PartitionFront {
+    NodeId node;
+    std::uint32_t partition;
+    std::unique_ptr<Front> front;
+  };
+  std::size_t partition_fronts() const { return partition_fronts_.size(); }
+  bool front_partitioned(NodeId front) const { return placement_.partitions_of(front) > 0; }
+  const PartitionFront& partition_front(std::size_t slot) const { return partition_fronts_[slot]; }
+  // As ingest_batch, payload k proposing time times[k]: it gets the first time at or above that,
+  // at least `spacing` above the partition's last one, and at or above its promise (Front::stamp).
+  void ingest_partition(std::size_t slot, std::vector<Value>& payloads, const std::vector<Timestamp>& times,
+                        Timestamp spacing, Outbox& out, std::vector<Timestamp>& stamps);
+  // No time below `ts` will be stamped at this partition (a recovery's floor, an idle promise).
+  void raise_partition_promise(std::size_t slot, Timestamp ts);
+  // The partition ended (its promise becomes infinity).
+  void close_partition(std::size_t slot);
+
   // Runs one batch through the graph as one acker delta; outputs go to `out`, sink arrivals are
   // buffered in their barrier until on_min_time releases them.
   void process(std::span<const Envelope> batch, Outbox& out);
@@ -204,6 +223,10 @@ class WorkerGraph {
   void prefetch_ahead(std::size_t i);
 
   void ingest_stamped(NodeId front, Item item, Timestamp promise, Outbox& out);
+  // ingest_batch's body for front instance `f` of node `node`; payload k proposes time_of(k).
+  template <class TimeOf>
+  void ingest_into(Front& f, NodeId node, std::vector<Value>& payloads, TimeOf time_of, Outbox& out,
+                   std::vector<Timestamp>& stamps);
   // `item`, produced by `from` on its port `port`, goes on: processed here or put in the outbox.
   void forward(NodeId from, std::size_t port, Item& item, Outbox& out);
   // Runs `item` from `node` on this worker, consuming it; see worker_graph.cpp. `key_hash`, when
@@ -233,6 +256,7 @@ class WorkerGraph {
   std::vector<const Item*> snapshot_part_;
   std::vector<std::unique_ptr<SinkBarrier>> sinks_;        // by node id, sinks hosted here
   std::vector<std::unique_ptr<Front>> fronts_;             // by node id, fronts hosted here
+  std::vector<PartitionFront> partition_fronts_;           // partitioned fronts' instances here
   std::vector<Ahead> ahead_;  // by item of the page (or parked batch) in process
   // ingest_batch: while set, an item reaching a grouping waits in parked_ instead.
   bool park_at_groupings_ = false;

@@ -1,7 +1,10 @@
 #include "runtime/cli/client_commands.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -22,6 +25,7 @@
 #include "runtime/cli/rescale.h"
 #include "runtime/cli/tail_client.h"
 #include "runtime/engine/ingest_client.h"
+#include "runtime/kafka/kafka_config.h"
 #include "runtime/kafka/kafka_source.h"
 #include "runtime/kafka/kafka_topic_writer.h"
 #include "runtime/wire/codec.h"
@@ -160,6 +164,23 @@ std::string with_job_field(const std::string& text, const std::string& hash) {
   return doc.dump();
 }
 
+// A Kafka front's partition count, asked of its broker when the tick does not give it: every
+// worker then agrees on the front's instances. A missing topic or broker is said here, before
+// anything is written.
+void fill_in_partitions(TickSpec& spec) {
+  for (auto& [node, k] : spec.kafka) {
+    if (k.partitions > 0) continue;
+    try {
+      rd_kafka_s* handle = kafka_handle(RD_KAFKA_PRODUCER, kafka_config(k.brokers, {}));
+      std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> owned(handle, [](rd_kafka_s* h) { rd_kafka_destroy(h); });
+      k.partitions = static_cast<std::uint32_t>(topic_partitions(handle, k.brokers, k.topic));
+    } catch (const KafkaError& e) {
+      throw UsageError("tick field 'kafka." + node + "': " + e.what());
+    }
+    if (k.partitions > 0x7fff) throw UsageError("tick field 'kafka." + node + "': more than 32767 partitions");
+  }
+}
+
 }  // namespace
 
 std::string submit_usage() {
@@ -177,6 +198,14 @@ std::string submit_usage() {
          "               its input out over them)\n"
          "  sinks        {\"sink node\": \"worker\" | [\"worker\", ...] | \"*\"} (default \"*\";\n"
          "               tail merges the instances' outputs into one order)\n"
+         "  kafka        {\"front node\": {\"brokers\": \"HOST:PORT,...\", \"topic\": \"T\",\n"
+         "               \"follow\": false, \"idle_ms\": 200, \"partitions\": N}}: the front reads\n"
+         "               the topic inside the workers, partition p on the front's hosts[p % hosts],\n"
+         "               each line stamped with its record's timestamp; exactly-once from the\n"
+         "               offsets in the commit record. follow false: it ends where the partitions\n"
+         "               ended when it first started. idle_ms: an idle partition promises the\n"
+         "               wall clock after that long. partitions: asked of the broker if absent\n"
+         "               (a missing topic exits 2 here)\n"
          "  acker        worker hosting the acker (default: the last worker)\n"
          "  start_ms, duration_ms   the tick's interval (default 0, 0: until the fronts close)\n"
          "  exactly_once true|false (default true): ingestion logs, commits, snapshots in each\n"
@@ -215,6 +244,7 @@ int submit_command(const std::vector<std::string>& args) {
   } catch (const TickError& e) {
     throw UsageError(e.what());
   }
+  fill_in_partitions(spec);
   if (!job_hash.empty()) store_job(*zk, library, job_hash);
   const DeployedTick tick = write_tick(*zk, spec);
   if (!spec.continues.empty()) std::cerr << "flamestream submit: continues " << spec.continues << " (live rescale)\n";

@@ -50,6 +50,10 @@ void continue_running_job(ZkClient& zk, TickSpec& spec) {
   if (record && record->committed == kInfinity) fail(running->node + " is complete");
   keep_hosts(spec.fronts, running->spec.fronts, "fronts", *running);
   keep_hosts(spec.sinks, running->spec.sinks, "sinks", *running);
+  // A Kafka front's partitions, end offsets and idle promises stay with the workers that read them.
+  if (spec.kafka.empty()) spec.kafka = running->spec.kafka;
+  if (spec.kafka != running->spec.kafka)
+    throw TickError("tick field 'kafka': this tick continues " + running->node + ", whose Kafka fronts must stay as they are");
   if (spec.start_ms != 0 && spec.start_ms < now_ms())
     throw TickError("tick field 'start_ms': " + std::to_string(spec.start_ms) +
                     " is in the past; a rescale takes effect now (0) or later");

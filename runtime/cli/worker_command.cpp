@@ -1,3 +1,4 @@
+#include "runtime/kafka/partition_reader.h"
 #include "runtime/cluster/job_store.h"
 #include "runtime/cli/worker_command.h"
 
@@ -170,7 +171,11 @@ bool run_one_session(const WorkerSettings& w) {
     state.terminate = true;
   });
   DeploymentContext deployment{*zk, context, *transport, state, w.config, w.data_dir, w.output_retention_bytes,
-                               w.metrics};
+                               w.metrics,
+                               [](const KafkaFrontSpec& k, const std::vector<PartitionStart>& starts)
+                                   -> std::unique_ptr<PartitionSource> {
+                                 return std::make_unique<PartitionReader>(k.brokers, k.topic, starts, !k.follow);
+                               }};
   std::vector<Transport::Incoming> backlog;
   std::uint64_t deployed = 0;
   while (auto tick = next_tick(deployment, deployed, backlog)) {

@@ -19,6 +19,7 @@ std::optional<CommitRecord> read_commit_record(ZkClient& zk, const DeployedTick&
   r.commits = j.value("commits", std::uint64_t{0});
   r.snapshots = j.value("snapshots", std::map<std::string, std::string>{});
   r.fronts = j.value("fronts", std::map<std::string, std::uint64_t>{});
+  r.partitions = j.value("partitions", std::map<std::string, std::array<std::uint64_t, 3>>{});
   r.state_tick = j.value("state_tick", std::string());
   r.started = j.value("started", Timestamp{0});
   r.version = node->version;
@@ -32,6 +33,7 @@ bool write_commit_record(ZkClient& zk, const DeployedTick& tick, const CommitRec
                                           {"commits", record.commits},
                                           {"snapshots", record.snapshots},
                                           {"fronts", record.fronts},
+                                          {"partitions", record.partitions},
                                           {"state_tick", record.state_tick},
                                           {"started", record.started}}
                                .dump();

@@ -7,6 +7,7 @@
 // epoch restores exactly the commit the bump saw.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,12 +27,21 @@ struct CommitRecord {
   std::uint64_t commits = 0;
   std::map<std::string, std::string> snapshots;  // worker -> snapshot file of `committed`
   std::map<std::string, std::uint64_t> fronts;   // front -> next input line at `committed`
+  // Kafka front partition ("front/partition") -> its determinant at `committed`: [the offset of
+  // the first record with a line at or above it, how many of that record's lines lie below, the
+  // time that line is stamped at least].
+  std::map<std::string, std::array<std::uint64_t, 3>> partitions;
   // A tick that continues another starts from that one's commit: `state_tick` names the tick whose
   // workers hold the snapshots of `committed` (empty: this tick's own), `started` when it took over.
   std::string state_tick;
   Timestamp started = 0;
   std::int32_t version = -1;  // ZooKeeper's version of the node read; -1: not written yet
 };
+
+// The key of a Kafka front's partition in CommitRecord::partitions.
+inline std::string partition_key(const std::string& front, std::uint32_t partition) {
+  return front + "/" + std::to_string(partition);
+}
 
 // The node holding `tick`'s commit record.
 std::string commit_record_path(const DeployedTick& tick);

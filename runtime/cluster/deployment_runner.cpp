@@ -33,6 +33,7 @@ CommitRecord first_record(ZkClient& zk, const DeployedTick& tick,
   if (!before || before->committed == 0) return first;  // nothing committed: replay it all
   first.committed = before->committed;
   first.fronts = before->fronts;
+  first.partitions = before->partitions;
   first.state_tick = before->state_tick.empty() ? previous->node : before->state_tick;
   return first;
 }
@@ -79,6 +80,46 @@ std::vector<std::string> endpoints_of(ZkClient& zk, const TickSpec& spec) {
     endpoints.push_back(it->second.endpoint);
   }
   return endpoints;
+}
+
+// The tick's Kafka fronts for the engine, each opening its partitions through `context`.
+std::vector<PartitionInput> partition_inputs(const TickSpec& spec, const Job& job, DeploymentContext& context) {
+  std::vector<PartitionInput> inputs;
+  for (const auto& [node, k] : spec.kafka) {
+    PartitionInput in;
+    in.front = job.graph.find(node);
+    in.label = "front '" + node + "' (Kafka topic '" + k.topic + "' at " + k.brokers + ")";
+    in.follow = k.follow;
+    in.idle_ms = k.idle_ms;
+    if (k.partitions == 0)
+      throw InputSourceError(in.label + ": the tick does not say how many partitions the topic has (submit fills it in)");
+    if (!context.open_kafka) throw InputSourceError(in.label + ": this worker cannot read Kafka");
+    in.open = [&context, k](const std::vector<PartitionStart>& starts) { return context.open_kafka(k, starts); };
+    inputs.push_back(std::move(in));
+  }
+  return inputs;
+}
+
+// Where each Kafka front partition restarts: the commit record's determinants.
+PartitionPositions partition_positions(const CommitRecord* record, const TickSpec& spec, const Job& job) {
+  PartitionPositions out;
+  if (!record) return out;
+  for (const auto& [node, k] : spec.kafka)
+    for (std::uint32_t p = 0; p < k.partitions; ++p)
+      if (auto it = record->partitions.find(partition_key(node, p)); it != record->partitions.end())
+        out[{job.graph.find(node), p}] = {static_cast<std::int64_t>(it->second[0]),
+                                          static_cast<std::uint32_t>(it->second[1]), it->second[2]};
+  return out;
+}
+
+void fail_tick(ZkClient& zk, WorkerState& state, const DeployedTick& tick, const std::string& message) {
+  std::cerr << "flamestream worker " << state.name << ": " << tick.node << " failed: " << message
+            << "; the tick is stopped\n";
+  try {
+    write_failure(zk, tick, message);
+  } catch (const ZkError& z) {
+    std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << z.what() << "\n";
+  }
 }
 
 }  // namespace
@@ -144,6 +185,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     hooks.on_peer_message_lost = [&](const std::string& why) { state.request_recovery(why); };
     hooks.metrics = context.metrics;
     hooks.serve_state = [&](const wire::StateRequest& r) { return serve_state_request(zk, context.data_dir, r); };
+    const PartitionPositions positions = partition_positions(record ? &*record : nullptr, tick.spec, job);
     // A tick that continues another takes the committed state of the keys it now owns from the
     // workers that wrote it; a tick's own commits are restored from this worker's snapshots.
     std::vector<Envelope> handed_over;
@@ -164,9 +206,17 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
     config.lineage = std::move(lineage);
     config.epoch = record ? record->epoch : 0;
     config.tick_length = exactly_once ? tick.spec.tick_ms * 1'000'000 : 0;
-    WorkerLoop loop(job, placement, self, context.transport, config, std::move(hooks),
-                    Durability{storage ? &*storage : nullptr, record ? record->committed : 0,
-                               inherited ? &handed_over : nullptr});
+    std::optional<WorkerLoop> made;
+    try {
+      hooks.partition_inputs = partition_inputs(tick.spec, job, context);
+      made.emplace(job, placement, self, context.transport, config, std::move(hooks),
+                   Durability{storage ? &*storage : nullptr, record ? record->committed : 0,
+                              inherited ? &handed_over : nullptr, &positions});
+    } catch (const InputSourceError& e) {
+      fail_tick(zk, state, tick, e.what());
+      break;
+    }
+    WorkerLoop& loop = *made;
     state.start_run({tick, record, &loop, placement.acker_host == self});
     // A peer's connection that lost messages before the run began (while this worker restored its
     // state) counts as much as one during it: the transport's hook found no run to tell then.
@@ -177,6 +227,11 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
               << ")\n";
     try {
       backlog = loop.run(std::move(backlog));
+    } catch (const InputSourceError& e) {
+      // The topic is gone or a record cannot be taken: every epoch would stop at the same place.
+      state.end_run();
+      fail_tick(zk, state, tick, e.what());
+      break;
     } catch (const JobFunctionError& e) {
       // Rerunning would throw again on the same item: the tick stops for good, on every worker.
       state.end_run();

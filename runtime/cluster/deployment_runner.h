@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/cluster/worker_supervisor.h"
+#include "runtime/engine/partition_source.h"
 #include "runtime/engine/transport.h"
 
 namespace flamestream {
@@ -25,6 +26,8 @@ struct DeploymentContext {
   std::filesystem::path data_dir;
   std::uint64_t output_retention_bytes = 0;  // of each sink's output log (0: everything)
   metrics::WorkerMetrics* metrics = nullptr;  // where each run publishes its metrics (none: nowhere)
+  // Opens a Kafka front's partitions (runtime/kafka/partition_reader.h; none: Kafka fronts fail).
+  std::function<std::unique_ptr<PartitionSource>(const KafkaFrontSpec&, const std::vector<PartitionStart>&)> open_kafka;
 };
 
 // Runs `tick` until this process terminates or a newer tick names it. Returns the messages that

@@ -137,6 +137,38 @@ std::map<std::string, std::vector<std::string>> parse_hosts(const json& doc, con
   return hosts;
 }
 
+// `kafka`: {"front node": {"brokers", "topic", "partitions", "follow", "idle_ms"}}.
+std::map<std::string, KafkaFrontSpec> parse_kafka(const json& doc, const LogicalGraph& graph, const TickSpec& tick) {
+  std::map<std::string, KafkaFrontSpec> out;
+  if (!doc.contains("kafka")) return out;
+  if (!doc["kafka"].is_object()) fail("kafka", "must be an object {\"front node\": {\"brokers\", \"topic\", ...}}");
+  std::vector<std::string> fronts;
+  for (NodeId f : graph.fronts()) fronts.push_back(graph.node(f).name);
+  static const std::set<std::string> known = {"brokers", "topic", "partitions", "follow", "idle_ms"};
+  for (const auto& [node, given] : doc["kafka"].items()) {
+    const std::string at = "kafka." + node;
+    if (std::find(fronts.begin(), fronts.end(), node) == fronts.end())
+      fail(at, "graph '" + tick.graph + "' has no such front (valid: " + joined(fronts) + ")");
+    if (!given.is_object()) fail(at, "must be an object {\"brokers\", \"topic\", \"partitions\", \"follow\", \"idle_ms\"}");
+    for (const auto& [key, value] : given.items())
+      if (!known.contains(key)) fail(at + "." + key, "unknown field (valid: brokers, topic, partitions, follow, idle_ms)");
+    for (const char* key : {"brokers", "topic"})
+      if (!given.contains(key)) fail(at + "." + key, "is missing");
+    KafkaFrontSpec k;
+    k.brokers = text_field(given["brokers"], at + ".brokers");
+    k.topic = text_field(given["topic"], at + ".topic");
+    if (given.contains("partitions"))
+      k.partitions = static_cast<std::uint32_t>(unsigned_field(given["partitions"], at + ".partitions", 0x7fff));
+    if (given.contains("follow")) {
+      if (!given["follow"].is_boolean()) fail(at + ".follow", "must be true or false");
+      k.follow = given["follow"].get<bool>();
+    }
+    if (given.contains("idle_ms")) k.idle_ms = unsigned_field(given["idle_ms"], at + ".idle_ms", 24ULL * 3600 * 1000);
+    out[node] = std::move(k);
+  }
+  return out;
+}
+
 }  // namespace
 
 WorkerId TickSpec::worker_id(const std::string& name) const {
@@ -147,10 +179,12 @@ WorkerId TickSpec::worker_id(const std::string& name) const {
 
 Placement TickSpec::placement(const LogicalGraph& graph) const {
   Placement p{HashMapping::of(mapping, workers.size()),
-              std::vector<std::vector<WorkerId>>(graph.nodes().size()), worker_id(acker), false};
+              std::vector<std::vector<WorkerId>>(graph.nodes().size()), worker_id(acker), false, {}};
   for (const auto* pinned : {&fronts, &sinks})
     for (const auto& [node, names] : *pinned)
       for (const std::string& name : names) p.hosts[graph.find(node)].push_back(worker_id(name));
+  p.partitions.assign(graph.nodes().size(), 0);
+  for (const auto& [node, k] : kafka) p.partitions[graph.find(node)] = k.partitions;
   return p;
 }
 
@@ -165,9 +199,9 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   static const std::set<std::string> known = {"graph", "params", "workers", "mapping", "fronts",
                                               "sinks", "acker", "start_ms", "duration_ms",
                                               "exactly_once", "tick_ms", "deployment",
-                                              "continues", "lineage", "job"};
+                                              "continues", "lineage", "job", "kafka"};
   for (const auto& [key, value] : doc.items())
-    if (!known.contains(key)) fail(key, "unknown field (valid: graph, params, workers, mapping, fronts, sinks, acker, start_ms, duration_ms, exactly_once, tick_ms)");
+    if (!known.contains(key)) fail(key, "unknown field (valid: graph, params, workers, mapping, fronts, sinks, kafka, acker, start_ms, duration_ms, exactly_once, tick_ms)");
   if (!doc.contains("graph")) fail("graph", "is missing");
   TickSpec tick;
   tick.graph = text_field(doc["graph"], "graph");
@@ -194,6 +228,7 @@ TickSpec parse_tick(std::string_view text, const std::vector<std::string>& regis
   // fronts, `tail` merges the sinks' outputs into one order (DESIGN §6).
   tick.fronts = parse_hosts(doc, "fronts", job->graph.fronts(), job->graph, tick, tick.workers);
   tick.sinks = parse_hosts(doc, "sinks", job->graph.sinks(), job->graph, tick, tick.workers);
+  tick.kafka = parse_kafka(doc, job->graph, tick);
   tick.acker = doc.contains("acker") ? text_field(doc["acker"], "acker") : tick.workers[n - 1];
   if (std::find(tick.workers.begin(), tick.workers.end(), tick.acker) == tick.workers.end())
     fail("acker", "'" + tick.acker + "' is not among the tick's workers (" + joined(tick.workers) + ")");
@@ -242,6 +277,9 @@ std::string tick_to_json(const TickSpec& tick) {
   }
   doc["fronts"] = tick.fronts;
   doc["sinks"] = tick.sinks;
+  for (const auto& [node, k] : tick.kafka)
+    doc["kafka"][node] = {{"brokers", k.brokers}, {"topic", k.topic}, {"partitions", k.partitions},
+                          {"follow", k.follow}, {"idle_ms", k.idle_ms}};
   doc["acker"] = tick.acker;
   doc["start_ms"] = tick.start_ms;
   doc["duration_ms"] = tick.duration_ms;

@@ -24,6 +24,18 @@ class TickError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A front that reads a Kafka topic inside the workers (PartitionFrontHost): partition p is read on
+// the front's hosts[p % hosts], as a front instance of its own.
+struct KafkaFrontSpec {
+  std::string brokers;
+  std::string topic;
+  std::uint32_t partitions = 0;  // the topic's partition count; 0: submit asks the broker
+  bool follow = false;           // false: ends where the partitions ended when it first started
+  std::uint64_t idle_ms = 200;   // an idle partition promises the wall clock after this long
+
+  bool operator==(const KafkaFrontSpec&) const = default;
+};
+
 struct TickSpec {
   std::string graph;
   Params params;
@@ -33,6 +45,8 @@ struct TickSpec {
   // Front and sink node name -> the workers hosting an instance, in the tick's worker order.
   std::map<std::string, std::vector<std::string>> fronts;
   std::map<std::string, std::vector<std::string>> sinks;
+  // Front node name -> the Kafka topic it reads (absent: the front takes clients' lines).
+  std::map<std::string, KafkaFrontSpec> kafka;
   std::string acker;
   std::uint64_t start_ms = 0;
   std::uint64_t duration_ms = 0;  // 0: until every front is closed

@@ -78,9 +78,16 @@ std::optional<CommitRecord> record_commit(ZkClient& zk, const WorkerState::Run& 
   for (std::size_t w = 0; w < ready.snapshots.size(); ++w)
     if (!ready.snapshots[w].empty()) next.snapshots[run.tick.spec.workers[w]] = ready.snapshots[w];
   next.fronts.clear();
+  next.partitions.clear();
   const Job job = make_job(run.tick.spec.graph, run.tick.spec.params, run.tick.spec.job);
-  for (const auto& [w, f] : ready.fronts)
-    next.fronts[job.graph.node(f.front).name + "@" + run.tick.spec.workers[w]] = f.next_seq;
+  for (const auto& [w, f] : ready.fronts) {
+    const std::string& name = job.graph.node(f.front).name;
+    if (f.partition > 0) {  // a Kafka front's partition: where a recovery seeks
+      next.partitions[partition_key(name, f.partition - 1)] = {f.next_seq, f.skip, f.floor};
+      continue;
+    }
+    next.fronts[name + "@" + run.tick.spec.workers[w]] = f.next_seq;
+  }
   if (!write_commit_record(zk, run.tick, next)) return std::nullopt;
   next.version = run.record->version + 1;
   return next;

@@ -44,6 +44,12 @@ void FrontHost::on_ingest(const std::string& identity, wire::IngestLines& lines)
     front = env_.job.graph.find(lines.front);
   } catch (const GraphError&) {
   }
+  if (env_.job.graph.node(front).is_front() && env_.job.graph.node(front).name == lines.front &&
+      env_.graph.front_partitioned(front)) {
+    env_.transport.reply(identity, wire::encode({env_.config.tick, env_.self, wire::IngestAck{lines.seq, 0,
+                                              "front '" + lines.front + "' reads a Kafka topic inside the workers: it takes no client's lines"}}));
+    return;
+  }
   if (!env_.job.graph.node(front).is_front() || env_.job.graph.node(front).name != lines.front ||
       !env_.graph.hosts_front(front)) {
     env_.transport.reply(identity, wire::encode({env_.config.tick, env_.self, wire::IngestAck{lines.seq, 0,

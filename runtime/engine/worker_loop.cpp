@@ -37,6 +37,9 @@ WorkerLoop::WorkerLoop(const Job& job, const Placement& placement, WorkerId self
       next_ack_flush_(Clock::now() + config.ack_flush),
       front_(FrontHost::Env{job_, graph_, transport_, config_, self_, outbox_, [this] { after_processing(); }},
              durability.storage, durability.committed),
+      partitions_(PartitionFrontHost::Env{job_, graph_, config_, outbox_, [this] { after_processing(); }},
+                  std::move(hooks_.partition_inputs), durability.storage ? durability.storage->dir() : std::filesystem::path(),
+                  durability.committed, durability.positions ? *durability.positions : PartitionPositions{}),
       front_progress_(placement.mapping.workers(), 0),
       front_host_(placement.mapping.workers(), false) {
   for (NodeId f : job.graph.fronts())
@@ -71,6 +74,7 @@ std::vector<Transport::Incoming> WorkerLoop::run(std::vector<Transport::Incoming
     }
     for (auto& in : incoming) handle_bytes(in);
     incoming.clear();
+    if (partitions_.reading()) partitions_.poll();
     // Only what is queued now: messages this round sends to itself wait for the next round.
     for (std::size_t n = local_.size(); n > 0 && !stopped_; --n) {
       wire::Message m = std::move(local_.front());
@@ -218,7 +222,10 @@ void WorkerLoop::on_commit(WorkerId from, const wire::Commit& commit) {
 
 void WorkerLoop::commit_tick(const wire::Commit& commit) {
   auto obsolete = storage_->bound_logs(commit.committed);
+  auto promises = partitions_.truncate_below(commit.committed);
+  obsolete.insert(obsolete.end(), promises.begin(), promises.end());
   commit_ack_ = wire::CommitAck{commit.end, {}, storage_->determinants(commit.end)};
+  for (const auto& d : partitions_.determinants(commit.end)) commit_ack_->fronts.push_back(d);
   writer_->submit(commit.end, commit.committed, tick_snapshot_.take_page(), std::move(obsolete));
 }
 
@@ -264,6 +271,7 @@ void WorkerLoop::on_min_time(Timestamp min_ts) {
   graph_.on_min_time(min_ts, hooks_.release);
   if (hooks_.on_min_time) hooks_.on_min_time(min_ts);
   front_.on_min_time(min_ts);
+  partitions_.on_min_time(min_ts);
   if (min_ts == kInfinity && hooks_.on_all_released) hooks_.on_all_released();
 }
 
@@ -365,6 +373,8 @@ std::chrono::microseconds WorkerLoop::until_next_timer() const {
   // Something waits for a sync: look again soon (the syncer cannot wake the socket poll).
   if (!held_acks_.empty() || front_.holds_replies()) wait = std::min(wait, std::chrono::microseconds(100));
   if (commit_ack_) wait = std::min(wait, std::chrono::microseconds(1000));
+  // A partitioned front's source cannot wake the socket poll: look at it every millisecond.
+  if (partitions_.reading()) wait = std::min(wait, std::chrono::microseconds(1000));
   if (tick_snapshot_.under_way()) wait = std::chrono::microseconds(0);  // parts still to take
   return wait;
 }

@@ -27,6 +27,7 @@
 #include "runtime/engine/commit_protocol.h"
 #include "runtime/engine/engine_config.h"
 #include "runtime/engine/front_host.h"
+#include "runtime/engine/partition_front_host.h"
 #include "runtime/engine/log_syncer.h"
 #include "runtime/engine/snapshot_writer.h"
 #include "runtime/engine/tick_snapshot.h"
@@ -46,6 +47,8 @@ struct Durability {
   // Set when this tick continues another under a new mapping: the committed state of the keys
   // this worker owns now, gathered from the workers that owned them (instead of own snapshots).
   const std::vector<Envelope>* handed_over = nullptr;
+  // Where the partitioned fronts read here restart (the last commit's determinants).
+  const PartitionPositions* positions = nullptr;
 };
 
 class WorkerLoop {
@@ -63,6 +66,8 @@ class WorkerLoop {
     // Where the loop publishes its metrics, a few times a second and when it stops (none: it
     // publishes nothing). Outlives the loop.
     metrics::WorkerMetrics* metrics = nullptr;
+    // The partitioned (Kafka) fronts of the job and how to open their sources.
+    std::vector<PartitionInput> partition_inputs;
   };
 
   struct Counters {
@@ -89,7 +94,7 @@ class WorkerLoop {
 
   Counters counters() const {
     Counters c = counters_;
-    c.inputs = front_.inputs();
+    c.inputs = front_.inputs() + partitions_.inputs();
     c.acker_deltas = acker_ ? acker_->deltas() : 0;
     return c;
   }
@@ -158,6 +163,7 @@ class WorkerLoop {
   std::deque<wire::Message> local_;  // messages to this worker itself, FIFO like any channel
   // The front role: the input of the front instances hosted here (after graph_ and outbox_).
   FrontHost front_;
+  PartitionFrontHost partitions_;  // the partitioned (Kafka) front instances hosted here
   Timestamp min_ts_ = 0;
   Timestamp progress_sent_ = 0;           // several fronts: the last progress this worker announced
   std::vector<Timestamp> front_progress_;  // several fronts: by worker, its last announced progress

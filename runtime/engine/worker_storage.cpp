@@ -17,7 +17,8 @@ WorkerStorage::WorkerStorage(std::filesystem::path dir, const LogicalGraph& grap
     : dir_(std::move(dir)), graph_(graph), snapshots_(dir_ / "snapshots") {
   for (const Node& n : graph.nodes()) {
     if (!placement.hosts_instance(n.id, self)) continue;
-    if (n.is_front()) logs_[n.id] = std::make_unique<IngestionLog>(dir_ / ("front-" + n.name + ".log"));
+    // A partitioned front's records stay in its broker: no ingestion log (PartitionFrontHost).
+    if (n.is_front() && placement.partitions_of(n.id) == 0) logs_[n.id] = std::make_unique<IngestionLog>(dir_ / ("front-" + n.name + ".log"));
     if (n.is_sink())
       outputs_[n.id] = std::make_unique<OutputLog>(dir_ / ("sink-" + n.name + ".out"), OutputLog::kRecentLines,
                                                    output_retention_bytes);

@@ -48,6 +48,7 @@ class WorkerStorage {
   std::string persist(Timestamp end, Timestamp committed, const std::string& snapshot,
                       const std::vector<std::filesystem::path>& obsolete);
 
+  const std::filesystem::path& dir() const { return dir_; }
   IngestionLog& log(NodeId front) { return *logs_.at(front); }
   std::vector<IngestionLog*> logs() const;
   OutputLog& output(NodeId sink) { return *outputs_.at(sink); }

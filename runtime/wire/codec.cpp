@@ -130,6 +130,9 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
             for (unsigned i = 0; i < a.fronts.size(); ++i) {
               fronts[i].setFront(a.fronts[i].front);
               fronts[i].setNextSeq(a.fronts[i].next_seq);
+              fronts[i].setPartition(a.fronts[i].partition);
+              fronts[i].setSkip(a.fronts[i].skip);
+              fronts[i].setFloor(a.fronts[i].floor);
             }
           },
       },
@@ -292,7 +295,7 @@ class Decoder {
     budget_.elements(fronts.size(), "front determinants");
     for (auto f : fronts) {
       check_node(f.getFront(), "front id");
-      a.fronts.push_back({f.getFront(), f.getNextSeq()});
+      a.fronts.push_back({f.getFront(), f.getNextSeq(), f.getPartition(), f.getSkip(), f.getFloor()});
     }
     return a;
   }

@@ -101,10 +101,16 @@ struct Commit {
   Timestamp committed = 0;
 };
 
-// A front's determinant at a commit: the input line it expects next.
+// A front's determinant at a commit: the input line it expects next. For a partition of a Kafka
+// front (partition > 0, the partition + 1): the offset of the first record with a line at or
+// above the commit end, how many of that record's lines lie below it, and the time that line is
+// stamped at least (the line before it + the partition's spacing).
 struct FrontDeterminant {
   NodeId front = 0;
   std::uint64_t next_seq = 0;
+  std::uint32_t partition = 0;
+  std::uint32_t skip = 0;
+  Timestamp floor = 0;
 };
 
 // Worker -> acker: everything before `end` is durable here.

@@ -89,10 +89,14 @@ struct Commit {
   committed @1 :UInt64;
 }
 
-# A front's determinant at a commit: the next input line it expects.
+# A front's determinant at a commit: the next input line it expects; for a partition of a Kafka
+# front, the offset of the next record and the lines of it already taken.
 struct FrontDeterminant {
   front @0 :UInt32;
   nextSeq @1 :UInt64;
+  partition @2 :UInt32;  # the partition + 1; 0: an ordinary front
+  skip @3 :UInt32;       # lines of the record at nextSeq below the commit end
+  floor @4 :UInt64;      # the time the line there is stamped at least (the line before + spacing)
 }
 
 # Worker -> acker: everything before `end` is durable here.

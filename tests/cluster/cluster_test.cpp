@@ -221,6 +221,13 @@ TEST_F(ClusterTest, BadTicksAndFrontsExit2NamingTheProblemAndWriteNothing) {
                            std::string(100000, ']') + "}}",
        {"nested deeper than 64 levels"}},
       {"bytes after the document", R"({"graph": "wordcount"} {"graph": "wordcount"})", {"not valid JSON"}},
+      {"Kafka on a sink", R"({"graph": "wordcount", "kafka": {"out": {"brokers": "b:9092", "topic": "t"}}})",
+       {"'kafka.out'", "no such front", "valid: in"}},
+      {"Kafka without a topic", R"({"graph": "wordcount", "kafka": {"in": {"brokers": "b:9092"}}})",
+       {"'kafka.in.topic'", "is missing"}},
+      {"Kafka with an unknown field",
+       R"({"graph": "wordcount", "kafka": {"in": {"brokers": "b:9092", "topic": "t", "group": "g"}}})",
+       {"'kafka.in.group'", "unknown field"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
