@@ -112,9 +112,12 @@ PartitionPositions partition_positions(const CommitRecord* record, const TickSpe
   return out;
 }
 
-void fail_tick(ZkClient& zk, WorkerState& state, const DeployedTick& tick, const std::string& message) {
-  std::cerr << "flamestream worker " << state.name << ": " << tick.node << " failed: " << message
-            << "; the tick is stopped\n";
+// Says why the tick failed and writes it to ZooKeeper, where every worker and client sees it;
+// `stopped` says what stopping it means for the output.
+void fail_tick(ZkClient& zk, WorkerState& state, const DeployedTick& tick, const std::string& message,
+               const char* stopped = "the tick is stopped") {
+  std::cerr << "flamestream worker " << state.name << ": " << tick.node << " failed: " << message << "; "
+            << stopped << "\n";
   try {
     write_failure(zk, tick, message);
   } catch (const ZkError& z) {
@@ -237,13 +240,7 @@ std::vector<Transport::Incoming> run_deployment(const DeployedTick& tick, Deploy
       state.end_run();
       const std::string message = (tick.spec.job.empty() ? "catalog job" : "job '" + job_name(tick.spec.job) + "' (" + tick.spec.job + ")") +
                                   ", graph '" + tick.spec.graph + "', on " + state.name + ": " + e.what();
-      std::cerr << "flamestream worker " << state.name << ": " << tick.node << " failed: " << message
-                << "; the tick is stopped, nothing after that item is released\n";
-      try {
-        write_failure(zk, tick, message);
-      } catch (const ZkError& z) {
-        std::cerr << "flamestream worker " << state.name << ": ZooKeeper: " << z.what() << "\n";
-      }
+      fail_tick(zk, state, tick, message, "the tick is stopped, nothing after that item is released");
       break;
     }
     state.end_run();
