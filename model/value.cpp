@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -68,15 +69,21 @@ static_assert(sizeof(TupleBlock) % alignof(Value) == 0, "tuple elements must be 
 namespace {
 
 // Freed blocks of up to kPooledSize elements wait in a per-thread list per capacity and are reused
-// before malloc is asked: word count builds and drops about five small tuples a word, which the
+// before malloc is asked: word count builds and drops about four small tuples a word, which the
 // allocator otherwise serves from its slow paths (the blocks outlive its small per-thread caches:
 // the grouping and the sink hold them for a while). A block freed on another thread than the one
-// that built it simply joins that thread's list. Each list holds at most kPoolDepth blocks: a
-// thread keeps at most ~13 MiB (word count's tuples of 1–3 elements: ~2.4 MiB), and only blocks
-// it once freed. With 1 024 a list, word count (100 k words) still took 190 k blocks from malloc,
-// with 8 192 126 k, about what its grouping state keeps live: releases and trims come in bursts.
+// that built it simply joins that thread's list. Each list holds at most 8 MiB of blocks (65 536
+// of word count's 1–3-element tuples): releases and trims free tuples in bursts as large as what
+// the sink and the groupings held between two advances of the minimal time, and a list shorter
+// than a burst sends the rest to malloc, only for the next burst to take it back from there (word
+// count, 1 M words, one worker: 1.29 M of 4 M tuples came from malloc with 8 192 blocks a list,
+// 0.59 M with 32 768, 0.18 M — about its live grouping state — with 65 536). A list only ever
+// holds blocks its thread freed, so what it keeps is at most the thread's own earlier peak.
 constexpr std::size_t kPooledSize = 8;
-constexpr std::uint32_t kPoolDepth = 8192;
+constexpr std::uint32_t pool_depth(std::size_t capacity) {
+  const std::size_t blocks = (std::size_t{8} << 20) / (sizeof(TupleBlock) + capacity * sizeof(Value));
+  return static_cast<std::uint32_t>(std::min<std::size_t>(blocks, 65536));
+}
 
 struct FreeBlock {
   FreeBlock* next;
@@ -136,7 +143,7 @@ TupleBlock* TupleRef::allocate(std::size_t size) {
 void TupleRef::destroy(TupleBlock* block, std::size_t capacity) noexcept {
   Value* elements = block->elements();
   for (std::uint32_t i = 0; i < block->size; ++i) elements[i].~Value();
-  if (capacity <= kPooledSize && !pool.closed && pool.counts[capacity] < kPoolDepth) {
+  if (capacity <= kPooledSize && !pool.closed && pool.counts[capacity] < pool_depth(capacity)) {
     if (!pool.open) open_pool();
     auto* b = reinterpret_cast<FreeBlock*>(block);
     b->next = pool.heads[capacity];
