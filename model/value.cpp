@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -80,10 +81,14 @@ namespace {
 // 0.59 M with 32 768, 0.18 M — about its live grouping state — with 65 536). A list only ever
 // holds blocks its thread freed, so what it keeps is at most the thread's own earlier peak.
 constexpr std::size_t kPooledSize = 8;
-constexpr std::uint32_t pool_depth(std::size_t capacity) {
-  const std::size_t blocks = (std::size_t{8} << 20) / (sizeof(TupleBlock) + capacity * sizeof(Value));
-  return static_cast<std::uint32_t>(std::min<std::size_t>(blocks, 65536));
-}
+constexpr auto kPoolDepth = [] {
+  std::array<std::uint32_t, kPooledSize + 1> depth{};
+  for (std::size_t c = 0; c <= kPooledSize; ++c) {
+    const std::size_t blocks = (std::size_t{8} << 20) / (sizeof(TupleBlock) + c * sizeof(Value));
+    depth[c] = static_cast<std::uint32_t>(std::min<std::size_t>(blocks, 65536));
+  }
+  return depth;
+}();
 
 struct FreeBlock {
   FreeBlock* next;
@@ -143,7 +148,7 @@ TupleBlock* TupleRef::allocate(std::size_t size) {
 void TupleRef::destroy(TupleBlock* block, std::size_t capacity) noexcept {
   Value* elements = block->elements();
   for (std::uint32_t i = 0; i < block->size; ++i) elements[i].~Value();
-  if (capacity <= kPooledSize && !pool.closed && pool.counts[capacity] < pool_depth(capacity)) {
+  if (capacity <= kPooledSize && !pool.closed && pool.counts[capacity] < kPoolDepth[capacity]) {
     if (!pool.open) open_pool();
     auto* b = reinterpret_cast<FreeBlock*>(block);
     b->next = pool.heads[capacity];
