@@ -35,6 +35,9 @@ ProgressSource::~ProgressSource() {
 
 std::optional<Line> ProgressSource::next() {
   std::optional<Line> line = inner_->next();
+  // Counted only for the reports: with none to print, counting the words cost `run wordcount`
+  // ~80 instructions a word for nothing (of ~7 000 a word in all).
+  if (mode_ == ProgressMode::off) return line;
   if (line) {
     ++lines_;
     bytes_ += line->text.size() + 1;
@@ -45,7 +48,6 @@ std::optional<Line> ProgressSource::next() {
       in_word = !space;
     }
   }
-  if (mode_ == ProgressMode::off) return line;
   const auto now = Clock::now();
   if (now - last_ >= std::chrono::seconds(1)) {
     last_ = now;
