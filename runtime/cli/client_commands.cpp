@@ -164,6 +164,13 @@ std::string with_job_field(const std::string& text, const std::string& hash) {
   return doc.dump();
 }
 
+// --broker-wait-s of the Kafka clients: how long to wait for a broker at start (0: for ever).
+std::chrono::milliseconds broker_wait_option(const Options& opts) {
+  const std::uint64_t seconds = opts.unsigned_value("broker-wait-s", 0);
+  if (seconds > 1'000'000) throw UsageError("--broker-wait-s must be at most 1000000 (0 waits for ever)");
+  return std::chrono::seconds(seconds);
+}
+
 // A Kafka front's partition count, asked of its broker when the tick does not give it: every
 // worker then agrees on the front's instances. A missing topic or broker is said here, before
 // anything is written.
@@ -173,7 +180,8 @@ void fill_in_partitions(TickSpec& spec) {
     try {
       rd_kafka_s* handle = kafka_handle(RD_KAFKA_PRODUCER, kafka_config(k.brokers, {}));
       std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> owned(handle, [](rd_kafka_s* h) { rd_kafka_destroy(h); });
-      k.partitions = static_cast<std::uint32_t>(topic_partitions(handle, k.brokers, k.topic));
+      BrokerWait wait(std::chrono::seconds(10));
+      k.partitions = static_cast<std::uint32_t>(topic_partitions(handle, k.brokers, k.topic, "flamestream submit", wait));
     } catch (const KafkaError& e) {
       throw UsageError("tick field 'kafka." + node + "': " + e.what());
     }
@@ -256,7 +264,7 @@ std::string ingest_usage() {
   return "usage: flamestream ingest --zk HOST:PORT --front NAME[@WORKER] [--batch-lines N] [--rate L]\n"
          "                          [--key-file FILE | --insecure] [FILE|-]\n"
          "       flamestream ingest --zk HOST:PORT --front NAME[@WORKER] --kafka BROKERS --topic TOPIC\n"
-         "                          [--follow] [--batch-lines N] [--rate L]\n"
+         "                          [--follow] [--broker-wait-s N] [--batch-lines N] [--rate L]\n"
          "\n"
          "Streams the lines of FILE (default: stdin) into a front of the latest tick, then closes\n"
          "it. With NAME the lines spread over every instance of the front, a batch each in turn,\n"
@@ -279,7 +287,10 @@ std::string ingest_usage() {
          "                    of --topic from its first record (read_committed), each record's\n"
          "                    value a line (or several, split at newlines); ends where the topic\n"
          "                    ended when ingest started, or follows it with --follow. A missing\n"
-         "                    topic or no broker answering in 10 s exits 2\n"
+         "                    topic exits 2\n"
+         "  --broker-wait-s N while no Kafka broker answers at start, retry (said once on\n"
+         "                    stderr; a pause of 0.1 s doubling to 5 s) for up to N seconds,\n"
+         "                    then exit 2. Default 0: wait for ever\n"
          "  --max-line-mib N  the longest line sent, in MiB (default 64, at most 1024); a\n"
          "                    longer one (or one over the workers' own --max-line-mib) ends\n"
          "                    the input: exit 2 naming its number, once every line before\n"
@@ -294,7 +305,7 @@ std::string ingest_usage() {
 }
 
 int ingest_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic", "max-line-mib", kKeyFileOption},
+  const Options opts(args, {"zk", "front", "batch-lines", "rate", "kafka", "topic", "broker-wait-s", "max-line-mib", kKeyFileOption},
                      {"help", "follow", "progress", "quiet", kInsecureFlag});
   if (opts.flag("help")) return std::cout << ingest_usage(), 0;
   if (opts.positional().size() > 1) throw UsageError("ingest takes at most one FILE");
@@ -303,6 +314,8 @@ int ingest_command(const std::vector<std::string>& args) {
   if (kafka.empty() != topic.empty()) throw UsageError("--kafka BROKERS and --topic TOPIC go together");
   if (!kafka.empty() && !opts.positional().empty()) throw UsageError("give a FILE or --kafka, not both");
   if (kafka.empty() && opts.flag("follow")) throw UsageError("--follow is for --kafka");
+  if (kafka.empty() && opts.has("broker-wait-s")) throw UsageError("--broker-wait-s is for --kafka");
+  const auto broker_wait = broker_wait_option(opts);
   const std::string front = opts.value("front", "");
   if (front.empty()) throw UsageError("--front NAME is required");
   const std::uint64_t rate = opts.unsigned_value("rate", 0);
@@ -317,7 +330,7 @@ int ingest_command(const std::vector<std::string>& args) {
   for (const auto& [name, registration] : hosts) endpoints.push_back(registration.endpoint);
   std::unique_ptr<Source> source =
       kafka.empty() ? open_source(opts.positional().empty() ? "-" : opts.positional()[0], max_line)
-                    : std::make_unique<KafkaSource>(kafka, topic, !opts.flag("follow"), max_line);
+                    : std::make_unique<KafkaSource>(kafka, topic, !opts.flag("follow"), max_line, broker_wait);
   if (rate > 0) source = std::make_unique<PacedSource>(std::move(source), static_cast<double>(rate));
   source = std::make_unique<ProgressSource>(std::move(source), progress_mode(opts),
                                             kafka.empty() ? input_size(opts.positional().empty() ? "-" : opts.positional()[0])
@@ -367,17 +380,24 @@ std::string tail_usage() {
          "                      --transactional-id (default flamestream-TICK-SINK). A tail\n"
          "                      started again with the same id (after a kill -9 too) fences the\n"
          "                      old one and goes on after the last committed line, so a\n"
-         "                      read_committed consumer sees every line once, in order\n" +
+         "                      read_committed consumer sees every line once, in order. A\n"
+         "                      missing topic exits 2\n"
+         "  --broker-wait-s N   while no Kafka broker answers at start, retry (said once on\n"
+         "                      stderr; a pause of 0.1 s doubling to 5 s) for up to N seconds,\n"
+         "                      then exit 2. Default 0: wait for ever\n" +
          key_usage();
 }
 
 int tail_command(const std::vector<std::string>& args) {
-  const Options opts(args, {"zk", "sink", "instance", "to-kafka", "topic", "transactional-id", "commit-ms", kKeyFileOption},
+  const Options opts(args, {"zk", "sink", "instance", "to-kafka", "topic", "transactional-id", "commit-ms", "broker-wait-s",
+                            kKeyFileOption},
                      {"help", kInsecureFlag});
   if (opts.flag("help")) return std::cout << tail_usage(), 0;
   const std::string kafka = opts.value("to-kafka", "");
   const std::string topic = opts.value("topic", "");
   if (kafka.empty() != topic.empty()) throw UsageError("--to-kafka BROKERS and --topic TOPIC go together");
+  if (kafka.empty() && opts.has("broker-wait-s")) throw UsageError("--broker-wait-s is for --to-kafka");
+  const auto broker_wait = broker_wait_option(opts);
   const std::chrono::milliseconds commit_every(opts.unsigned_value("commit-ms", 100));
   std::string sink = opts.value("sink", "");
   if (sink.empty()) throw UsageError("--sink NAME is required");
@@ -404,7 +424,7 @@ int tail_command(const std::vector<std::string>& args) {
     client.run(std::cout);
   } else {
     const std::string id = opts.value("transactional-id", "flamestream-" + tick.node + "-" + sink);
-    KafkaTopicWriter writer(kafka, topic, id);
+    KafkaTopicWriter writer(kafka, topic, id, broker_wait);
     // The merged order is the same in every run (DESIGN §3): the first position() lines are in
     // the topic already.
     std::uint64_t skip = writer.position();

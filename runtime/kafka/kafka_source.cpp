@@ -11,31 +11,46 @@
 namespace flamestream {
 
 KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, bool until_end,
-                         std::size_t max_line_bytes)
+                         std::size_t max_line_bytes, std::chrono::milliseconds broker_wait)
     : topic_(topic), until_end_(until_end), max_line_(max_line_bytes) {
   rd_kafka_conf_t* conf = kafka_config(brokers, {{"group.id", "flamestream-ingest"},
                                                  {"enable.auto.commit", "false"},
                                                  {"enable.partition.eof", "true"},
                                                  {"isolation.level", "read_committed"}});
   consumer_ = kafka_handle(RD_KAFKA_CONSUMER, conf);
+  try {
+    start(brokers, broker_wait);
+  } catch (...) {
+    rd_kafka_destroy(consumer_);
+    throw;
+  }
+}
+
+void KafkaSource::start(const std::string& brokers, std::chrono::milliseconds broker_wait) {
   rd_kafka_poll_set_consumer(consumer_);
-  const std::int32_t count = topic_partitions(consumer_, brokers, topic);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(count);
+  BrokerWait wait(broker_wait);
+  const char* who = "flamestream ingest";
+  const std::int32_t count = topic_partitions(consumer_, brokers, topic_, who, wait);
+  std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)> list(
+      rd_kafka_topic_partition_list_new(count), rd_kafka_topic_partition_list_destroy);
   for (std::int32_t p = 0; p < count; ++p) {
     std::int64_t low = 0, high = 0;
-    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(consumer_, topic.c_str(), p, &low, &high, 10'000);
-    if (err) {
-      rd_kafka_topic_partition_list_destroy(list);
-      throw KafkaError("cannot read where partition " + std::to_string(p) + " of topic '" + topic +
-                       "' ends: " + rd_kafka_err2str(err));
+    // A broker that came back a moment ago may not lead the partition yet: asked again like it.
+    rd_kafka_resp_err_t err;
+    while ((err = rd_kafka_query_watermark_offsets(consumer_, topic_.c_str(), p, &low, &high, wait.try_ms(10'000)))) {
+      const std::string failure = "cannot read where partition " + std::to_string(p) + " of topic '" + topic_ +
+                                  "' ends: " + rd_kafka_err2str(err);
+      if (kafka_topic_missing(err) || !wait.again(std::string(who) + ": " + failure + wait.retrying()))
+        throw KafkaError(failure);
     }
     end_[p] = high;
     position_[p] = low;
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
   }
-  const rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (err) throw KafkaError(std::string("cannot assign the partitions of '") + topic + "': " + rd_kafka_err2str(err));
+  if (wait.failed())
+    std::cerr << who << ": the Kafka broker at " << brokers << " answered; reading topic '" << topic_ << "'\n";
+  const rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, list.get());
+  if (err) throw KafkaError(std::string("cannot assign the partitions of '") + topic_ + "': " + rd_kafka_err2str(err));
 }
 
 KafkaSource::~KafkaSource() {

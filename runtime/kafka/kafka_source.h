@@ -6,10 +6,13 @@
 // the lines of one partition keep their order. With `until_end` the source ends once every
 // partition was read up to where it ended when the source started; otherwise it follows the topic
 // for ever. Invariant: a record is yielded once per source, and lines are numbered 1, 2, ... in the
-// order they are yielded. A missing topic or broker throws KafkaError at construction; a broker that
-// goes away later is waited for (librdkafka reconnects), said once on stderr.
+// order they are yielded. No broker answering at construction is waited for, with BrokerWait's
+// growing pause (said once on stderr), for ever or up to `broker_wait`, then KafkaError; a missing
+// topic throws KafkaError at once; a broker that goes away later is waited for (librdkafka
+// reconnects), said once on stderr.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <map>
 #include <stdexcept>
@@ -29,8 +32,10 @@ class KafkaError : public std::runtime_error {
 class KafkaSource : public Source {
  public:
   // A line longer than `max_line_bytes` throws InputError naming it, as DescriptorSource does.
+  // `broker_wait` zero: wait for a broker for ever.
   KafkaSource(const std::string& brokers, const std::string& topic, bool until_end,
-              std::size_t max_line_bytes = kDefaultMaxLineBytes);
+              std::size_t max_line_bytes = kDefaultMaxLineBytes,
+              std::chrono::milliseconds broker_wait = std::chrono::milliseconds(0));
   ~KafkaSource() override;
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -42,6 +47,8 @@ class KafkaSource : public Source {
   std::uint64_t records() const { return records_; }
 
  private:
+  // Waits for a broker, reads where the partitions end and assigns them all.
+  void start(const std::string& brokers, std::chrono::milliseconds broker_wait);
   // Takes one record (or event) from the consumer, waiting at most `timeout_ms`.
   void poll(int timeout_ms);
   bool ended() const;

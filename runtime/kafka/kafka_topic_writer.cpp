@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <iostream>
+
 #include "runtime/kafka/kafka_config.h"
 #include "runtime/kafka/kafka_source.h"
 
@@ -40,18 +42,45 @@ std::uint64_t committed_position(const std::string& brokers, const std::string& 
 
 }  // namespace
 
-KafkaTopicWriter::KafkaTopicWriter(const std::string& brokers, const std::string& topic, const std::string& id)
+KafkaTopicWriter::KafkaTopicWriter(const std::string& brokers, const std::string& topic, const std::string& id,
+                                   std::chrono::milliseconds broker_wait)
     : topic_(topic) {
   rd_kafka_conf_t* conf = kafka_config(brokers, {{"transactional.id", id},
                                                  {"linger.ms", "5"},
                                                  {"transaction.timeout.ms", "60000"}});
   producer_ = kafka_handle(RD_KAFKA_PRODUCER, conf);
-  topic_partitions(producer_, brokers, topic);  // throws for a missing topic
-  // Fences an earlier writer with this id and aborts what it left open.
-  check(rd_kafka_init_transactions(producer_, kTimeoutMs), "starting transactions");
+  try {
+    start(brokers, id, broker_wait);
+  } catch (...) {
+    if (group_) rd_kafka_consumer_group_metadata_destroy(group_);
+    rd_kafka_destroy(producer_);
+    throw;
+  }
+}
+
+void KafkaTopicWriter::start(const std::string& brokers, const std::string& id, std::chrono::milliseconds broker_wait) {
+  BrokerWait wait(broker_wait);
+  const char* who = "flamestream tail";
+  topic_partitions(producer_, brokers, topic_, who, wait);  // waits for a broker; throws for a missing topic
+  // Fences an earlier writer with this id and aborts what it left open. A broker that came back a
+  // moment ago may not have its transaction coordinator ready: a retriable error is waited out.
+  for (;;) {
+    rd_kafka_error_t* error = rd_kafka_init_transactions(producer_, kTimeoutMs);
+    if (!error || !rd_kafka_error_is_retriable(error)) {
+      check(error, "starting transactions");
+      break;
+    }
+    const std::string failure = rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
+    if (!wait.again(std::string(who) + ": Kafka at " + brokers + ", starting transactions: " + failure +
+                    wait.retrying()))
+      throw KafkaError("Kafka, starting transactions: " + failure);
+  }
   const std::string group = "flamestream-position-" + id;
   group_ = rd_kafka_consumer_group_metadata_new(group.c_str());
-  committed_ = written_ = committed_position(brokers, topic, group);
+  committed_ = written_ = committed_position(brokers, topic_, group);
+  if (wait.failed())
+    std::cerr << who << ": the Kafka broker at " << brokers << " answered; writing topic '" << topic_ << "'\n";
 }
 
 KafkaTopicWriter::~KafkaTopicWriter() {

@@ -21,9 +21,11 @@ namespace flamestream {
 
 class KafkaTopicWriter {
  public:
-  // Throws KafkaError if no broker answers, the topic does not exist, or the transactions cannot
-  // be set up.
-  KafkaTopicWriter(const std::string& brokers, const std::string& topic, const std::string& id);
+  // Waits for a broker while none answers, with BrokerWait's growing pause (said once on stderr),
+  // for ever (`broker_wait` zero) or up to `broker_wait`; throws KafkaError then, or if the topic
+  // does not exist, or the transactions cannot be set up.
+  KafkaTopicWriter(const std::string& brokers, const std::string& topic, const std::string& id,
+                   std::chrono::milliseconds broker_wait = std::chrono::milliseconds(0));
   ~KafkaTopicWriter();
   KafkaTopicWriter(const KafkaTopicWriter&) = delete;
   KafkaTopicWriter& operator=(const KafkaTopicWriter&) = delete;
@@ -40,6 +42,9 @@ class KafkaTopicWriter {
   void commit_if_older(std::chrono::milliseconds interval);
 
  private:
+  // Waits for a broker, checks the topic, starts the transactions and reads the position back.
+  void start(const std::string& brokers, const std::string& id, std::chrono::milliseconds broker_wait);
+
   rd_kafka_s* producer_ = nullptr;
   rd_kafka_consumer_group_metadata_s* group_ = nullptr;
   std::string topic_;

@@ -2,24 +2,14 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <algorithm>
-#include <chrono>
 #include <iostream>
 #include <memory>
 
+#include "runtime/kafka/broker_wait.h"
 #include "runtime/kafka/kafka_config.h"
 #include "runtime/kafka/kafka_source.h"
 
 namespace flamestream {
-
-namespace {
-
-bool topic_missing(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-         err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
-}
-
-}  // namespace
 
 PartitionReader::PartitionReader(const std::string& brokers, const std::string& topic,
                                  const std::vector<PartitionStart>& starts, bool want_ends)
@@ -59,14 +49,14 @@ PartitionReader::~PartitionReader() {
 }
 
 void PartitionReader::ask_ends() {
-  auto pause = std::chrono::milliseconds(100);
-  bool said = false;
-  while (!quit_) {
+  BrokerWait wait({}, [this] { return quit_.load(); });
+  for (;;) {
     std::map<std::uint32_t, std::int64_t> ends;
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (std::uint32_t p : partitions_) {
       std::int64_t low = 0, high = 0;
-      err = rd_kafka_query_watermark_offsets(consumer_, topic_.c_str(), static_cast<std::int32_t>(p), &low, &high, 2000);
+      err = rd_kafka_query_watermark_offsets(consumer_, topic_.c_str(), static_cast<std::int32_t>(p), &low, &high,
+                                             wait.try_ms(2000));
       if (err) break;
       ends[p] = high;
     }
@@ -76,18 +66,14 @@ void PartitionReader::ask_ends() {
         ends_ = std::move(ends);
         return;
       }
-      if (topic_missing(err)) {
+      if (kafka_topic_missing(err)) {
         fatal_ = "Kafka topic '" + topic_ + "' does not exist at " + brokers_ + " (" + rd_kafka_err2str(err) + ")";
         return;
       }
     }
-    if (!said)
-      std::cerr << "flamestream worker: Kafka topic '" << topic_ << "' at " << brokers_
-                << ": cannot read where its partitions end (" << rd_kafka_err2str(err) << "); retrying\n";
-    said = true;
-    for (auto waited = std::chrono::milliseconds(0); waited < pause && !quit_; waited += std::chrono::milliseconds(50))
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+    if (!wait.again("flamestream worker: Kafka topic '" + topic_ + "' at " + brokers_ +
+                    ": cannot read where its partitions end (" + rd_kafka_err2str(err) + ")" + wait.retrying()))
+      return;  // quit
   }
 }
 
@@ -117,7 +103,7 @@ void PartitionReader::poll(std::vector<PartitionEvent>& out, std::size_t max) {
       out.push_back({PartitionEvent::Kind::end, static_cast<std::uint32_t>(m->partition), m->offset, 0, {}});
       continue;
     }
-    if (topic_missing(m->err)) {
+    if (kafka_topic_missing(m->err)) {
       out.push_back({PartitionEvent::Kind::fatal, 0, 0, 0,
                      "Kafka topic '" + topic_ + "' does not exist at " + brokers_ + " (" + rd_kafka_message_errstr(m) + ")"});
       return;

@@ -91,14 +91,15 @@ class KafkaTest : public FaultTest {
                          "--transactional-id", out_topic});
   }
 
-  // A word-count job over w1, w2, w3 whose input is `input`, in a topic of three partitions;
+  // A word-count job over w1, w2, w3 whose input is `input`, in a topic of `in_partitions`
+  // partitions (one: read in the file's order, so the output is the reference's, line for line);
   // its output topic (one partition) is empty yet.
   struct KafkaJob {
     std::string expected, in, out;
     std::vector<Worker> workers;
   };
-  KafkaJob start_kafka_job(const fs::path& input) {
-    KafkaJob job{reference_wordcount(input), topic("in", 3), topic("out", 1), {}};
+  KafkaJob start_kafka_job(const fs::path& input, int in_partitions = 3) {
+    KafkaJob job{reference_wordcount(input), topic("in", in_partitions), topic("out", 1), {}};
     produce(job.in, input);
     job.workers = start_workers({"w1", "w2", "w3"});
     wait_until_running(job.workers, submit_file(fs::path(source_root_) / "graphs/ticks/wordcount-3.json"));

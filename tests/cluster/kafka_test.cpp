@@ -2,7 +2,8 @@
 // real ZooKeeper, worker processes, `ingest --kafka` from a topic of three partitions and
 // `tail --to-kafka` into a topic, read back by kcat with read_committed. The partitions are read
 // in whatever order the broker hands them out, so the counts come in another order than the
-// file's: each word's counts 1..n must each be there once, which is the sorted reference.
+// file's: each word's counts 1..n must each be there once, which is the sorted reference. A topic
+// of one partition is read in the file's order: its output is the reference itself.
 #include "tests/cluster/kafka_fixture.h"
 
 namespace flamestream::cluster_test {
@@ -111,10 +112,46 @@ TEST_F(KafkaTest, AMissingTopicOrBrokerExitsTwoNamingIt) {
   r = flamestream({"tail", "--zk", zk_, "--sink", "out", "--to-kafka", brokers_, "--topic", "no-such-topic"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("Kafka topic 'no-such-topic' does not exist"), std::string::npos) << r.err;
+  // No broker at all: with --broker-wait-s each client retries, says so once, and gives up after it.
   const std::string dead = "127.0.0.1:" + std::to_string(test_support::free_loopback_port());
-  r = flamestream({"ingest", "--zk", zk_, "--front", "in", "--kafka", dead, "--topic", "x"});
+  const auto before_ingest = Clock::now();
+  r = flamestream({"ingest", "--zk", zk_, "--front", "in", "--kafka", dead, "--topic", "x", "--broker-wait-s", "2"});
+  const auto ingest_took = Clock::now() - before_ingest;
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("no Kafka broker answered at " + dead), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no Kafka broker answered at " + dead + " within 2 s"), std::string::npos) << r.err;
+  EXPECT_EQ(count_of(r.err, "retrying"), 1u) << r.err;
+  EXPECT_GE(ingest_took, 2s);
+  EXPECT_LT(ingest_took, 8s);
+  r = flamestream({"tail", "--zk", zk_, "--sink", "out", "--to-kafka", dead, "--topic", "x", "--broker-wait-s", "2"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("no Kafka broker answered at " + dead + " within 2 s"), std::string::npos) << r.err;
+  EXPECT_EQ(count_of(r.err, "retrying"), 1u) << r.err;
+}
+
+TEST_F(KafkaTest, ABrokerDownWhenTheClientsStartIsWaitedForAndTheTopicIsExact) {
+  // One input partition: ingest reads the file's order, so the output topic must be the
+  // reference itself, line for line, each line once.
+  const fs::path input = write_text(75, 30'000, 3000);
+  auto [expected, in, out, workers] = start_kafka_job(input, 1);
+  const std::string port = brokers_.substr(brokers_.find(':') + 1);
+  RunResult r = script({"stop"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  Process& tail = tail_to("tail", out);
+  Process& ingest = spawn("ingest", {"ingest", "--zk", zk_, "--front", "in", "--kafka", brokers_, "--topic", in});
+  std::this_thread::sleep_for(4s);
+  const std::string waiting = "no Kafka broker answered at " + brokers_;
+  for (Process* p : {&tail, &ingest}) {
+    EXPECT_TRUE(p->running()) << "a client gave up while the broker was away: " << p->read_stderr();
+    EXPECT_NE(p->read_stderr().find(waiting), std::string::npos) << p->read_stderr();
+    EXPECT_EQ(count_of(p->read_stderr(), "retrying"), 1u) << "said more than once: " << p->read_stderr();
+  }
+  r = script({"start", port}, 90s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(ingest.wait_for(120s), std::optional<int>(0)) << ingest.read_stderr();
+  EXPECT_EQ(tail.wait_for(120s), std::optional<int>(0)) << tail.read_stderr();
+  EXPECT_NE(ingest.read_stderr().find("answered; reading topic"), std::string::npos) << ingest.read_stderr();
+  EXPECT_NE(tail.read_stderr().find("answered; writing topic"), std::string::npos) << tail.read_stderr();
+  EXPECT_SAME_OUTPUT(consume(out), expected, "the output topic of clients started while the broker was down");
 }
 
 }  // namespace
