@@ -353,16 +353,32 @@ void WorkerGraph::arrive_steps(NodeId& id, Item& item, const std::uint64_t* key_
     if (kind == StepKind::grouping) {
       if (park_at_groupings_) return park(id, item, key_hash);
       if (holds(item)) return hold(id, item);
+      std::vector<Output>& emitted = grouping_outputs_;
+      emitted.clear();  // left over only if a function threw mid-step
+      if (key_hash) {
+        groupings_[id]->on_item(std::move(item), *key_hash, emitted);
+      } else {
+        groupings_[id]->on_item(std::move(item), emitted);
+      }
+      ++tally_[id].in;
+      tally_[id].out += emitted.size();
+      if (emitted.size() == 1) {
+        // The common case, an item in order: its one window is the next item of this chain, as
+        // a level's only output would be next (drain takes the newest level first) — without
+        // the level. `item` was moved into the grouping; the window takes its place.
+        const NodeId next = graph_.node(id).outputs[emitted[0].port];
+        item = std::move(emitted[0].item);
+        emitted.clear();
+        const Placement::Route r = route_to(next, item.payload);
+        if (r.worker != self_ || !depth_first_) return send(next, r.worker, std::move(item), out);
+        id = next;
+        key_hash = r.hashed ? &(routed_hash = r.hash) : nullptr;
+        continue;
+      }
       // `item` may lie in a level's buffer: opening a level can move the Level objects, never
       // their buffers, so the reference stays valid.
       Level& level = open_level(id);
-      if (key_hash) {
-        groupings_[id]->on_item(std::move(item), *key_hash, level.outputs);
-      } else {
-        groupings_[id]->on_item(std::move(item), level.outputs);
-      }
-      ++tally_[id].in;
-      tally_[id].out += level.outputs.size();
+      std::swap(level.outputs, emitted);  // emitted gets the level's old, cleared buffer
       return dispatch(level, out);
     }
     const Node& node = graph_.node(id);

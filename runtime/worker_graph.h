@@ -249,6 +249,9 @@ class WorkerGraph {
   // Open levels, a stack: levels_[0, depth_). Kept with their buffers from one item to the next.
   std::vector<Level> levels_;
   std::size_t depth_ = 0;
+  // What a grouping emits for the item it takes, before it is known whether a level is needed
+  // (several outputs) or the one window goes on in place (arrive_steps). Empty between steps.
+  std::vector<Output> grouping_outputs_;
   std::vector<std::unique_ptr<GroupingState>> groupings_;  // by node id
   std::vector<NodePlan> plan_;                             // by node id
   std::vector<NodeTally> tally_;                           // by node id
