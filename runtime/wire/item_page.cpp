@@ -7,6 +7,8 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 namespace flamestream::wire {
 
@@ -216,34 +218,55 @@ class Reader {
       const std::uint32_t logical = u32("logical time");
       trace.push_back(LocalTime{logical, u32("child id")});
     }
-    e.item.payload = value(0);
+    e.item.payload = read_value(0, Make{});
   }
 
-  Value value(std::size_t depth) {
+  // Where a decoded value goes: an envelope's payload, or the next element of a tuple being built.
+  // A tuple's elements are constructed where they lie in its block (add() takes what a Value is
+  // made of), not built apart and moved in.
+  struct Make {
+    template <class Part>
+    Value operator()(Part&& part) { return Value(std::forward<Part>(part)); }
+  };
+  struct AddTo {
+    Value::TupleBuilder& tuple;
+    template <class Part>
+    void operator()(Part&& part) { tuple.add(std::forward<Part>(part)); }
+  };
+
+  // Copied, not a fresh Value() moved: GCC 12 sees that move read the other alternatives
+  // (a false -Wmaybe-uninitialized).
+  static const Value& null_value() {
+    static const Value null;
+    return null;
+  }
+
+  // Reads one value and hands `put` what makes it: a bool, an int64, a double, a string_view of
+  // the page, or a Value (null, a built tuple).
+  template <class Put>
+  std::invoke_result_t<Put&, Value> read_value(std::size_t depth, Put put) {
     switch (byte("value")) {
-      case kNull: return Value();
-      case kFalse: return Value(false);
-      case kTrue: return Value(true);
-      case kInteger: {
-        const std::uint64_t z = varint("integer");
-        return Value(unzigzag(z));
-      }
-      case kReal: return Value(std::bit_cast<double>(u64le("real")));
+      case kNull: return put(null_value());
+      case kFalse: return put(false);
+      case kTrue: return put(true);
+      case kInteger: return put(unzigzag(varint("integer")));
+      case kReal: return put(std::bit_cast<double>(u64le("real")));
       case kBytes: {
         const std::uint64_t n = varint("string length");
         if (n > left()) fail("string of " + std::to_string(n) + " bytes with " +
                              std::to_string(left()) + " left");
-        Value v(std::string_view(reinterpret_cast<const char*>(p_), n));
+        const std::string_view s(reinterpret_cast<const char*>(p_), n);
         p_ += n;
-        return v;
+        return put(s);
       }
       case kTuple: {
         if (depth >= limits_.max_tuple_depth)
           throw WireError("tuples nested deeper than " + std::to_string(limits_.max_tuple_depth));
         const std::uint64_t n = length("tuple elements");
         Value::TupleBuilder elements(n);
-        for (std::uint64_t i = 0; i < n; ++i) elements.add(value(depth + 1));
-        return elements.build();
+        for (std::uint64_t i = 0; i < n; ++i)
+          read_value(depth + 1, AddTo{elements});
+        return put(elements.build());
       }
       default: fail("unknown value kind " + std::to_string(p_[-1]));
     }
