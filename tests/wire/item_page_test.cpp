@@ -72,6 +72,23 @@ TEST(ItemPage, IsWhatAnItemBatchEncodesTo) {
   EXPECT_LT(page_of(ItemBatch{{e}}).size(), 48u);
 }
 
+// A page travels as a segment of its own, padded to whole words from a buffer each encode on the
+// thread reuses: what a longer page left there must not show in a shorter one's padding.
+TEST(ItemPage, PageSegmentPaddingIsZero) {
+  for (std::size_t words = 1; words < 12; ++words) {
+    const ItemBatch shorter{{envelope(1, Value(std::string(words, 'x')))}};
+    const std::string before = encode({3, 1, shorter});
+    ItemBatch longer;
+    for (int i = 0; i < 50; ++i) longer.envelopes.push_back(envelope(2, Value(std::string(300, '\xff'))));
+    encode({3, 1, longer});
+    EXPECT_EQ(encode({3, 1, shorter}), before);
+    ASSERT_EQ(before.size() % 8, 0u);
+    const auto got = std::get<ItemBatch>(decode(before, default_limits()).body);
+    ASSERT_EQ(got.envelopes.size(), 1u);
+    EXPECT_EQ(got.envelopes[0].item.payload, shorter.envelopes[0].item.payload);
+  }
+}
+
 // A snapshot's page: items held in place, encoded in parts, frame to the message their envelopes
 // encode to.
 TEST(ItemPage, ItemsInPlaceEncodedInPartsAreTheirBatchsPage) {
