@@ -386,7 +386,7 @@ void PageEncoder::append(const std::vector<std::pair<NodeId, const Item*>>& item
     page_.reserve(kPageCountRoom + last_size_);  // grown once, not by doubling
     page_.resize(kPageCountRoom);
   }
-  encode_envelopes(items, page_);
+  encode_envelopes(items, page_, last_ts_);
   count_ += items.size();
 }
 
@@ -394,6 +394,7 @@ std::string PageEncoder::finish() {
   if (page_.empty()) page_.resize(kPageCountRoom);
   close_page(count_, page_);
   count_ = 0;
+  last_ts_ = 0;
   last_size_ = page_.size();
   std::string page = std::move(page_);
   page_.clear();

@@ -15,6 +15,9 @@ namespace flamestream::wire {
 namespace {
 
 enum Tag : std::uint8_t { kNull, kFalse, kTrue, kInteger, kReal, kBytes, kTuple };
+// A versioned page begins with this byte, then its version (item_page.h).
+constexpr std::uint8_t kVersionMark = 0;
+constexpr std::uint8_t kDeltaTimes = 1;
 constexpr std::uint8_t kTombstone = 1;
 constexpr std::size_t kMaxVarint = 10;
 // node, ack id (8), ts, front, flags, trace length, value tag
@@ -88,12 +91,18 @@ void put_value(Writer& w, const Value& value) {
   }
 }
 
-void put_envelope(Writer& w, NodeId node, const Item& item, std::uint64_t ack_id) {
+// A version-1 page's time: the difference from the previous, modulo 2^64, zigzagged.
+std::uint64_t ts_delta(Timestamp ts, Timestamp previous) {
+  return zigzag(static_cast<std::int64_t>(ts - previous));
+}
+
+void put_envelope(Writer& w, NodeId node, const Item& item, std::uint64_t ack_id, Timestamp& previous_ts) {
   const Trace& trace = item.meta.trace;
   char* p = w.room(5 * kMaxVarint + 9 + 2 * kMaxVarint * trace.size());
   p = put_varint(p, node);
   p = put_u64(p, ack_id);
-  p = put_varint(p, item.meta.time.ts);
+  p = put_varint(p, ts_delta(item.meta.time.ts, previous_ts));
+  previous_ts = item.meta.time.ts;
   p = put_varint(p, item.meta.time.front);
   *p++ = static_cast<char>(item.tombstone ? kTombstone : 0);
   p = put_varint(p, trace.size());
@@ -113,6 +122,12 @@ class Reader {
         limits_(limits) {}
 
   std::vector<Envelope> page() {
+    if (left() > 1 && *p_ == kVersionMark) {
+      ++p_;
+      const std::uint8_t version = byte("page version");
+      if (version != kDeltaTimes) fail("unknown page format version " + std::to_string(version));
+      delta_times_ = true;
+    }
     const std::uint64_t count = varint("envelope count");
     if (count > left() / kMinEnvelopeBytes)
       fail(std::to_string(count) + " envelopes claimed with " + std::to_string(left()) + " bytes left");
@@ -199,7 +214,12 @@ class Reader {
   void envelope(Envelope& e) {
     e.node = node_id("node id");
     e.ack_id = u64le("ack id");
-    e.item.meta.time.ts = varint("timestamp");
+    if (delta_times_) {
+      previous_ts_ += static_cast<std::uint64_t>(unzigzag(varint("timestamp delta")));
+      e.item.meta.time.ts = previous_ts_;
+    } else {
+      e.item.meta.time.ts = varint("timestamp");
+    }
     const std::uint64_t front = varint("front id");
     if (!limits_.valid_front(front))
       throw WireError("front id " + std::to_string(front) + " out of range (" +
@@ -275,39 +295,46 @@ class Reader {
   const unsigned char* p_;
   const unsigned char* end_;
   const Limits& limits_;
+  bool delta_times_ = false;  // a version-1 page
+  Timestamp previous_ts_ = 0;
 };
 
 }  // namespace
 
 void encode_page(const std::vector<Envelope>& envelopes, std::string& out) {
   Writer w(out);
-  w.advance(put_varint(w.room(kMaxVarint), envelopes.size()));
+  char* p = w.room(2 + kMaxVarint);
+  *p++ = static_cast<char>(kVersionMark);
+  *p++ = static_cast<char>(kDeltaTimes);
+  w.advance(put_varint(p, envelopes.size()));
+  Timestamp previous_ts = 0;
   // A page fills while its worker processes a whole batch: by the time it leaves, its first
   // payloads are out of the caches. Fetch each a few envelopes ahead.
   constexpr std::size_t kAhead = 4;
   for (std::size_t i = 0; i < envelopes.size(); ++i) {
     if (i + kAhead < envelopes.size()) envelopes[i + kAhead].item.payload.prefetch_elements();
     const Envelope& e = envelopes[i];
-    put_envelope(w, e.node, e.item, e.ack_id);
+    put_envelope(w, e.node, e.item, e.ack_id, previous_ts);
   }
 }
 
-void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out) {
+void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out,
+                      Timestamp& previous_ts) {
   Writer w(out);
   // The items lie all over the state, out of the caches: fetch each, then its payload, ahead.
   constexpr std::size_t kAhead = 8;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i + kAhead < items.size()) __builtin_prefetch(items[i + kAhead].second);
     if (i + kAhead / 2 < items.size()) items[i + kAhead / 2].second->payload.prefetch_elements();
-    put_envelope(w, items[i].first, *items[i].second, 0);
+    put_envelope(w, items[i].first, *items[i].second, 0, previous_ts);
   }
 }
 
 void close_page(std::uint64_t count, std::string& page) {
-  static_assert(kPageCountRoom == kMaxVarint);
-  char count_bytes[kMaxVarint];
-  const auto length = static_cast<std::size_t>(put_varint(count_bytes, count) - count_bytes);
-  std::memcpy(page.data() + kPageCountRoom - length, count_bytes, length);
+  static_assert(kPageCountRoom == 2 + kMaxVarint);
+  char header[2 + kMaxVarint] = {static_cast<char>(kVersionMark), static_cast<char>(kDeltaTimes)};
+  const auto length = static_cast<std::size_t>(put_varint(header + 2, count) - header);
+  std::memcpy(page.data() + kPageCountRoom - length, header, length);
   page.erase(0, kPageCountRoom - length);
 }
 
