@@ -47,48 +47,53 @@ char* put_u64(char* p, std::uint64_t v) {
   return p + 8;
 }
 
-void put_tag(Writer& w, Tag tag) {
-  char* p = w.room(1);
-  *p = static_cast<char>(tag);
-  w.advance(p + 1);
+// At most how many bytes put_scalar() writes for `value`, which is not a tuple.
+std::size_t scalar_bound(const Value& value) {
+  return 1 + kMaxVarint + (value.kind() == Value::Kind::string ? value.as_string().size() : 0);
 }
 
-void put_value(Writer& w, const Value& value) {
+// Writes `value`, which is not a tuple, at `p` with room for scalar_bound() bytes.
+char* put_scalar(char* p, const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::null: put_tag(w, kNull); return;
-    case Value::Kind::boolean: put_tag(w, value.as_bool() ? kTrue : kFalse); return;
-    case Value::Kind::integer: {
-      const auto i = value.as_int();
-      const std::uint64_t zigzagged = zigzag(i);
-      char* p = w.room(1 + kMaxVarint);
-      *p++ = kInteger;
-      w.advance(put_varint(p, zigzagged));
-      return;
-    }
-    case Value::Kind::real: {
-      char* p = w.room(9);
-      *p++ = kReal;
-      w.advance(put_u64(p, std::bit_cast<std::uint64_t>(value.as_double())));
-      return;
-    }
+    case Value::Kind::null: *p++ = kNull; return p;
+    case Value::Kind::boolean: *p++ = static_cast<char>(value.as_bool() ? kTrue : kFalse); return p;
+    case Value::Kind::integer: *p++ = kInteger; return put_varint(p, zigzag(value.as_int()));
+    case Value::Kind::real: *p++ = kReal; return put_u64(p, std::bit_cast<std::uint64_t>(value.as_double()));
     case Value::Kind::string: {
       const std::string& s = value.as_string();
-      char* p = w.room(1 + kMaxVarint + s.size());
       *p++ = kBytes;
       p = put_varint(p, s.size());
       std::memcpy(p, s.data(), s.size());
-      w.advance(p + s.size());
-      return;
+      return p + s.size();
     }
-    case Value::Kind::tuple: {
-      const Value::Elements elements = value.as_tuple();
-      char* p = w.room(1 + kMaxVarint);
-      *p++ = kTuple;
-      w.advance(put_varint(p, elements.size()));
-      for (const Value& e : elements) put_value(w, e);
-      return;
-    }
+    case Value::Kind::tuple: break;
   }
+  return p;  // not reached: tuples go through put_value()
+}
+
+void put_value(Writer& w, const Value& value) {
+  if (value.kind() != Value::Kind::tuple) return w.advance(put_scalar(w.room(scalar_bound(value)), value));
+  const Value::Elements elements = value.as_tuple();
+  // A flat tuple (word count's items) gets room for all of it at once: one capacity check, not
+  // one per element.
+  std::size_t bound = 1 + kMaxVarint;
+  bool flat = true;
+  for (const Value& e : elements) {
+    if (e.kind() == Value::Kind::tuple) {
+      flat = false;
+      break;
+    }
+    bound += scalar_bound(e);
+  }
+  char* p = w.room(flat ? bound : 1 + kMaxVarint);
+  *p++ = kTuple;
+  p = put_varint(p, elements.size());
+  if (flat) {
+    for (const Value& e : elements) p = put_scalar(p, e);
+    return w.advance(p);
+  }
+  w.advance(p);
+  for (const Value& e : elements) put_value(w, e);
 }
 
 // A version-1 page's time: the difference from the previous, modulo 2^64, zigzagged.
