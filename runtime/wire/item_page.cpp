@@ -130,26 +130,40 @@ class Reader {
     if (left() > 1 && *p_ == kVersionMark) {
       ++p_;
       const std::uint8_t version = byte("page version");
-      if (version != kDeltaTimes) fail("unknown page format version " + std::to_string(version));
+      if (version != kDeltaTimes) fail("unknown page format version ", unsigned{version});
       delta_times_ = true;
     }
     const std::uint64_t count = varint("envelope count");
     if (count > left() / kMinEnvelopeBytes)
-      fail(std::to_string(count) + " envelopes claimed with " + std::to_string(left()) + " bytes left");
+      fail(count, " envelopes claimed with ", left(), " bytes left");
     std::vector<Envelope> out;
     out.reserve(count);
     for (std::uint64_t i = 0; i < count; ++i) envelope(out.emplace_back());
-    if (p_ != end_) fail(std::to_string(end_ - p_) + " trailing bytes after the page's envelopes");
+    if (p_ != end_) fail(left(), " trailing bytes after the page's envelopes");
     return out;
   }
 
  private:
-  [[noreturn]] static void fail(const std::string& what) { throw WireError("item page: " + what); }
+  // Failures: their messages are built out of line, so that the checks on the hot path stay small
+  // enough to inline. `fail` names the page, `reject` only the field.
+  template <class... Parts>
+  [[noreturn, gnu::cold, gnu::noinline]] static void fail(const Parts&... parts) {
+    reject("item page: ", parts...);
+  }
+  template <class... Parts>
+  [[noreturn, gnu::cold, gnu::noinline]] static void reject(const Parts&... parts) {
+    std::string what;
+    (append(what, parts), ...);
+    throw WireError(what);
+  }
+  static void append(std::string& out, const char* part) { out += part; }
+  template <class Number>
+  static void append(std::string& out, Number part) { out += std::to_string(part); }
 
   std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
 
   std::uint8_t byte(const char* what) {
-    if (p_ == end_) fail(std::string("truncated before ") + what);
+    if (p_ == end_) fail("truncated before ", what);
     return *p_++;
   }
 
@@ -173,7 +187,7 @@ class Reader {
           return v;
         }
       }
-      fail(std::string("varint of ") + what + " longer than 64 bits");
+      fail("varint of ", what, " longer than 64 bits");
     }
     std::uint64_t v = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
@@ -182,12 +196,12 @@ class Reader {
       v |= std::uint64_t{b & 0x7fu} << shift;
       if (b < 0x80) return v;
     }
-    fail(std::string("varint of ") + what + " longer than 64 bits");
+    fail("varint of ", what, " longer than 64 bits");
   }
 
   std::uint32_t u32(const char* what) {
     const std::uint64_t v = varint(what);
-    if (v > std::numeric_limits<std::uint32_t>::max()) fail(std::string(what) + " out of range");
+    if (v > std::numeric_limits<std::uint32_t>::max()) fail(what, " out of range");
     return static_cast<std::uint32_t>(v);
   }
 
@@ -195,12 +209,12 @@ class Reader {
   std::uint64_t length(const char* what) {
     const std::uint64_t n = varint(what);
     if (n > left())
-      fail(std::to_string(n) + " " + what + " claimed with " + std::to_string(left()) + " bytes left");
+      fail(n, " ", what, " claimed with ", left(), " bytes left");
     return n;
   }
 
   std::uint64_t u64le(const char* what) {
-    if (left() < 8) fail(std::string("truncated in ") + what);
+    if (left() < 8) fail("truncated in ", what);
     std::uint64_t v;
     std::memcpy(&v, p_, 8);
     p_ += 8;
@@ -211,8 +225,7 @@ class Reader {
   std::uint32_t node_id(const char* what) {
     const std::uint64_t id = varint(what);
     if (id >= limits_.node_count)
-      throw WireError(std::string(what) + " " + std::to_string(id) + " out of range (" +
-                      std::to_string(limits_.node_count) + " nodes)");
+      reject(what, " ", id, " out of range (", limits_.node_count, " nodes)");
     return static_cast<std::uint32_t>(id);
   }
 
@@ -227,16 +240,14 @@ class Reader {
     }
     const std::uint64_t front = varint("front id");
     if (!limits_.valid_front(front))
-      throw WireError("front id " + std::to_string(front) + " out of range (" +
-                      std::to_string(limits_.node_count) + " nodes)");
+      reject("front id ", front, " out of range (", limits_.node_count, " nodes)");
     e.item.meta.time.front = static_cast<FrontId>(front);
     const std::uint8_t flags = byte("flags");
-    if (flags & ~kTombstone) fail("unknown flags " + std::to_string(flags));
+    if (flags & ~kTombstone) fail("unknown flags ", unsigned{flags});
     e.item.tombstone = (flags & kTombstone) != 0;
     const std::uint64_t n = length("local times");
     if (n > limits_.max_trace)
-      throw WireError("trace of " + std::to_string(n) + " local times exceeds " +
-                      std::to_string(limits_.max_trace));
+      reject("trace of ", n, " local times exceeds ", limits_.max_trace);
     Trace& trace = e.item.meta.trace;
     trace.reserve(n);
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -278,22 +289,21 @@ class Reader {
       case kReal: return put(std::bit_cast<double>(u64le("real")));
       case kBytes: {
         const std::uint64_t n = varint("string length");
-        if (n > left()) fail("string of " + std::to_string(n) + " bytes with " +
-                             std::to_string(left()) + " left");
+        if (n > left()) fail("string of ", n, " bytes with ", left(), " left");
         const std::string_view s(reinterpret_cast<const char*>(p_), n);
         p_ += n;
         return put(s);
       }
       case kTuple: {
         if (depth >= limits_.max_tuple_depth)
-          throw WireError("tuples nested deeper than " + std::to_string(limits_.max_tuple_depth));
+          reject("tuples nested deeper than ", limits_.max_tuple_depth);
         const std::uint64_t n = length("tuple elements");
         Value::TupleBuilder elements(n);
         for (std::uint64_t i = 0; i < n; ++i)
           read_value(depth + 1, AddTo{elements});
         return put(elements.build());
       }
-      default: fail("unknown value kind " + std::to_string(p_[-1]));
+      default: fail("unknown value kind ", unsigned{p_[-1]});
     }
   }
 
