@@ -15,9 +15,9 @@ namespace flamestream::wire {
 namespace {
 
 enum Tag : std::uint8_t { kNull, kFalse, kTrue, kInteger, kReal, kBytes, kTuple };
-// A versioned page begins with this byte, then its version (item_page.h).
+// A versioned page begins with this byte, then its version (item_page.h): 1, times as deltas.
 constexpr std::uint8_t kVersionMark = 0;
-constexpr std::uint8_t kDeltaTimes = 1;
+constexpr std::uint8_t kDeltaTimesVersion = 1;
 constexpr std::uint8_t kTombstone = 1;
 constexpr std::size_t kMaxVarint = 10;
 // node, ack id (8), ts, front, flags, trace length, value tag
@@ -130,7 +130,7 @@ class Reader {
     if (left() > 1 && *p_ == kVersionMark) {
       ++p_;
       const std::uint8_t version = byte("page version");
-      if (version != kDeltaTimes) fail("unknown page format version ", unsigned{version});
+      if (version != kDeltaTimesVersion) fail("unknown page format version ", unsigned{version});
       delta_times_ = true;
     }
     const std::uint64_t count = varint("envelope count");
@@ -301,7 +301,10 @@ class Reader {
         Value::TupleBuilder elements(n);
         for (std::uint64_t i = 0; i < n; ++i)
           read_value(depth + 1, AddTo{elements});
-        return put(elements.build());
+        if constexpr (std::is_same_v<Put, Make>)
+          return elements.build();  // the payload itself, not a Value moved into it
+        else
+          return put(elements.build());
       }
       default: fail("unknown value kind ", unsigned{p_[-1]});
     }
@@ -320,7 +323,7 @@ void encode_page(const std::vector<Envelope>& envelopes, std::string& out) {
   Writer w(out);
   char* p = w.room(2 + kMaxVarint);
   *p++ = static_cast<char>(kVersionMark);
-  *p++ = static_cast<char>(kDeltaTimes);
+  *p++ = static_cast<char>(kDeltaTimesVersion);
   w.advance(put_varint(p, envelopes.size()));
   Timestamp previous_ts = 0;
   // A page fills while its worker processes a whole batch: by the time it leaves, its first
@@ -347,7 +350,7 @@ void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, 
 
 void close_page(std::uint64_t count, std::string& page) {
   static_assert(kPageCountRoom == 2 + kMaxVarint);
-  char header[2 + kMaxVarint] = {static_cast<char>(kVersionMark), static_cast<char>(kDeltaTimes)};
+  char header[2 + kMaxVarint] = {static_cast<char>(kVersionMark), static_cast<char>(kDeltaTimesVersion)};
   const auto length = static_cast<std::size_t>(put_varint(header + 2, count) - header);
   std::memcpy(page.data() + kPageCountRoom - length, header, length);
   page.erase(0, kPageCountRoom - length);
