@@ -71,6 +71,8 @@ class Transport {
 
   // Sends to a peer worker; never blocks (queues are unbounded: admission at the fronts bounds them).
   void send(WorkerId dst, const std::string& bytes);
+  // The same, the message taking a long string's buffer over instead of a copy of it (a page).
+  void send(WorkerId dst, std::string&& bytes);
   void reply(const std::string& identity, const std::string& bytes);
 
   // Waits at most `timeout` for the first message, then takes what is ready, up to `max`.
@@ -94,6 +96,7 @@ class Transport {
   std::uint64_t bytes_sent() const { return bytes_sent_; }
 
  private:
+  void send_body(WorkerId dst, zmq::message_t& body);
   void accept_numbered(std::string identity, std::uint64_t number, zmq::message_t& body,
                        std::vector<Incoming>& into);
 

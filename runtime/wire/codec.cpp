@@ -7,7 +7,6 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
-#include <kj/io.h>
 
 #include <algorithm>
 #include <cstring>
@@ -39,18 +38,26 @@ void encode_lines(const std::vector<std::string>& lines, capnp::List<capnp::Data
   for (unsigned i = 0; i < lines.size(); ++i) out.set(i, as_data(lines[i]));
 }
 
-// The flat page of `envelopes`, in a buffer reused by every encode on this thread.
-capnp::Data::Reader page_of(const std::vector<Envelope>& envelopes) {
+// The flat page of `envelopes` as a segment of its own (Orphanage::referenceExternalData): not
+// copied into a zeroed first segment. Its buffer is reused by every encode on this thread and
+// zero-padded to whole words, since a segment is written out in whole words; it must stay untouched
+// until the message is serialized.
+capnp::Orphan<capnp::Data> page_of(const std::vector<Envelope>& envelopes, capnp::Orphanage orphanage) {
   thread_local std::string page;
   page.clear();
   encode_page(envelopes, page);
-  return as_data(page);
+  const std::size_t size = page.size();
+  page.resize((size + sizeof(capnp::word) - 1) / sizeof(capnp::word) * sizeof(capnp::word), '\0');
+  const capnp::Data::Reader data(reinterpret_cast<const kj::byte*>(page.data()), size);
+  if (reinterpret_cast<std::uintptr_t>(page.data()) % alignof(capnp::word) != 0)
+    return orphanage.newOrphanCopy(data);  // a short page in the string itself: not aligned
+  return orphanage.referenceExternalData(data);
 }
 
-void encode_body(const Body& body, schema::Message::Body::Builder out) {
+void encode_body(const Body& body, schema::Message::Body::Builder out, capnp::Orphanage orphanage) {
   std::visit(
       Overloaded{
-          [&](const ItemBatch& b) { out.setPage(page_of(b.envelopes)); },
+          [&](const ItemBatch& b) { out.adoptPage(page_of(b.envelopes, orphanage)); },
           [&](const StateRequest& r) {
             auto o = out.initStateRequest();
             o.setStateTick(capnp::Text::Reader(r.state_tick.c_str(), r.state_tick.size()));
@@ -64,7 +71,7 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
           [&](const StateReply& r) {
             auto o = out.initStateReply();
             o.setEnd(r.end);
-            o.setPage(page_of(r.items));
+            o.adoptPage(page_of(r.items, orphanage));
             o.setError(capnp::Text::Reader(r.error.c_str(), r.error.size()));
           },
           [&](const AckDelta& d) {
@@ -139,14 +146,11 @@ void encode_body(const Body& body, schema::Message::Body::Builder out) {
       body);
 }
 
-// A first segment big enough for most messages, so encoding rarely allocates twice.
+// A first segment big enough for most messages, so encoding rarely allocates twice. A page is a
+// segment of its own (page_of).
 unsigned first_segment_words(const Body& body) {
   std::size_t words = 64;
-  if (const auto* b = std::get_if<ItemBatch>(&body)) {
-    for (const Envelope& e : b->envelopes) words += 4 + e.item.meta.trace.size() / 4;
-  } else if (const auto* r = std::get_if<StateReply>(&body)) {
-    for (const Envelope& e : r->items) words += 4 + e.item.meta.trace.size() / 4;
-  } else if (const auto* l = std::get_if<IngestLines>(&body)) {
+  if (const auto* l = std::get_if<IngestLines>(&body)) {
     for (const auto& line : l->lines) words += 2 + line.size() / 8;
   } else if (const auto* r = std::get_if<TailReply>(&body)) {
     for (const auto& line : r->lines) words += 2 + line.size() / 8;
@@ -324,11 +328,26 @@ class Decoder {
 
 namespace {
 
+// The flat form (capnp/serialize.h): the number of segments less one and each segment's size in
+// words, u32 little-endian, padded to a whole word; then the segments. Written by appending, not
+// into a zero-filled string.
 std::string serialize(capnp::MallocMessageBuilder& builder) {
-  auto segments = builder.getSegmentsForOutput();
-  std::string out(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word), '\0');
-  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
-  capnp::writeMessage(stream, segments);
+  const auto segments = builder.getSegmentsForOutput();
+  const std::size_t table_words = (segments.size() + 2) / 2;
+  std::size_t words = table_words;
+  for (const auto& segment : segments) words += segment.size();
+  std::string out;
+  out.reserve(words * sizeof(capnp::word));
+  const auto put_u32 = [&out](std::size_t v) {
+    const char bytes[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
+                           static_cast<char>(v >> 24)};
+    out.append(bytes, 4);
+  };
+  put_u32(segments.size() - 1);
+  for (const auto& segment : segments) put_u32(segment.size());
+  out.append(table_words * sizeof(capnp::word) - out.size(), '\0');
+  for (const auto& segment : segments)
+    out.append(reinterpret_cast<const char*>(segment.begin()), segment.size() * sizeof(capnp::word));
   return out;
 }
 
@@ -341,7 +360,7 @@ std::string encode(const Message& message) {
     root.setTick(message.tick);
     root.setSender(message.sender);
     root.setEpoch(message.epoch);
-    encode_body(message.body, root.initBody());
+    encode_body(message.body, root.initBody(), builder.getOrphanage());
     return serialize(builder);
   } catch (const kj::Exception& e) {
     throw WireError(std::string("cannot encode message: ") + e.getDescription().cStr());
@@ -367,7 +386,7 @@ void PageEncoder::append(const std::vector<std::pair<NodeId, const Item*>>& item
     page_.reserve(kPageCountRoom + last_size_);  // grown once, not by doubling
     page_.resize(kPageCountRoom);
   }
-  encode_envelopes(items, page_);
+  encode_envelopes(items, page_, last_ts_);
   count_ += items.size();
 }
 
@@ -375,6 +394,7 @@ std::string PageEncoder::finish() {
   if (page_.empty()) page_.resize(kPageCountRoom);
   close_page(count_, page_);
   count_ = 0;
+  last_ts_ = 0;
   last_size_ = page_.size();
   std::string page = std::move(page_);
   page_.clear();

@@ -185,6 +185,7 @@ class PageEncoder {
  private:
   std::string page_;  // room for the count, then the envelopes so far
   std::uint64_t count_ = 0;
+  Timestamp last_ts_ = 0;  // of the last envelope appended: the next one's time is a delta from it
   std::size_t last_size_ = 0;  // of the last page: the next reserves that much at once
 };
 // The message encode({tick, sender, ItemBatch{...}}) gives, around that batch's page.

@@ -6,16 +6,19 @@
 // pointers, zeroed segments, a struct per value and per local time); here an item is a few varints,
 // its ack id and its payload's bytes, written and read in one pass.
 //
-//   page     := count:varint envelope*count
+//   page     := 0x00 version:u8 count:varint envelope*count      (version 1, written now)
+//             | count:varint envelope*count                        (version 0, older encoders)
 //   envelope := node:varint ack_id:u64le ts:varint front:varint flags:u8 trace_len:varint
 //               (logical:varint child:varint)*trace_len value
 //   value    := 0 (null) | 1 (false) | 2 (true) | 3 zigzag:varint | 4 f64le
 //             | 5 len:varint bytes | 6 count:varint value*count
 //
-// decode_page() keeps codec.h's trust-boundary invariants: ids, trace length and tuple depth are
-// checked against the Limits, every varint is at most ten bytes and in range for its field, and
-// every decoded element (envelope, local time, tuple element) consumes at least one input byte, so a
-// page decodes to at most a constant factor of its own size. Internal to runtime/wire.
+// In version 1 an envelope's ts is zigzag(ts - the previous envelope's ts), modulo 2^64 (the first
+// envelope's previous is 0): a page's times lie close together, so one to three bytes instead of
+// nine. Modular, so that every sequence of times encodes and every delta decodes to some time: no
+// delta is out of range. A version-0 page begins with 0x00 only when it is empty (one byte), so
+// the two forms cannot be mistaken; snapshots written before version 1 still decode.
+//
 #pragma once
 
 #include <string>
@@ -30,13 +33,17 @@ namespace flamestream::wire {
 void encode_page(const std::vector<Envelope>& envelopes, std::string& out);
 
 // A page of items held in place, each with the node it goes into and ack id 0, written in parts
-// (PageEncoder): room for its count first, then its envelopes, then the count put in the room
-// (what is left of it removed). The bytes are encode_page()'s for the same envelopes.
-inline constexpr std::size_t kPageCountRoom = 10;
-void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out);
+// (PageEncoder): room for its header and count first, then its envelopes, then the header and
+// count put in the room (what is left of it removed). `previous_ts` carries the last envelope's
+// time from one part to the next (0 for a new page). The bytes are encode_page()'s for the same
+// envelopes.
+inline constexpr std::size_t kPageCountRoom = 12;
+void encode_envelopes(const std::vector<std::pair<NodeId, const Item*>>& items, std::string& out,
+                      Timestamp& previous_ts);
 void close_page(std::uint64_t count, std::string& page);
 
-// Decodes a whole page (trailing bytes are an error); throws WireError naming the problem.
+// Decodes a whole page of either version (trailing bytes are an error); throws WireError naming
+// the problem.
 std::vector<Envelope> decode_page(std::string_view bytes, const Limits& limits);
 
 }  // namespace flamestream::wire

@@ -72,6 +72,23 @@ TEST(ItemPage, IsWhatAnItemBatchEncodesTo) {
   EXPECT_LT(page_of(ItemBatch{{e}}).size(), 48u);
 }
 
+// A page travels as a segment of its own, padded to whole words from a buffer each encode on the
+// thread reuses: what a longer page left there must not show in a shorter one's padding.
+TEST(ItemPage, PageSegmentPaddingIsZero) {
+  for (std::size_t words = 1; words < 12; ++words) {
+    const ItemBatch shorter{{envelope(1, Value(std::string(words, 'x')))}};
+    const std::string before = encode({3, 1, shorter});
+    ItemBatch longer;
+    for (int i = 0; i < 50; ++i) longer.envelopes.push_back(envelope(2, Value(std::string(300, '\xff'))));
+    encode({3, 1, longer});
+    EXPECT_EQ(encode({3, 1, shorter}), before);
+    ASSERT_EQ(before.size() % 8, 0u);
+    const auto got = std::get<ItemBatch>(decode(before, default_limits()).body);
+    ASSERT_EQ(got.envelopes.size(), 1u);
+    EXPECT_EQ(got.envelopes[0].item.payload, shorter.envelopes[0].item.payload);
+  }
+}
+
 // A snapshot's page: items held in place, encoded in parts, frame to the message their envelopes
 // encode to.
 TEST(ItemPage, ItemsInPlaceEncodedInPartsAreTheirBatchsPage) {
@@ -144,8 +161,7 @@ TEST(ItemPage, Validation) {
 
 // Random edits of valid pages inside a valid frame: each decodes or is a WireError, and what
 // decodes encodes to a page that decodes to the same again.
-TEST(ItemPage, MutationsDecodeOrFailCleanly) {
-  const std::string seed = page_of(sample_batch());
+void expect_mutations_decode_or_fail_cleanly(const std::string& seed) {
   std::mt19937_64 rng(4242);
   int accepted = 0;
   int rejected = 0;
@@ -173,6 +189,71 @@ TEST(ItemPage, MutationsDecodeOrFailCleanly) {
   }
   EXPECT_GT(accepted, 100);
   EXPECT_GT(rejected, 100);
+}
+
+TEST(ItemPage, MutationsDecodeOrFailCleanly) { expect_mutations_decode_or_fail_cleanly(page_of(sample_batch())); }
+
+// Pages of version 0 (no header, absolute times), as snapshots written before version 1 hold them.
+TEST(ItemPage, VersionZeroMutationsDecodeOrFailCleanly) {
+  const std::string ok_value("\x00\x01\x03\x01\x06\x02\x05\x02hi\x03\x04", 12);
+  expect_mutations_decode_or_fail_cleanly("\x03" + one_envelope(ok_value).substr(1) +
+                                          one_envelope(ok_value).substr(1) + one_envelope(ok_value).substr(1));
+}
+
+// An envelope of a version-0 page (`ts` absolute, one byte) for node 1, front 2, a null payload.
+std::string version_zero_envelope(char ts) {
+  return std::string("\x01", 1) + std::string(8, '\0') + ts + std::string("\x02\x00\x00\x00", 4);
+}
+
+TEST(ItemPage, VersionZeroPagesStillDecode) {
+  // Times absolute, not deltas: 5 then 3 (a delta of 3 would give 8, or wrap below 0 with -2).
+  const std::string page = std::string("\x02") + version_zero_envelope(5) + version_zero_envelope(3);
+  const auto got = std::get<ItemBatch>(decode(message_with_page(page), default_limits()).body);
+  ASSERT_EQ(got.envelopes.size(), 2u);
+  EXPECT_EQ(got.envelopes[0].item.meta.time.ts, 5u);
+  EXPECT_EQ(got.envelopes[1].item.meta.time.ts, 3u);
+  // Encoded again, it is a version-1 page with the same times.
+  const std::string again = page_of(got);
+  EXPECT_EQ(again.substr(0, 2), std::string("\x00\x01", 2));
+  const auto round = std::get<ItemBatch>(decode(message_with_page(again), default_limits()).body);
+  EXPECT_EQ(round.envelopes[1].item.meta.time.ts, 3u);
+  // The empty page of version 0 is the one that begins with 0x00.
+  EXPECT_TRUE(std::get<ItemBatch>(decode(message_with_page(std::string(1, '\0')), default_limits()).body)
+                  .envelopes.empty());
+}
+
+TEST(ItemPage, TimesAreDeltasFromThePreviousEnvelope) {
+  const auto batch_at = [](std::vector<Timestamp> times) {
+    ItemBatch batch;
+    for (Timestamp ts : times) {
+      batch.envelopes.push_back(envelope(1, Value()));
+      batch.envelopes.back().item.meta.time.ts = ts;
+    }
+    return batch;
+  };
+  constexpr Timestamp t = 1'733'450'000'123'456'789ULL;  // nanoseconds: nine bytes on their own
+  // The second time costs one byte when equal to the first, two when 100 ns later: a delta.
+  EXPECT_EQ(page_of(batch_at({t, t})).size(), page_of(batch_at({0, 0})).size() + 8);
+  EXPECT_EQ(page_of(batch_at({t, t + 100})).size(), page_of(batch_at({t, t})).size() + 1);
+  // Any sequence round-trips, backwards and across the ends of the range (modulo 2^64).
+  const std::vector<Timestamp> times = {t, t + 1500, t - 200, 0, ~Timestamp{0}, 1, ~Timestamp{0} / 2, 0};
+  const auto got = std::get<ItemBatch>(decode(encode({0, 0, batch_at(times)}), default_limits()).body);
+  ASSERT_EQ(got.envelopes.size(), times.size());
+  for (std::size_t i = 0; i < times.size(); ++i) EXPECT_EQ(got.envelopes[i].item.meta.time.ts, times[i]) << i;
+}
+
+TEST(ItemPage, VersionHeaderValidation) {
+  expect_rejected(std::string("\x00\x02\x00", 3), "unknown page format version 2");
+  expect_rejected(std::string("\x00\x01", 2), "truncated before envelope count");
+  expect_rejected(std::string("\x00\x01\x01\x01", 4) + std::string(8, '\0') + std::string(10, '\xff') + "\x01",
+                  "varint of timestamp delta longer than 64 bits");
+  EXPECT_TRUE(std::get<ItemBatch>(decode(message_with_page(std::string("\x00\x01\x00", 3)), default_limits()).body)
+                  .envelopes.empty());
+  // A delta below 0 wraps (modulo 2^64): a time, not an error.
+  const std::string wraps = std::string("\x00\x01\x01\x01", 4) + std::string(8, '\0') + "\x01\x02" +
+                            std::string("\x00\x00\x00", 3);
+  const auto got = std::get<ItemBatch>(decode(message_with_page(wraps), default_limits()).body);
+  EXPECT_EQ(got.envelopes.at(0).item.meta.time.ts, ~Timestamp{0});
 }
 
 // Snapshots written before pages were flat hold the Cap'n Proto list form: it still decodes.
