@@ -12,6 +12,7 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -135,13 +136,17 @@ class Value {
   Value(Value&& other) noexcept : v_(move_of(other.v_)) {}
   Value& operator=(const Value& other) = default;
   Value& operator=(Value&& other) noexcept {
-    auto* mine = std::get_if<detail::TupleRef>(&v_);
-    auto* theirs = std::get_if<detail::TupleRef>(&other.v_);
-    if (mine && theirs) {
-      *mine = std::move(*theirs);
-    } else {
-      v_ = std::move(other.v_);
+    if (auto* theirs = std::get_if<detail::TupleRef>(&other.v_)) {
+      if (auto* mine = std::get_if<detail::TupleRef>(&v_)) {
+        *mine = std::move(*theirs);
+        return *this;
+      }
+      if (trivially_held()) {  // e.g. a fresh item's null payload: nothing to destroy first
+        std::construct_at(&v_, std::in_place_type<detail::TupleRef>, std::move(*theirs));
+        return *this;
+      }
     }
+    v_ = std::move(other.v_);
     return *this;
   }
   ~Value() = default;
@@ -211,6 +216,8 @@ class Value {
   [[noreturn]] static void wrong_kind(Kind expected, Kind actual);
 
   using Repr = std::variant<std::monostate, bool, std::int64_t, double, std::string, detail::TupleRef>;
+  // Null, bool, integer or real: alternatives with nothing to destroy.
+  bool trivially_held() const { return v_.index() < static_cast<std::size_t>(Kind::string); }
   static Repr copy_of(const Repr& r) {
     if (const auto* t = std::get_if<detail::TupleRef>(&r)) return Repr(std::in_place_type<detail::TupleRef>, *t);
     return r;
