@@ -75,9 +75,11 @@ namespace {
 // Spare buckets a grouping keeps at most: enough for the keys that go quiet between two advances
 // of the minimal time to wake again without the allocator. Keys quiet down in bursts (a trim after
 // each advance): with 1 024, word count (1 M words over 100 k, one worker) still reserved 237 k new
-// buckets and regrew 105 k; with 16 384, 32–35 k new ones. At most ~600 bytes each for window 2
-// (1.2 KiB for one regrown once), and only buckets its keys once held: never above its own peak.
-constexpr std::size_t kMaxSpareBuckets = 16384;
+// buckets and regrew 105 k; with 16 384, 32–35 k new ones. At ~600 bytes each for window 2 (1.2 KiB
+// for one regrown once) they are memory no key holds: with the tuple pool's lists (value.cpp),
+// 16 384 spares cost 16 bytes a key at 1 M keys and 4 096 cost 9, for most of the instructions
+// saved (experiments/results/memory_per_key.md, "Round 4").
+constexpr std::size_t kMaxSpareBuckets = 4096;
 }  // namespace
 
 GroupingState::Bucket GroupingState::take_bucket() {
