@@ -8,34 +8,13 @@
 #include <stdexcept>
 #include <vector>
 
+#include "runtime/kafka/kafka_config.h"
+
 namespace wordcount_bench {
-namespace {
-
-rd_kafka_conf_t* config(const std::string& brokers, const std::vector<std::pair<const char*, const char*>>& settings) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
-  auto set = [&](const char* key, const char* value) {
-    if (rd_kafka_conf_set(conf, key, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error(std::string("librdkafka setting ") + key + ": " + err);
-    }
-  };
-  set("bootstrap.servers", brokers.c_str());
-  for (const auto& [key, value] : settings) set(key, value);
-  return conf;
-}
-
-rd_kafka_t* handle(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
-  char err[512];
-  rd_kafka_t* h = rd_kafka_new(type, conf, err, sizeof err);  // owns conf when it succeeds
-  if (!h) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("librdkafka: ") + err);
-  }
-  return h;
-}
-
-}  // namespace
+// The project's librdkafka configuration and handle (runtime/kafka/kafka_config.h): a bad setting
+// throws KafkaError, a std::runtime_error.
+using flamestream::kafka_config;
+using flamestream::kafka_handle;
 
 std::int64_t wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -46,7 +25,7 @@ void create_topic(const std::string& brokers, const std::string& spec) {
   const auto colon = spec.rfind(':');
   const std::string name = spec.substr(0, colon);
   const int partitions = colon == std::string::npos ? 1 : std::stoi(spec.substr(colon + 1));
-  std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> admin(handle(RD_KAFKA_PRODUCER, config(brokers, {})),
+  std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> admin(kafka_handle(RD_KAFKA_PRODUCER, kafka_config(brokers, {})),
                                                           rd_kafka_destroy);
   char err[512];
   rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
@@ -72,14 +51,14 @@ void create_topic(const std::string& brokers, const std::string& spec) {
 KafkaProducer::KafkaProducer(const std::string& brokers) {
   // linger.ms 1: a record leaves within a millisecond (the default, 5 ms, would add to every
   // latency); the large queue lets a closed-loop run run ahead of the broker.
-  rd_kafka_conf_t* conf = config(brokers, {{"linger.ms", "1"},
+  rd_kafka_conf_t* conf = kafka_config(brokers, {{"linger.ms", "1"},
                                            {"queue.buffering.max.messages", "2000000"},
                                            {"queue.buffering.max.kbytes", "1048576"}});
   rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
     delivered(rk, m, opaque);
   });
   rd_kafka_conf_set_opaque(conf, this);
-  handle_ = handle(RD_KAFKA_PRODUCER, conf);
+  handle_ = kafka_handle(RD_KAFKA_PRODUCER, conf);
 }
 
 KafkaProducer::~KafkaProducer() {
@@ -121,7 +100,7 @@ void KafkaProducer::flush() {
 KafkaConsumer::KafkaConsumer(const std::string& brokers, const std::string& topic) : topic_(topic) {
   // fetch.wait.max.ms 5: a fetch waiting at the last stable offset returns soon after a commit
   // moves it, so the consumer's own wait adds at most a few ms to a latency.
-  handle_ = handle(RD_KAFKA_CONSUMER, config(brokers, {{"group.id", "kafka-load"},
+  handle_ = kafka_handle(RD_KAFKA_CONSUMER, kafka_config(brokers, {{"group.id", "kafka-load"},
                                                        {"enable.auto.commit", "false"},
                                                        {"isolation.level", "read_committed"},
                                                        {"fetch.wait.max.ms", "5"}}));
