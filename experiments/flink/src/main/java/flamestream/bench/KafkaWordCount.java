@@ -1,6 +1,5 @@
 package flamestream.bench;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
@@ -34,7 +33,7 @@ public final class KafkaWordCount {
   private KafkaWordCount() {}
 
   public static void main(String[] argv) throws Exception {
-    Map<String, String> a = parse(argv);
+    Map<String, String> a = Args.parse(argv, KafkaWordCount::usage);
     final String brokers = required(a, "brokers");
     final String in = required(a, "in");
     final String out = required(a, "out");
@@ -86,15 +85,6 @@ public final class KafkaWordCount {
     String v = a.get(key);
     if (v == null) usage("--" + key + " is required");
     return v;
-  }
-
-  private static Map<String, String> parse(String[] argv) {
-    Map<String, String> a = new HashMap<>();
-    for (int i = 0; i < argv.length; ++i) {
-      if (!argv[i].startsWith("--") || i + 1 >= argv.length) usage("bad argument " + argv[i]);
-      a.put(argv[i].substring(2), argv[++i]);
-    }
-    return a;
   }
 
   private static void usage(String why) {

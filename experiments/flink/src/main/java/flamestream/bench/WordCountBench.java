@@ -42,7 +42,7 @@ public final class WordCountBench {
   private WordCountBench() {}
 
   public static void main(String[] argv) throws Exception {
-    Map<String, String> a = parse(argv);
+    Map<String, String> a = Args.parse(argv, WordCountBench::usage);
     final String mode = a.getOrDefault("mode", "plain");
     if (!mode.equals("plain") && !mode.equals("exactly-once")) usage("unknown mode " + mode);
     final boolean ordered = mode.equals("exactly-once");
@@ -196,15 +196,6 @@ public final class WordCountBench {
   private static double at(long[] s, double q) {
     int k = (int) Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
     return s[k] / 1e6;
-  }
-
-  private static Map<String, String> parse(String[] argv) {
-    Map<String, String> a = new HashMap<>();
-    for (int i = 0; i < argv.length; ++i) {
-      if (!argv[i].startsWith("--") || i + 1 >= argv.length) usage("bad argument " + argv[i]);
-      a.put(argv[i].substring(2), argv[++i]);
-    }
-    return a;
   }
 
   private static void usage(String why) {
