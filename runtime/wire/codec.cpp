@@ -7,6 +7,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
+#include <kj/io.h>
 
 #include <algorithm>
 #include <cstring>
@@ -328,26 +329,23 @@ class Decoder {
 
 namespace {
 
-// The flat form (capnp/serialize.h): the number of segments less one and each segment's size in
-// words, u32 little-endian, padded to a whole word; then the segments. Written by appending, not
-// into a zero-filled string.
+// Cap'n Proto's flat form (capnp::writeMessage), appended to a string reserved to its size: not
+// written into a zero-filled one.
+class AppendTo final : public kj::OutputStream {
+ public:
+  explicit AppendTo(std::string& out) : out_(out) {}
+  void write(const void* buffer, size_t size) override { out_.append(static_cast<const char*>(buffer), size); }
+
+ private:
+  std::string& out_;
+};
+
 std::string serialize(capnp::MallocMessageBuilder& builder) {
   const auto segments = builder.getSegmentsForOutput();
-  const std::size_t table_words = (segments.size() + 2) / 2;
-  std::size_t words = table_words;
-  for (const auto& segment : segments) words += segment.size();
   std::string out;
-  out.reserve(words * sizeof(capnp::word));
-  const auto put_u32 = [&out](std::size_t v) {
-    const char bytes[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
-                           static_cast<char>(v >> 24)};
-    out.append(bytes, 4);
-  };
-  put_u32(segments.size() - 1);
-  for (const auto& segment : segments) put_u32(segment.size());
-  out.append(table_words * sizeof(capnp::word) - out.size(), '\0');
-  for (const auto& segment : segments)
-    out.append(reinterpret_cast<const char*>(segment.begin()), segment.size() * sizeof(capnp::word));
+  out.reserve(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word));
+  AppendTo stream(out);
+  capnp::writeMessage(stream, segments);
   return out;
 }
 
